@@ -1,0 +1,90 @@
+"""The one door to the cockpit's relational store.
+
+Every engine is opened here, so SQLite gets WAL and a busy timeout (the live feed writes while pages
+read) and PostgreSQL always goes through psycopg 3. ruff's banned-api rule keeps other modules from
+calling ``create_engine`` or ``pandas.read_sql`` directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SQLITE = ROOT / "data" / "cockpit.db"
+SECRETS = ROOT / ".streamlit" / "secrets.toml"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The store's URL: argument, then COCKPIT_DB_URL, then [connections.cockpit] in secrets, then data/."""
+    url = url or os.environ.get("COCKPIT_DB_URL") or _secrets_url() or f"sqlite:///{DEFAULT_SQLITE}"
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _secrets_url() -> str | None:
+    if not SECRETS.exists():
+        return None
+    with SECRETS.open("rb") as fh:
+        return tomllib.load(fh).get("connections", {}).get("cockpit", {}).get("url")
+
+
+@functools.cache
+def engine(url: str | None = None) -> Engine:
+    """A process-wide engine per URL (Streamlit reruns and the CLIs share it)."""
+    resolved = resolve_url(url)
+    if resolved.startswith("sqlite"):
+        eng = sa.create_engine(resolved, connect_args={"timeout": 30})
+        sa.event.listen(eng, "connect", _sqlite_pragmas)
+        return eng
+    return sa.create_engine(resolved, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets one writer (feed, ingest) run beside many readers (pages); foreign keys are off by
+    # default in SQLite and must be asked for on every connection.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def is_sqlite(conn: Connection | Engine) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def read_frame(conn: Connection, stmt: sa.Executable | str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run an aggregate query and return its (small) result as a DataFrame."""
+    if isinstance(stmt, str):
+        stmt = sa.text(stmt)
+    result = conn.execute(stmt, params or {})
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert many tuples fast inside the caller's transaction: COPY on PostgreSQL, executemany on SQLite."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        cols = ", ".join(columns)
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        raw = conn.connection.driver_connection
+        raw.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)  # type: ignore[union-attr]
+    return len(rows)

@@ -1,0 +1,46 @@
+"""The write path for events: every insert or update keeps the rollups current in the same transaction.
+
+The live feed and any ingest go through ``record`` and ``update``; the demo generator bulk-loads raw
+rows and then calls ``lib.rollup.rebuild`` once, which yields the same rollups (a property test checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib import rollup
+from lib.models import Base
+
+IDENTIFYING = frozenset({"name", "id_number", "id_card", "phone", "address", "national_id"})
+
+
+def _check_no_identifiers(model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    for i, row in enumerate(rows):
+        leaked = IDENTIFYING & set(row)
+        if leaked:
+            msg = f"{model.__tablename__} row {i}: identifying field(s) {sorted(leaked)} must not be stored"
+            raise ValueError(msg)
+
+
+def record(conn: Connection, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert event rows and add them to the rollups; returns the new ids."""
+    if not rows:
+        return []
+    _check_no_identifiers(model, rows)
+    ids = list(conn.execute(sa.insert(model).returning(model.id), list(rows)).scalars())  # type: ignore[attr-defined]
+    rollup.apply(conn, model, ids, +1)
+    return ids
+
+
+def update(conn: Connection, model: type[Base], ids: Sequence[int], values: Mapping[str, Any]) -> None:
+    """Change event rows (a referral accepted, an ambulance arrived) and move their rollup contribution."""
+    if not ids:
+        return
+    _check_no_identifiers(model, [values])
+    rollup.apply(conn, model, ids, -1)
+    conn.execute(sa.update(model).where(model.id.in_(ids)).values(**values))  # type: ignore[attr-defined]
+    rollup.apply(conn, model, ids, +1)

@@ -1,0 +1,391 @@
+"""The cockpit's relational schema (SQLAlchemy 2.x). Alembic migrations in migrations/ build it.
+
+Three kinds of table:
+- the registry (county, area, community, tier, facility, out-of-county destination, staff roster);
+- events as they happen (visits, admissions, referrals, ...), keyed by facility and time;
+- monthly reported values, registers (as counts) and the insurance fund.
+
+No patient identifier is stored: a person appears only as ``person_key``, a salted keyed hash made
+by lib.pseudonym, with an age band and sex. Staff appear as a pseudonymous key too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT (years of events).
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Money = sa.Numeric(14, 2)
+
+AGE_BANDS = ("0-6", "7-17", "18-44", "45-64", "65+")
+SEXES = ("F", "M")
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Mapped[int]:
+    return mapped_column(sa.ForeignKey(target), nullable=nullable, index=index)
+
+
+class PersonMixin:
+    """The only trace of a patient: a salted pseudonymous key (lib.pseudonym), age band and sex."""
+
+    person_key: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
+    sex: Mapped[str | None] = mapped_column(sa.String(1), nullable=True)
+
+
+# --- registry -------------------------------------------------------------------------------------
+
+
+class County(Base):
+    __tablename__ = "county"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)  # administrative code, e.g. 150824
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+    resident_population: Mapped[int]
+    insured_residents: Mapped[int]
+    illustrative: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Area(Base):
+    """A county's own area group (DHIS2-style group set): 乌拉特中旗 has urban/irrigation/mountain-dry/pastoral."""
+
+    __tablename__ = "area"
+    __table_args__ = (sa.UniqueConstraint("county_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = _fk("county.id")
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+
+
+class Tier(Base):
+    """Facility tiers, seeded by the first migration; ``peer_group`` decides who is ranked against whom."""
+
+    __tablename__ = "tier"
+    code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+    level: Mapped[str] = mapped_column(sa.String(16))  # county | township | village
+    peer_group: Mapped[str] = mapped_column(sa.String(32))  # county_hospital | thc | village_clinic | public_health
+    is_primary: Mapped[bool]  # counts as 基层 for primary_visit_share (N#7)
+    sort: Mapped[int]
+
+
+class Community(Base):
+    """A 医共体 (or sub-community) and its lead hospital(s)."""
+
+    __tablename__ = "community"
+    __table_args__ = (sa.UniqueConstraint("county_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = _fk("county.id")
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+
+
+class Facility(Base):
+    __tablename__ = "facility"
+    __table_args__ = (
+        sa.CheckConstraint("latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180", name="coords"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    county_id: Mapped[int] = _fk("county.id")
+    community_id: Mapped[int] = _fk("community.id")
+    area_id: Mapped[int] = _fk("area.id")
+    tier_code: Mapped[str] = mapped_column(sa.ForeignKey("tier.code"), index=True)
+    parent_id: Mapped[int | None] = _fk("facility.id", nullable=True)  # the THC of a village clinic
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+    is_lead: Mapped[bool] = mapped_column(default=False)  # lead hospital of its community
+    is_sub_centre: Mapped[bool] = mapped_column(default=False)  # 医疗次中心 (000 §二(六)2)
+    is_border_port: Mapped[bool] = mapped_column(default=False)
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    coord_source: Mapped[str] = mapped_column(sa.String(32))  # surveyed | estimated | estimated-moved-inside
+    population_served: Mapped[int] = mapped_column(default=0)
+    illustrative: Mapped[bool] = mapped_column(default=False)  # invented name in a demo registry
+
+
+class Destination(Base):
+    """Out-of-county places patients are referred or admitted to (临河, 包头, 呼和浩特 ...)."""
+
+    __tablename__ = "destination"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+
+
+class Staff(Base):
+    """De-identified roster entry: enough for sinking and capacity indicators, nothing that names a person."""
+
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_key: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    facility_id: Mapped[int] = _fk("facility.id")
+    title_grade: Mapped[str] = mapped_column(sa.String(16))  # none | junior | intermediate | assoc_senior | senior
+    specialty_class: Mapped[str] = mapped_column(sa.String(24))  # clinical | gp | tcm | public_health | ...
+    is_physician: Mapped[bool]
+    is_health_technician: Mapped[bool]
+    licensed: Mapped[bool]  # holds a (assistant) physician licence
+    monthly_pay: Mapped[float | None] = mapped_column(Money, nullable=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+class Visit(PersonMixin, Base):
+    __tablename__ = "visit"
+    __table_args__ = (sa.Index("ix_visit_facility_ts", "facility_id", "ts"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id", index=False)
+    ts: Mapped[dt.datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))  # outpatient | emergency
+    is_tcm: Mapped[bool]  # TCM or Mongolian-medicine class visit (N#12)
+    is_insured_resident: Mapped[bool]  # non-residents (border-port drivers) stay out of resident rates
+    cost: Mapped[float] = mapped_column(Money)
+    fund_paid: Mapped[float] = mapped_column(Money, default=0)
+
+
+class Admission(PersonMixin, Base):
+    """In-county admissions from the hospitals, out-of-county ones from insurance settlement (N#11)."""
+
+    __tablename__ = "admission"
+    __table_args__ = (
+        sa.CheckConstraint("(in_county AND facility_id IS NOT NULL) OR (NOT in_county)", name="place"),
+        sa.Index("ix_admission_home_ts", "home_facility_id", "admitted_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    home_facility_id: Mapped[int] = _fk("facility.id", index=False)  # the resident's registered unit
+    facility_id: Mapped[int | None] = _fk("facility.id", nullable=True)  # where admitted, if in county
+    destination_id: Mapped[int | None] = _fk("destination.id", nullable=True)
+    in_county: Mapped[bool]
+    admitted_at: Mapped[dt.datetime] = mapped_column(index=True)
+    discharged_at: Mapped[dt.datetime | None]
+    disease_group: Mapped[str] = mapped_column(sa.String(32))
+    is_insured_resident: Mapped[bool]
+    chronic_managed: Mapped[bool] = mapped_column(default=False)  # patient in the htn/dm register (N#13)
+    cost: Mapped[float] = mapped_column(Money)
+    fund_paid: Mapped[float] = mapped_column(Money)
+    source: Mapped[str] = mapped_column(sa.String(24))  # his | insurance_settlement
+
+
+class Referral(PersonMixin, Base):
+    __tablename__ = "referral"
+    __table_args__ = (
+        sa.CheckConstraint("direction IN ('up', 'down', 'out')", name="direction"),
+        sa.CheckConstraint(
+            "(direction = 'out' AND destination_id IS NOT NULL) OR (direction <> 'out' AND to_facility_id IS NOT NULL)",
+            name="target",
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    from_facility_id: Mapped[int] = _fk("facility.id")
+    to_facility_id: Mapped[int | None] = _fk("facility.id", nullable=True)
+    destination_id: Mapped[int | None] = _fk("destination.id", nullable=True)
+    direction: Mapped[str] = mapped_column(sa.String(4))
+    disease_group: Mapped[str] = mapped_column(sa.String(32))
+    sent_at: Mapped[dt.datetime] = mapped_column(index=True)
+    accepted_at: Mapped[dt.datetime | None]
+    feedback_at: Mapped[dt.datetime | None]
+
+
+class EmergencyDispatch(Base):
+    __tablename__ = "emergency_dispatch"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id")  # the station (hospital or THC ambulance) sent
+    call_at: Mapped[dt.datetime] = mapped_column(index=True)
+    dispatched_at: Mapped[dt.datetime | None]
+    arrived_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    latitude: Mapped[float | None]  # scene, rounded to ~1 km: enough for the map, not an address
+    longitude: Mapped[float | None]
+
+
+class RemoteRead(Base):
+    """Remote imaging / ECG reads (影像心电中心)."""
+
+    __tablename__ = "remote_read"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id")  # requesting unit
+    reader_facility_id: Mapped[int] = _fk("facility.id", index=False)
+    modality: Mapped[str] = mapped_column(sa.String(8))  # imaging | ecg
+    requested_at: Mapped[dt.datetime] = mapped_column(index=True)
+    reported_at: Mapped[dt.datetime | None]
+
+
+class RxReview(Base):
+    """Central prescription review (集中审方中心)."""
+
+    __tablename__ = "rx_review"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id")
+    submitted_at: Mapped[dt.datetime] = mapped_column(index=True)
+    reviewed_at: Mapped[dt.datetime | None]
+    passed: Mapped[bool | None]
+
+
+class LabTest(Base):
+    __tablename__ = "lab_test"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id")  # where the sample was taken
+    lab_facility_id: Mapped[int] = _fk("facility.id", index=False)
+    collected_at: Mapped[dt.datetime] = mapped_column(index=True)
+    reported_at: Mapped[dt.datetime | None]
+
+
+class FollowUp(PersonMixin, Base):
+    """Scheduled follow-ups (健康随访中心): on time when done on or before the due date."""
+
+    __tablename__ = "follow_up"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id")
+    programme: Mapped[str] = mapped_column(sa.String(16))  # htn | dm | maternal | elderly | severe_mental
+    due_date: Mapped[dt.date] = mapped_column(index=True)
+    done_date: Mapped[dt.date | None]
+
+
+class DrugDelivery(Base):
+    __tablename__ = "drug_delivery"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id")
+    promised_at: Mapped[dt.datetime] = mapped_column(index=True)
+    delivered_at: Mapped[dt.datetime | None]
+    stockout: Mapped[bool] = mapped_column(default=False)
+
+
+class SinkingDeployment(Base):
+    """A county-hospital doctor's stint at the grassroots (下沉): stationed, rotation or tour (巡诊)."""
+
+    __tablename__ = "sinking_deployment"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = _fk("staff.id")
+    host_facility_id: Mapped[int] = _fk("facility.id")
+    start_date: Mapped[dt.date] = mapped_column(index=True)
+    days: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(12))  # stationed | rotation | tour
+    planned: Mapped[bool] = mapped_column(default=True)  # rostered in the monthly plan (000 §二(六)1)
+
+
+class FdContract(PersonMixin, Base):
+    """A family-doctor contract (家庭医生签约), one row per signing."""
+
+    __tablename__ = "fd_contract"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id")
+    signed_on: Mapped[dt.date] = mapped_column(index=True)
+    valid_until: Mapped[dt.date]
+    priority_group: Mapped[bool]
+
+
+# --- registers, monthly reports, fund -------------------------------------------------------------
+
+
+class RegisterCount(Base):
+    """Chronic-disease and pregnancy registers as counts per unit and month (no patient rows)."""
+
+    __tablename__ = "register_count"
+    __table_args__ = (sa.UniqueConstraint("facility_id", "month", "register"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id", index=False)
+    month: Mapped[dt.date]  # first day of the month
+    register: Mapped[str] = mapped_column(sa.String(16))  # htn | dm | pregnancy | priority_group
+    registered: Mapped[int]
+    managed: Mapped[int]  # under standard management (规范管理) this month
+
+
+class MonthlyReport(Base):
+    """Values a unit reports monthly (satisfaction, QC score, EMR level, TCM hall, equipment ...)."""
+
+    __tablename__ = "monthly_report"
+    __table_args__ = (sa.UniqueConstraint("facility_id", "month", "metric"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id", index=False)
+    month: Mapped[dt.date]
+    metric: Mapped[str] = mapped_column(sa.String(40))
+    value: Mapped[float]
+    received_at: Mapped[dt.datetime]  # seed 003 §四(二): due by the 16th of the following month
+
+
+class FundBudget(Base):
+    """The insurance envelope (seed 000 §二(一)3): revenue budget − 5% reserve − commercial premiums."""
+
+    __tablename__ = "fund_budget"
+    __table_args__ = (sa.UniqueConstraint("county_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = _fk("county.id")
+    year: Mapped[int]
+    revenue_budget: Mapped[float] = mapped_column(Money)
+    reserve_rate: Mapped[float] = mapped_column(default=0.05)
+    commercial_premium: Mapped[float] = mapped_column(Money)
+
+
+class FundShare(Base):
+    """How the year's envelope splits between the lead hospitals."""
+
+    __tablename__ = "fund_share"
+    __table_args__ = (sa.UniqueConstraint("year", "lead_facility_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    lead_facility_id: Mapped[int] = _fk("facility.id")
+    share: Mapped[float]
+
+
+class FundPayment(Base):
+    """Prepayment at year start, monthly settlements, year-end clearing, per lead hospital."""
+
+    __tablename__ = "fund_payment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_facility_id: Mapped[int] = _fk("facility.id")
+    year: Mapped[int]
+    month: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(16))  # prepayment | settlement | clearing
+    amount: Mapped[float] = mapped_column(Money)
+    paid_on: Mapped[dt.date]
+
+
+# --- rollups (maintained by lib.rollup in the same transaction as each event insert) ----------------
+
+
+class _RollupColumns:
+    facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facility.id"), primary_key=True)
+    metric: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    dim: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default="")
+    value: Mapped[float] = mapped_column(sa.Float, default=0)
+
+
+class DailyRollup(_RollupColumns, Base):
+    """Per facility, day, metric and optional dimension (disease group, modality ...): for 'today' and days."""
+
+    __tablename__ = "rollup_daily"
+    __table_args__ = (sa.Index("ix_rollup_daily_metric_day", "metric", "day"),)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+
+
+class MonthlyRollup(_RollupColumns, Base):
+    """The same per month: month, year-to-date and rolling-12 figures read a few thousand rows at most."""
+
+    __tablename__ = "rollup_monthly"
+    __table_args__ = (sa.Index("ix_rollup_monthly_metric_month", "metric", "month"),)
+    month: Mapped[dt.date] = mapped_column(primary_key=True)

@@ -1,0 +1,215 @@
+"""Rollup tables: one declaration per metric, used both incrementally and for a full rebuild.
+
+Every metric is ``SUM(value)`` (or a count) of one event table, bucketed by facility, day/month and an
+optional dimension. The same SQL serves two paths, so they cannot drift apart:
+- ``apply(conn, model, ids, sign)`` adds (or, before an update, subtracts) the contribution of some
+  event rows, inside the writer's transaction (lib.events);
+- ``rebuild(conn)`` recomputes both rollup tables from all raw events (``python -m lib.rollup rebuild``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from lib import db
+from lib.models import (
+    Admission,
+    Base,
+    DailyRollup,
+    DrugDelivery,
+    EmergencyDispatch,
+    FdContract,
+    FollowUp,
+    LabTest,
+    MonthlyRollup,
+    Referral,
+    RemoteRead,
+    RxReview,
+    SinkingDeployment,
+    Visit,
+)
+from lib.sqlfn import day_of, minutes_between, month_of
+
+
+@dataclass(frozen=True)
+class Metric:
+    """``SUM(value)`` over rows of ``model`` matching ``where``, keyed by ``facility`` and the day of ``when``."""
+
+    code: str
+    model: type[Base]
+    when: sa.ColumnElement
+    facility: sa.ColumnElement
+    value: ColumnElement | None = None  # None: count rows
+    where: ColumnElement | None = None
+    dim: ColumnElement | None = None  # None: no dimension ('')
+
+
+def _s(col: ColumnElement) -> ColumnElement:
+    return sa.cast(col, sa.String)
+
+
+_resident_in = sa.and_(Admission.in_county, Admission.is_insured_resident)
+_resident_out = sa.and_(sa.not_(Admission.in_county), Admission.is_insured_resident)
+_ref_target = sa.case(
+    (Referral.to_facility_id.is_not(None), "F" + _s(Referral.to_facility_id)),
+    else_="D" + _s(Referral.destination_id),
+)
+
+
+def _family(model: type[Base], when: sa.ColumnElement, facility: sa.ColumnElement, dim: ColumnElement | None,
+            *specs: tuple[str, ColumnElement | None, ColumnElement | None]) -> list[Metric]:
+    return [Metric(code, model, when, facility, value, where, dim) for code, value, where in specs]
+
+
+# Metric codes are stable API for lib.kpi; add new ones, never rename.
+METRICS: tuple[Metric, ...] = (
+    *_family(Visit, Visit.ts, Visit.facility_id, None,
+             ("visits", None, None),
+             ("visits_emergency", None, Visit.kind == "emergency"),
+             ("visits_outpatient", None, Visit.kind == "outpatient"),
+             ("visits_tcm", None, Visit.is_tcm),
+             ("visits_resident", None, Visit.is_insured_resident),
+             ("visit_cost", Visit.cost, None),
+             ("outpatient_cost", Visit.cost, Visit.kind == "outpatient"),
+             ("visit_fund", Visit.fund_paid, Visit.is_insured_resident)),
+    # Resident-based admission figures are keyed by the patient's home unit (N#11), the
+    # out-of-county part coming from insurance settlement.
+    *_family(Admission, Admission.admitted_at, Admission.home_facility_id, Admission.disease_group,
+             ("adm_home_in", None, _resident_in),
+             ("adm_home_out", None, _resident_out),
+             ("adm_home_chronic", None, sa.and_(Admission.chronic_managed, Admission.is_insured_resident)),
+             ("fund_home_in", Admission.fund_paid, _resident_in),
+             ("fund_home_out", Admission.fund_paid, _resident_out)),
+    *_family(Admission, Admission.admitted_at, Admission.facility_id, None,
+             ("adm_at", None, Admission.in_county),
+             ("adm_at_cost", Admission.cost, Admission.in_county),
+             ("fund_at", Admission.fund_paid, Admission.in_county)),
+    *_family(Referral, Referral.sent_at, Referral.from_facility_id, Referral.direction,
+             ("ref_sent", None, None),
+             ("ref_accepted", None, Referral.accepted_at.is_not(None)),
+             ("ref_closed", None, sa.and_(Referral.accepted_at.is_not(None), Referral.feedback_at.is_not(None))),
+             ("ref_accept_min", minutes_between(Referral.sent_at, Referral.accepted_at),
+              Referral.accepted_at.is_not(None))),
+    *_family(Referral, Referral.sent_at, Referral.from_facility_id,
+             Referral.direction + "|" + _ref_target + "|" + Referral.disease_group,
+             ("ref_flow", None, None)),
+    *_family(Referral, Referral.sent_at, Referral.to_facility_id, Referral.direction,
+             ("ref_in", None, Referral.to_facility_id.is_not(None))),
+    *_family(EmergencyDispatch, EmergencyDispatch.call_at, EmergencyDispatch.facility_id, None,
+             ("ems_calls", None, None),
+             ("ems_arrived", None, EmergencyDispatch.arrived_at.is_not(None)),
+             ("ems_response_min", minutes_between(EmergencyDispatch.call_at, EmergencyDispatch.arrived_at),
+              EmergencyDispatch.arrived_at.is_not(None))),
+    *_family(RemoteRead, RemoteRead.requested_at, RemoteRead.facility_id, RemoteRead.modality,
+             ("reads", None, None),
+             ("reads_reported", None, RemoteRead.reported_at.is_not(None)),
+             ("read_min", minutes_between(RemoteRead.requested_at, RemoteRead.reported_at),
+              RemoteRead.reported_at.is_not(None))),
+    *_family(RxReview, RxReview.submitted_at, RxReview.facility_id, None,
+             ("rx_reviewed", None, RxReview.reviewed_at.is_not(None)),
+             ("rx_passed", None, RxReview.passed),
+             ("rx_min", minutes_between(RxReview.submitted_at, RxReview.reviewed_at),
+              RxReview.reviewed_at.is_not(None))),
+    *_family(LabTest, LabTest.collected_at, LabTest.facility_id, None,
+             ("labs", None, None),
+             ("labs_reported", None, LabTest.reported_at.is_not(None)),
+             ("lab_min", minutes_between(LabTest.collected_at, LabTest.reported_at),
+              LabTest.reported_at.is_not(None))),
+    *_family(FollowUp, FollowUp.due_date, FollowUp.facility_id, FollowUp.programme,
+             ("fu_due", None, None),
+             ("fu_ontime", None, sa.and_(FollowUp.done_date.is_not(None), FollowUp.done_date <= FollowUp.due_date))),
+    *_family(DrugDelivery, DrugDelivery.promised_at, DrugDelivery.facility_id, None,
+             ("deliveries", None, None),
+             ("deliveries_ontime", None, sa.and_(DrugDelivery.delivered_at.is_not(None),
+                                                 DrugDelivery.delivered_at <= DrugDelivery.promised_at)),
+             ("stockouts", None, DrugDelivery.stockout)),
+    *_family(SinkingDeployment, SinkingDeployment.start_date, SinkingDeployment.host_facility_id,
+             SinkingDeployment.kind,
+             ("sink_stints", None, None),
+             ("sink_days", SinkingDeployment.days, None)),
+    *_family(FdContract, FdContract.signed_on, FdContract.facility_id,
+             sa.case((FdContract.priority_group, "priority"), else_="general"),
+             ("fd_signed", None, None)),
+)
+
+EVENT_MODELS: tuple[type[Base], ...] = tuple(dict.fromkeys(m.model for m in METRICS))
+
+
+def metrics_for(model: type[Base]) -> list[Metric]:
+    return [m for m in METRICS if m.model is model]
+
+
+def _contribution(metric: Metric, bucket: type[day_of] | type[month_of], ids: Sequence[int] | None,
+                  sign: int) -> sa.Select:
+    value = sa.func.count() if metric.value is None else sa.func.sum(metric.value)
+    dim = sa.literal("") if metric.dim is None else sa.func.coalesce(metric.dim, "")
+    key = bucket(metric.when)
+    conds: list[ColumnElement] = [metric.facility.is_not(None)]
+    if metric.where is not None:
+        conds.append(metric.where)
+    if ids is not None:
+        conds.append(metric.model.id.in_(ids))  # type: ignore[attr-defined]
+    return (
+        sa.select(key.label("k"), metric.facility.label("f"), sa.literal(metric.code).label("m"),
+                  dim.label("d"), (value * sign).label("v"))
+        .where(*conds)
+        .group_by(key, metric.facility, dim)
+    )
+
+
+def _upsert(conn: Connection, target: type[DailyRollup] | type[MonthlyRollup], select: sa.Select) -> None:
+    table = target.__table__
+    key = "day" if target is DailyRollup else "month"
+    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    stmt = insert.from_select([key, "facility_id", "metric", "dim", "value"], select)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key, "facility_id", "metric", "dim"],
+        set_={"value": table.c.value + stmt.excluded.value},
+    )
+    conn.execute(stmt)
+
+
+def apply(conn: Connection, model: type[Base], ids: Sequence[int], sign: int = 1) -> None:
+    """Add (sign=1) or remove (sign=-1) the rollup contribution of the given event rows."""
+    if not ids:
+        return
+    for metric in metrics_for(model):
+        _upsert(conn, DailyRollup, _contribution(metric, day_of, ids, sign))
+        _upsert(conn, MonthlyRollup, _contribution(metric, month_of, ids, sign))
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute both rollup tables from the raw events (after a bulk load or to repair drift)."""
+    conn.execute(sa.delete(DailyRollup))
+    conn.execute(sa.delete(MonthlyRollup))
+    for metric in METRICS:
+        select = _contribution(metric, day_of, None, 1)
+        conn.execute(sa.insert(DailyRollup).from_select(["day", "facility_id", "metric", "dim", "value"], select))
+    d = DailyRollup
+    conn.execute(
+        sa.insert(MonthlyRollup).from_select(
+            ["month", "facility_id", "metric", "dim", "value"],
+            sa.select(month_of(d.day), d.facility_id, d.metric, d.dim, sa.func.sum(d.value))
+            .group_by(month_of(d.day), d.facility_id, d.metric, d.dim),
+        )
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m lib.rollup", description=__doc__)
+    parser.add_argument("command", choices=["rebuild"])
+    parser.parse_args(argv)
+    with db.engine().begin() as conn:
+        rebuild(conn)
+    print("rollups rebuilt")
+
+
+if __name__ == "__main__":
+    main()
