@@ -61,6 +61,7 @@ class County(Base):
     insured_residents: Mapped[int]
     illustrative: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(sa.Text, default="")
+    boundary: Mapped[str] = mapped_column(sa.String(256))  # GeoJSON file, relative to data/
 
 
 class Area(Base):

@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('insured_residents', sa.Integer(), nullable=False),
     sa.Column('illustrative', sa.Boolean(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('boundary', sa.String(length=256), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_county')),
     sa.UniqueConstraint('code', name=op.f('uq_county_code'))
     )
