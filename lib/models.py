@@ -390,3 +390,47 @@ class MonthlyRollup(_RollupColumns, Base):
     __tablename__ = "rollup_monthly"
     __table_args__ = (sa.Index("ix_rollup_monthly_metric_month", "metric", "month"),)
     month: Mapped[dt.date] = mapped_column(primary_key=True)
+
+
+# --- indicator catalogue and targets (lib.catalogue loads them; lib.kpi reads them) ----------------
+
+
+class Indicator(Base):
+    """One indicator of the catalogue (data/kpi/catalogue.toml): what it is, where its target comes from."""
+
+    __tablename__ = "indicator"
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    section: Mapped[str] = mapped_column(sa.String(2))
+    name_zh: Mapped[str] = mapped_column(sa.String(80))
+    name_en: Mapped[str] = mapped_column(sa.String(160))
+    numerator_zh: Mapped[str] = mapped_column(sa.Text)
+    numerator_en: Mapped[str] = mapped_column(sa.Text)
+    denominator_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    denominator_en: Mapped[str] = mapped_column(sa.Text, default="")
+    unit: Mapped[str] = mapped_column(sa.String(12))  # pct | ratio | count | per_10k | per_1k | level | score | money
+    direction: Mapped[str] = mapped_column(sa.String(10))  # up | down | band | on_track | none
+    scopes: Mapped[str] = mapped_column(sa.String(64))  # comma list: county,community,area,facility
+    tiers: Mapped[str] = mapped_column(sa.String(200), default="")  # comma list; empty = all tiers
+    source: Mapped[str] = mapped_column(sa.Text)
+
+
+class IndicatorTarget(Base):
+    """A county's target for an indicator and year, optionally only for one tier or peer group."""
+
+    __tablename__ = "indicator_target"
+    __table_args__ = (sa.UniqueConstraint("county_id", "indicator_code", "year", "tier", "peer_group"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = _fk("county.id")
+    indicator_code: Mapped[str] = mapped_column(sa.ForeignKey("indicator.code"), index=True)
+    year: Mapped[int]
+    tier: Mapped[str] = mapped_column(sa.String(32), default="")  # '' = every tier
+    peer_group: Mapped[str] = mapped_column(sa.String(32), default="")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="fixed")  # fixed | baseline_delta | elapsed_share
+    value: Mapped[float | None]  # fixed: the target (band: lower bound); baseline_delta: the delta
+    upper: Mapped[float | None]  # band upper bound
+    baseline_year: Mapped[int | None]
+    annual: Mapped[bool] = mapped_column(default=False)  # a per-year count, prorated for shorter periods
+    deadline: Mapped[dt.date | None]
+    source: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=sa.func.now())
+    updated_by: Mapped[str] = mapped_column(sa.String(64), default="loader")

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db, geo, schema
+from lib import catalogue, db, geo, schema
 from lib.models import Area, Community, County, Destination, Facility, Tier
 
 DATA = db.ROOT / "data"
@@ -109,6 +109,12 @@ def _check_facilities(doc: dict[str, Any], tiers: dict[str, str], boundary: Path
             problems.append(f"[[community]] {comm!r}: no facility is marked lead = true")
 
 
+def _beside(registry_file: Path, name: str) -> Path:
+    """A file named in the registry: relative to the registry file, else to data/."""
+    near = (registry_file.parent / name).resolve()
+    return near if near.exists() else (DATA / name).resolve()
+
+
 def validate(conn: Connection, path: Path) -> dict[str, Any]:
     """Parse and check a registry file against the store; raise RegistryError listing every problem."""
     try:
@@ -126,9 +132,7 @@ def validate(conn: Connection, path: Path) -> dict[str, Any]:
         problems.append("no [[facility]] rows")
     boundary: Path | None = None
     if county.get("boundary"):
-        boundary = (path.parent / county["boundary"]).resolve()
-        if not boundary.exists():
-            boundary = (DATA / county["boundary"]).resolve()
+        boundary = _beside(path, county["boundary"])
         if not boundary.exists():
             problems.append(f"[county]: boundary file {county['boundary']!r} not found")
             boundary = None
@@ -137,6 +141,13 @@ def validate(conn: Connection, path: Path) -> dict[str, Any]:
     tiers = dict(conn.execute(sa.select(Tier.code, Tier.level)).all())
     taken = set(conn.execute(sa.select(Facility.code)).scalars())
     _check_facilities(doc, tiers, boundary, taken, problems)
+    doc["_targets"] = None
+    if county.get("targets"):
+        doc["_targets"] = _beside(path, county["targets"])
+        try:
+            catalogue.read_targets(conn, doc["_targets"])
+        except catalogue.CatalogueError as exc:
+            problems.extend(f"targets {exc.path.name}: {p}" for p in exc.problems)
     if problems:
         raise RegistryError(path, problems)
     doc["_boundary"] = boundary
@@ -182,6 +193,9 @@ def load(conn: Connection, path: Path) -> Summary:
             "coord_source": row["coord_source"], "population_served": int(row.get("population", 0)),
             "illustrative": bool(row.get("illustrative", False)),
         }).scalar_one()
+    catalogue.sync_catalogue(conn)
+    if doc["_targets"] is not None:
+        catalogue.load_targets(conn, county_id, doc["_targets"])
     return Summary(
         county=str(c["code"]), areas=len(area_ids), communities=len(community_ids),
         destinations=len(doc.get("destination", [])), facilities=len(facility_ids),
