@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from lib import db, schema
 
+BACKENDS = ["sqlite", "postgresql"]
 PG_URL = os.environ.get("COCKPIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -33,16 +35,30 @@ def _pg_store() -> Iterator[str]:
             conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A migrated, empty store on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'cockpit.db'}"
+def _store(backend: str, folder: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'cockpit.db'}"
         schema.upgrade(url)
         yield url
         db.engine(url).dispose()
     else:
         yield from _pg_store()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty store on each backend."""
+    yield from _store(request.param, tmp_path)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def tiny_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The hand-checkable tiny county (tests/fixtures/tiny.py), built once per backend: read it, never write."""
+    from tests.fixtures import tiny
+
+    for url in _store(request.param, tmp_path_factory.mktemp("tiny")):
+        tiny.build(url)
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,143 @@
+"""How each catalogue indicator is computed from per-facility measures summed over a scope.
+
+A formula returns a ``Ratio`` (numerator, denominator, factor) or ``None`` where the scope has no
+data for it. The numerator/denominator definitions are the ones in data/kpi/catalogue.toml; a
+contract test checks that both lists hold the same codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+THC_TIERS = ("thc", "sub_centre_thc")
+TOWNSHIP_TIERS = (*THC_TIERS, "community_health_centre")
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: float
+    denominator: float | None = None  # None: a count, the value is the numerator
+    factor: float = 1.0
+    of_units: bool = False  # a coverage ratio over units (THCs, clinics), not over people or events
+
+    @property
+    def value(self) -> float | None:
+        if self.denominator is None:
+            return self.numerator * self.factor
+        return None if self.denominator == 0 else self.numerator / self.denominator * self.factor
+
+
+class Sums:
+    """Measures of the facilities in a scope: ``s["visits"]`` sums a measure; ``s.where(...)`` narrows."""
+
+    def __init__(self, wide: pd.DataFrame, units: pd.DataFrame, population: float):
+        self.wide = wide
+        self.units = units
+        self.population = population
+
+    def __getitem__(self, measure: str) -> float:
+        return float(self.wide[measure].sum()) if measure in self.wide.columns else 0.0
+
+    def total(self, *measures: str) -> float:
+        return sum(self[m] for m in measures)
+
+    def where(self, mask: pd.Series) -> Sums:
+        ids = self.units.index[mask.reindex(self.units.index, fill_value=False)]
+        return Sums(self.wide.reindex(ids, fill_value=0.0), self.units.loc[ids],
+                    float(self.units.loc[ids, "population"].sum()))
+
+    def tiers(self, tiers: Iterable[str]) -> Sums:
+        return self.where(self.units["tier"].isin(tuple(tiers)))
+
+    @property
+    def primary(self) -> Sums:
+        return self.where(self.units["is_primary"].astype(bool))
+
+    def count_units(self, tiers: Iterable[str], test: Callable[[pd.DataFrame], pd.Series]) -> Ratio | None:
+        """Units of these tiers passing ``test`` ÷ units of these tiers (coverage indicators)."""
+        scoped = self.tiers(tiers)
+        n = len(scoped.units)
+        if n == 0:
+            return None
+        passing = int(test(scoped.wide.reindex(scoped.units.index, fill_value=0.0)).sum())
+        return Ratio(passing, n, of_units=True)
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame.columns else pd.Series(0.0, index=frame.index)
+
+
+def _ratio(num: float, den: float, factor: float = 1.0) -> Ratio | None:
+    return None if den == 0 else Ratio(num, den, factor)
+
+
+def _mean_pay(s: Sums) -> float | None:
+    return s["pay_sum"] / s["pay_n"] if s["pay_n"] else None
+
+
+def _pay_ratio(s: Sums) -> Ratio | None:
+    primary, lead = _mean_pay(s.primary), _mean_pay(s.where(s.units["is_lead"].astype(bool)))
+    return None if primary is None or not lead else Ratio(primary, lead)
+
+
+def _thc_staffing_ok(w: pd.DataFrame) -> pd.Series:
+    # 002 §二(二)1: technicians ≥90% of staff, ≥2 GPs, TCM/Mongolian ≥25% of physicians, ≥1 public-health physician.
+    return ((_col(w, "staff_tech") >= 0.9 * _col(w, "staff_n")) & (_col(w, "staff_gp") >= 2)
+            & (_col(w, "staff_tcm_phys") >= 0.25 * _col(w, "staff_phys")) & (_col(w, "staff_ph_phys") >= 1)
+            & (_col(w, "staff_n") > 0))
+
+
+def _rural(s: Sums) -> Sums:
+    """Agricultural/pastoral population: units outside an area coded 'urban' (a local definition)."""
+    return s.where(s.units["area"] != "urban")
+
+
+def _survey_mean(who: str) -> Callable[[Sums], Ratio | None]:
+    """四方满意: the mean of the units' monthly survey scores over the period."""
+    return lambda s: _ratio(s[f"rep_satisfaction_{who}_sum"], s[f"rep_satisfaction_{who}_n"])
+
+
+REFERRALS_SENT = ("ref_sent:up", "ref_sent:down", "ref_sent:out")
+FUND_ALL = ("visit_fund", "fund_home_in", "fund_home_out")
+
+FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
+    "primary_visit_share": lambda s: _ratio(s.primary["visits_resident"], s["visits_resident"]),
+    "in_county_admission_share": lambda s: _ratio(s["adm_home_in"], s.total("adm_home_in", "adm_home_out")),
+    "out_of_county_rate": lambda s: _ratio(s["adm_home_out"], s.total("adm_home_in", "adm_home_out")),
+    "up_referrals": lambda s: Ratio(s["ref_sent:up"]),
+    "down_referrals": lambda s: Ratio(s["ref_sent:down"]),
+    "down_up_ratio": lambda s: _ratio(s["ref_sent:down"], s["ref_sent:up"]),
+    "referral_closure_rate": lambda s: _ratio(s["ref_closed"], s.total(*REFERRALS_SENT)),
+    "out_referrals_by_disease": lambda s: Ratio(s["adm_home_out"]),
+    "sinking_days_compliance": lambda s: _ratio(s["sink_compliant"], s["sink_eligible"]),
+    "stationed_physicians_per_10k": lambda s: _ratio(s["stationed_phys"], s.population, 10_000),
+    "township_attending_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "stationed_phys") >= 1),
+    "village_ecg_coverage": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_ecg_networked") >= 1),
+    "pay_ratio_primary_lead": _pay_ratio,
+    "fund_execution": lambda s: None,  # needs the county's envelope: computed by lib.kpi
+    "fund_in_county_share": lambda s: _ratio(s.total("visit_fund", "fund_home_in"), s.total(*FUND_ALL)),
+    "fund_primary_share": lambda s: _ratio(s.primary.total("visit_fund", "fund_at"), s.total("visit_fund", "fund_at")),
+    "cost_per_admission": lambda s: _ratio(s["adm_at_cost"], s["adm_at"]),
+    "cost_per_visit": lambda s: _ratio(s["outpatient_cost"], s["visits_outpatient"]),
+    "tcm_visit_share": lambda s: _ratio(s["visits_tcm"], s["visits"]),
+    "tcm_hall_coverage": lambda s: s.count_units(TOWNSHIP_TIERS, lambda w: _col(w, "rep_tcm_hall") >= 1),
+    "village_tcm_service_rate": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_tcm_service") >= 1),
+    "tcm_outreach_events": lambda s: Ratio(s.total("rep_tcm_outreach_5jin_sum", "rep_tcm_outreach_nearby_sum")),
+    "htn_managed_rate": lambda s: _ratio(s["man_htn"], s["reg_htn"]),
+    "dm_managed_rate": lambda s: _ratio(s["man_dm"], s["reg_dm"]),
+    "maternal_managed_rate": lambda s: _ratio(s["man_pregnancy"], s["reg_pregnancy"]),
+    "fd_contract_rate": lambda s: _ratio(s.total("fd_active_priority", "fd_active_general"), s.population),
+    "fd_contract_priority_rate": lambda s: _ratio(s["fd_active_priority"], s["reg_priority_group"]),
+    "followup_completion": lambda s: _ratio(s["fu_ontime"], s["fu_due"]),
+    "chronic_admission_rate": lambda s: _ratio(s["adm_home_chronic"], s.total("reg_htn", "reg_dm")),
+    "gp_per_10k": lambda s: _ratio(s["staff_gp"], s.population, 10_000),
+    "thc_staffing_compliance": lambda s: s.count_units(THC_TIERS, _thc_staffing_ok),
+    "village_doctor_density": lambda s: _ratio(s["vdoc_n"], _rural(s).population, 1_000),
+    "village_doctor_licensed_share": lambda s: _ratio(s["vdoc_licensed"], s["vdoc_n"]),
+    "emr_level": lambda s: Ratio(s["rep_emr_level"]) if len(s.units) == 1 else None,
+    "thc_ambulance_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "rep_ambulances") >= 1),
+    **{f"satisfaction_{who}": _survey_mean(who) for who in ("patient", "staff", "government", "insurer")},
+}

@@ -1,0 +1,230 @@
+"""The KPI engine: any catalogue indicator for any scope and period, with its target and status.
+
+Every gauge, ranking and export goes through ``Engine.compute``. Measures are aggregated per facility
+in SQL once per period (lib.measures), then summed over each scope, so computing 70 scopes costs
+about what one does.
+
+    python -m lib.kpi show --period YYYY-MM [--ytd | --r12 | --today] [--area CODE | --community CODE |
+                           --facility CODE] [--json] [--db URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib import db, measures
+from lib.indicators import FORMULAS, FUND_ALL, Ratio, Sums
+from lib.models import County, FundBudget, Indicator
+from lib.period import Period
+from lib.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
+
+ScopeKind = Literal["county", "community", "area", "facility", "facilities"]
+# Below this many people or events a rate is flagged unreliable (kpi-catalogue, "Small denominators":
+# a village clinic with 4 pregnant women must not swing ranks silently). A local setting.
+SMALL_DENOMINATOR = 30
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: ScopeKind = "county"
+    codes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.kind if self.kind == "county" else f"{self.kind}:{','.join(self.codes)}"
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    code: str
+    scope: str
+    period: str
+    unit: str
+    direction: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    target: float | None
+    target_upper: float | None
+    deadline: dt.date | None
+    status: Status | None
+    previous: float | None
+    last_year: float | None
+    small_denominator: bool
+    target_source: str = field(default="")
+
+
+class Engine:
+    """One county's indicators over one connection; measures are cached per period for the engine's life."""
+
+    def __init__(self, conn: Connection, *, today: dt.date | None = None, margin: float = DEFAULT_MARGIN) -> None:
+        self.conn = conn
+        self.today = today or dt.date.today()
+        self.margin = margin
+        self.units = measures.facilities(conn)
+        self.catalogue = db.read_frame(conn, sa.select(Indicator)).set_index("code")
+        county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
+        self.county_id, self.residents = county.id, float(county.resident_population)
+        self.targets = TargetBook(conn, self.county_id)
+        self._measures: dict[Period, pd.DataFrame] = {}
+
+    # -- scopes and measures -----------------------------------------------------------------------
+
+    def facility_ids(self, scope: Scope) -> pd.Index:
+        u = self.units
+        column = {"community": "community", "area": "area", "facility": "code", "facilities": "code"}.get(scope.kind)
+        return u.index if column is None else u.index[u[column].isin(scope.codes)]
+
+    def measures(self, period: Period) -> pd.DataFrame:
+        if period not in self._measures:
+            self._measures[period] = measures.facility_measures(self.conn, period, self.today)
+        return self._measures[period]
+
+    def sums(self, scope: Scope, period: Period) -> Sums:
+        ids = self.facility_ids(scope)
+        units = self.units.loc[ids]
+        population = self.residents if scope.kind == "county" else float(units["population"].sum())
+        return Sums(self.measures(period).reindex(ids, fill_value=0.0), units, population)
+
+    def applies(self, code: str, scope: Scope) -> bool:
+        row = self.catalogue.loc[code]
+        kind = "area" if scope.kind == "facilities" else scope.kind
+        if kind not in row.scopes.split(","):
+            return False
+        if kind == "facility" and row.tiers:
+            return self.units.loc[self.facility_ids(scope), "tier"].isin(row.tiers.split(",")).all()
+        return True
+
+    # -- values --------------------------------------------------------------------------------------
+
+    def ratio(self, code: str, scope: Scope, period: Period) -> Ratio | None:
+        if code == "fund_execution":
+            return self._fund_execution(scope, period)
+        return FORMULAS[code](self.sums(scope, period))
+
+    def _fund_execution(self, scope: Scope, period: Period) -> Ratio | None:
+        """YTD fund spending ÷ the year's envelope: budget − 5% 调剂金 − commercial premiums (000 §二(一)3)."""
+        if scope.kind != "county":
+            return None
+        year = period.last_month.year
+        fb = FundBudget
+        b = self.conn.execute(sa.select(fb.revenue_budget, fb.reserve_rate, fb.commercial_premium)
+                              .where(fb.county_id == self.county_id, fb.year == year)).first()
+        if b is None:
+            return None
+        envelope = float(b.revenue_budget) * (1 - b.reserve_rate) - float(b.commercial_premium)
+        spent = self.sums(scope, Period("ytd", period.last_month)).total(*FUND_ALL)
+        return Ratio(spent, envelope)
+
+    def value(self, code: str, scope: Scope, period: Period) -> float | None:
+        r = self.ratio(code, scope, period)
+        return None if r is None else r.value
+
+    def target(self, code: str, scope: Scope, period: Period) -> Target | None:
+        tier = peer = ""
+        if scope.kind == "facility":
+            unit = self.units.loc[self.facility_ids(scope)].iloc[0]
+            tier, peer = unit.tier, unit.peer_group
+        return self.targets.resolve(code, period, self.today,
+                                    lambda year: self.value(code, scope, Period("ytd", dt.date(year, 12, 1))),
+                                    tier=tier, peer_group=peer)
+
+    def compute(self, codes: Iterable[str] | None, scopes: Iterable[Scope], period: Period) -> list[KpiValue]:
+        codes = list(self.catalogue.index if codes is None else codes)
+        out = []
+        for scope in scopes:
+            for code in codes:
+                if not self.applies(code, scope):
+                    continue
+                out.append(self._one(code, scope, period))
+        return out
+
+    def _one(self, code: str, scope: Scope, period: Period) -> KpiValue:
+        row = self.catalogue.loc[code]
+        r = self.ratio(code, scope, period)
+        value = None if r is None else r.value
+        target = self.target(code, scope, period)
+        small = bool(r is not None and r.denominator is not None and row.unit == "pct" and not r.of_units
+                     and r.denominator < SMALL_DENOMINATOR)
+        return KpiValue(
+            code=code, scope=scope.label, period=period.label(), unit=row.unit, direction=row.direction,
+            value=value, numerator=None if r is None else r.numerator,
+            denominator=None if r is None else r.denominator,
+            target=None if target is None else target.value, target_upper=None if target is None else target.upper,
+            deadline=None if target is None else target.deadline,
+            status=status(value, target, row.direction, self.margin),
+            previous=self.value(code, scope, period.previous()), last_year=self.value(code, scope, period.last_year()),
+            small_denominator=small, target_source="" if target is None else target.source,
+        )
+
+
+def compute(conn: Connection, codes: Iterable[str] | None = None, scopes: Iterable[Scope] = (Scope(),),
+            period: Period | None = None, *, today: dt.date | None = None,
+            margin: float = DEFAULT_MARGIN) -> list[KpiValue]:
+    """Indicators (all by default) for each scope over one period."""
+    engine = Engine(conn, today=today, margin=margin)
+    return engine.compute(codes, scopes, period or Period("month", engine.today))
+
+
+def to_frame(values: Sequence[KpiValue]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(v) for v in values])
+
+
+def _scope_from_args(args: argparse.Namespace) -> Scope:
+    for kind in ("area", "community", "facility"):
+        if getattr(args, kind):
+            return Scope(kind, (getattr(args, kind),))
+    return Scope()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.kpi", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    show = sub.add_parser("show", help="print indicators for a scope and period")
+    show.add_argument("--period", required=True, help="YYYY-MM (the month, or the end of the period)")
+    kinds = show.add_mutually_exclusive_group()
+    kinds.add_argument("--ytd", action="store_true", help="year to date, to the end of that month")
+    kinds.add_argument("--r12", action="store_true", help="rolling 12 months to the end of that month")
+    kinds.add_argument("--today", action="store_true", help="one day: --period YYYY-MM-DD")
+    where = show.add_mutually_exclusive_group()
+    where.add_argument("--area")
+    where.add_argument("--community")
+    where.add_argument("--facility")
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--db", help="store URL (default: COCKPIT_DB_URL, secrets, or data/cockpit.db)")
+    args = parser.parse_args(argv)
+    if args.today:
+        period = Period("today", dt.date.fromisoformat(args.period))
+    else:
+        period = Period("ytd" if args.ytd else "r12" if args.r12 else "month", Period.month(args.period[:7]).end)
+    with db.engine(db.resolve_url(args.db)).connect() as conn:
+        engine = Engine(conn)
+        values = engine.compute(None, [_scope_from_args(args)], period)
+        names = engine.catalogue["name_zh"]
+    if args.json:
+        print(json.dumps([asdict(v) for v in values], ensure_ascii=False, default=str, indent=1))
+        return 0
+    print(f"{'code':<30} {'value':>12} {'numerator':>14} {'denominator':>14} {'target':>10} {'status':<7} "
+          f"{'previous':>10} {'last year':>10}  name")
+    for v in values:
+        def f(x: float | None) -> str:
+            return "—" if x is None else f"{x:.4f}" if abs(x) < 10 else f"{x:,.1f}"
+        print(f"{v.code:<30} {f(v.value):>12} {f(v.numerator):>14} {f(v.denominator):>14} {f(v.target):>10} "
+              f"{v.status or '—':<7} {f(v.previous):>10} {f(v.last_year):>10}  {names[v.code]}"
+              + ("  [small denominator]" if v.small_denominator else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

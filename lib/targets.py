@@ -1,0 +1,81 @@
+"""Targets for a county, indicator and year, and the met / near / missed status of a value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib import db
+from lib.models import IndicatorTarget
+from lib.period import Period
+
+Status = Literal["met", "near", "missed"]
+DEFAULT_MARGIN = 0.05  # "near": within 5% of the target (relative), configurable per call
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    upper: float | None
+    deadline: dt.date | None
+    source: str
+
+
+class TargetBook:
+    """All target rows of one county, looked up most specific first: tier, then peer group, then general."""
+
+    def __init__(self, conn: Connection, county_id: int) -> None:
+        t = IndicatorTarget
+        self.rows = db.read_frame(conn, sa.select(t.indicator_code, t.year, t.tier, t.peer_group, t.kind, t.value,
+                                                  t.upper, t.baseline_year, t.annual, t.deadline, t.source)
+                                  .where(t.county_id == county_id))
+
+    def row(self, code: str, year: int, tier: str = "", peer_group: str = "") -> pd.Series | None:
+        rows = self.rows[(self.rows.indicator_code == code) & (self.rows.year == year)]
+        for want_tier, want_group in ((tier, ""), ("", peer_group), ("", "")):
+            hit = rows[(rows.tier == want_tier) & (rows.peer_group == want_group)]
+            if not hit.empty:
+                return hit.iloc[0]
+        return None
+
+    def resolve(self, code: str, period: Period, today: dt.date, baseline: Callable[[int], float | None], *,
+                tier: str = "", peer_group: str = "") -> Target | None:
+        """The target that applies to this period; ``baseline(year)`` gives the indicator over a past year."""
+        row = self.row(code, period.last_month.year, tier, peer_group)
+        if row is None:
+            return None
+        deadline = None if pd.isna(row.deadline) else pd.Timestamp(row.deadline).date()
+        if row.kind == "elapsed_share":
+            value: float | None = period.elapsed_share(today)
+        elif row.kind == "baseline_delta":
+            base = baseline(int(row.baseline_year))
+            value = None if base is None else base + float(row.value)
+        else:
+            value = float(row.value)
+            if row.annual:  # a per-year count: prorate to the months the period covers
+                value = value * (period.months_elapsed(today) if period.kind == "ytd" else period.months) / 12
+        if value is None:
+            return None
+        upper = None if pd.isna(row.upper) else float(row.upper)
+        return Target(value, upper, deadline, str(row.source))
+
+
+def status(value: float | None, target: Target | None, direction: str, margin: float = DEFAULT_MARGIN) -> Status | None:
+    """met / near (within ``margin`` of the target, relative) / missed; None without value, target or direction."""
+    if value is None or target is None or direction == "none":
+        return None
+    slack = abs(target.value) * margin
+    if direction == "band":
+        upper = target.upper if target.upper is not None else float("inf")
+        if target.value <= value <= upper:
+            return "met"
+        return "near" if target.value - slack <= value <= upper + abs(upper) * margin else "missed"
+    if direction in ("down", "on_track"):
+        return "met" if value <= target.value else "near" if value <= target.value + slack else "missed"
+    return "met" if value >= target.value else "near" if value >= target.value - slack else "missed"

@@ -1,0 +1,162 @@
+"""The KPI engine against the tiny county, every value worked out by hand (see tests/fixtures/tiny.py).
+
+Scopes: the county and the pastoral area (T2 + V2). Periods: October 2026 and Jan–Oct 2026 (the
+fixture has events in September and October only, so "YTD" = September + October).
+"""
+
+import datetime as dt
+
+import pytest
+
+from lib import db
+from lib.kpi import Engine, Scope
+from lib.period import Period
+from tests.fixtures import tiny
+
+MONTH = Period("month", dt.date(2026, 10, 1))
+YTD = Period("ytd", dt.date(2026, 10, 1))
+COUNTY = Scope()
+PASTORAL = Scope("area", ("pastoral",))
+NA = "not applicable"
+
+# (indicator, county month, county YTD, pastoral month, pastoral YTD); None = no data (zero denominator).
+EXPECTED = [
+    # Resident visits at THCs/village clinics ÷ all resident visits. Oct: T1 3 + V1 2 + T2 1 + V2 1 = 7 of
+    # 11 (T2's truck driver is not a resident). Sep adds H 2 and T2 2. Pastoral: all its units are primary.
+    ("primary_visit_share", 7 / 11, 9 / 15, 2 / 2, 4 / 4),
+    # Admissions by home unit. Oct: V1 in, V2 in, T2 out. Sep: V2 out, T1 in.
+    ("in_county_admission_share", 2 / 3, 3 / 5, 1 / 2, 1 / 3),
+    ("out_of_county_rate", 1 / 3, 2 / 5, 1 / 2, 2 / 3),
+    # Oct up: V1→T1, T1→H, V2→T2; down: H→T1; out: T2→D1. Sep up: V2→T2, T2→H.
+    ("up_referrals", 3, 5, 1, 3),
+    ("down_referrals", 1, 1, 0, 0),
+    ("down_up_ratio", 1 / 3, 1 / 5, 0, 0),
+    # Closed (accepted + feedback): Oct V1→T1, H→T1, T2→D1; Sep both. Sent: 5 in Oct, 7 in all.
+    ("referral_closure_rate", 3 / 5, 5 / 7, 1 / 2, 3 / 4),
+    ("out_referrals_by_disease", 1, 2, 1, 2),
+    # d1 (intermediate) has 20 + 5 days, d2 (senior) 10; by end-October 30 × 10/12 = 25 are needed.
+    ("sinking_days_compliance", 1 / 2, 1 / 2, NA, NA),
+    # d1 is stationed at T2: 1 per 1,000 residents (county) or per 400 (pastoral), × 10,000.
+    ("stationed_physicians_per_10k", 10, 10, 25, 25),
+    ("township_attending_coverage", 1 / 2, 1 / 2, 1, 1),
+    ("village_ecg_coverage", 1 / 2, 1 / 2, 0, 0),
+    # Primary staff pay 54,000 over 12 people = 4,500; the lead hospital's 33,000 over 4 = 8,250.
+    ("pay_ratio_primary_lead", 4500 / 8250, 4500 / 8250, NA, NA),
+    # Jan–Oct fund spending: visits 510 + in-county admissions 1,100 + out-of-county 2,500 = 4,110, over
+    # the envelope 100,000 × 0.95 − 5,000 = 90,000 (for the month too: execution is cumulative).
+    ("fund_execution", 4110 / 90000, 4110 / 90000, NA, NA),
+    # Oct: visits 350 + in-county 900 of 350 + 900 + 1,500. YTD: 510 + 1,100 of 4,110.
+    ("fund_in_county_share", 1250 / 2750, 1610 / 4110, 340 / 1840, 400 / 2900),
+    # Oct primary: visits 150 (T1 90, V1 20, T2 30, V2 10) + T2 admission 300 of 350 + 900.
+    ("fund_primary_share", 450 / 1250, 710 / 1610, 1, 1),
+    # In-county admissions: Oct H 1,000 + T2 500; Sep T1 400.
+    ("cost_per_admission", 1500 / 2, 1900 / 3, 500, 500),
+    # Outpatient cost / outpatient visits (H's emergency visit excluded).
+    ("cost_per_visit", 610 / 11, 910 / 15, 120 / 3, 220 / 5),
+    # All visits (the driver included): TCM Oct H 1, T1 1, T2 1, V2 1 of 12; Sep T2 2 of 4.
+    ("tcm_visit_share", 4 / 12, 6 / 16, 2 / 3, 4 / 5),
+    ("tcm_hall_coverage", 1 / 2, 1 / 2, 0, 0),
+    ("village_tcm_service_rate", 1, 1, 1, 1),
+    # 五进 3 + 身边 1 in October; 五进 2 more in September.
+    ("tcm_outreach_events", 4, 6, NA, NA),
+    # Registers are stocks at the period's end (October): htn V1 30/40 + V2 12/20.
+    ("htn_managed_rate", 42 / 60, 42 / 60, 12 / 20, 12 / 20),
+    ("dm_managed_rate", 8 / 10, 8 / 10, None, None),
+    ("maternal_managed_rate", 8 / 9, 8 / 9, 5 / 5, 5 / 5),
+    # Valid on 31 October: V1 3 general + 1 priority (ends that day), T2 2 priority; V2's ended 30 Sep.
+    ("fd_contract_rate", 6 / 1000, 6 / 1000, 2 / 400, 2 / 400),
+    ("fd_contract_priority_rate", 3 / 80, 3 / 80, 2 / 30, 2 / 30),
+    # Due Oct: V1 on time, T2 late, V2 not done; Sep: V2 on time.
+    ("followup_completion", 1 / 3, 2 / 4, 0, 1 / 3),
+    # Chronic admissions (V1 in Oct, V2 in Sep) ÷ htn + dm registered (60 + 10; pastoral 20 + 0).
+    ("chronic_admission_rate", 1 / 70, 2 / 70, 0, 1 / 20),
+    ("gp_per_10k", 40, 40, 50, 50),
+    # T1 has 4 technicians of 5 staff (< 90%); T2 meets all four rules.
+    ("thc_staffing_compliance", 1 / 2, 1 / 2, 1, 1),
+    # Village doctors (3; pastoral 2) per 1,000 people served outside the urban area (T2 + V2 = 400).
+    ("village_doctor_density", 7.5, 7.5, 5.0, 5.0),
+    ("village_doctor_licensed_share", 2 / 3, 2 / 3, 1 / 2, 1 / 2),
+    ("emr_level", NA, NA, NA, NA),
+    ("thc_ambulance_coverage", 1, 1, 1, 1),
+    ("satisfaction_patient", 240 / 3, 300 / 4, 70, 65),
+    ("satisfaction_staff", 80, 80, None, None),
+    ("satisfaction_government", 95, 95, None, None),
+    ("satisfaction_insurer", 85, 85, None, None),
+]
+
+
+@pytest.fixture
+def engine(tiny_url):
+    with db.engine(tiny_url).connect() as conn:
+        yield Engine(conn, today=tiny.TODAY)
+
+
+def test_every_catalogue_indicator_has_a_hand_worked_expectation(engine):
+    assert sorted(engine.catalogue.index) == sorted(code for code, *_ in EXPECTED)
+
+
+@pytest.mark.parametrize(("code", "county_month", "county_ytd", "pastoral_month", "pastoral_ytd"), EXPECTED)
+def test_indicator_values_match_the_hand_computation(engine, code, county_month, county_ytd, pastoral_month,
+                                                     pastoral_ytd):
+    for scope, period, expected in [(COUNTY, MONTH, county_month), (COUNTY, YTD, county_ytd),
+                                    (PASTORAL, MONTH, pastoral_month), (PASTORAL, YTD, pastoral_ytd)]:
+        got = engine.compute([code], [scope], period)
+        where = f"{code} {scope.label} {period.label()}"
+        if expected == NA:
+            assert got == [], where
+        elif expected is None:
+            assert got[0].value is None, where
+        else:
+            assert got[0].value == pytest.approx(expected), where
+
+
+def test_numerator_denominator_previous_and_last_year_travel_with_the_value(engine):
+    [v] = engine.compute(["in_county_admission_share"], [COUNTY], MONTH)
+    assert (v.numerator, v.denominator) == (2, 3)
+    assert v.previous == pytest.approx(1 / 2)  # September: T1 in, V2 out
+    assert v.last_year == pytest.approx(1.0)  # October 2025: one admission, in county
+    # Target: the 2025 full-year value (1 of 1 in county) + 5 pp (000 主要目标, baseline_delta).
+    assert v.target == pytest.approx(1.05)
+    assert v.status == "missed"
+
+
+def test_targets_prorate_annual_counts_and_follow_the_elapsed_year(engine):
+    [outreach] = engine.compute(["tcm_outreach_events"], [COUNTY], YTD)
+    assert outreach.target == pytest.approx(60 * 10 / 12)  # 60 a year, 10 months elapsed
+    assert outreach.status == "missed"
+    [fund] = engine.compute(["fund_execution"], [COUNTY], MONTH)
+    assert fund.target == pytest.approx(304 / 365)  # 31 October is day 304 of 2026
+    assert fund.status == "met"
+
+
+def test_status_near_and_band(engine):
+    [cost] = engine.compute(["cost_per_visit"], [COUNTY], MONTH)  # 55.45 against ≤ 50: 11% over
+    assert cost.status == "missed"
+    [cost_pastoral] = engine.compute(["cost_per_visit"], [PASTORAL], MONTH)  # 40 ≤ 50
+    assert cost_pastoral.status == "met"
+    [density] = engine.compute(["village_doctor_density"], [PASTORAL], MONTH)  # 5.0 against 1.0–1.5
+    assert density.status == "missed"
+    near = Engine(engine.conn, today=tiny.TODAY, margin=0.15)
+    assert near.compute(["cost_per_visit"], [COUNTY], MONTH)[0].status == "near"
+
+
+def test_facility_scope_uses_tier_overrides_and_tier_applicability(engine):
+    hospital = Scope("facility", ("H",))
+    [emr] = engine.compute(["emr_level"], [hospital], MONTH)
+    assert (emr.value, emr.target, emr.status) == (5, 6, "missed")
+    codes = {v.code for v in engine.compute(None, [hospital], MONTH)}
+    assert "htn_managed_rate" not in codes  # registers belong to THCs and village clinics
+    [htn] = engine.compute(["htn_managed_rate"], [Scope("facility", ("V2",))], MONTH)
+    assert htn.small_denominator  # 20 registered patients: flagged, never silently ranked
+    [coverage] = engine.compute(["village_ecg_coverage"], [COUNTY], MONTH)
+    assert not coverage.small_denominator  # 2 clinics of 2: a count of units, not a sample
+
+
+def test_today_reads_the_daily_rollup(engine):
+    [visits] = engine.compute(["tcm_visit_share"], [COUNTY], Period("today", dt.date(2026, 10, 10)))
+    assert (visits.numerator, visits.denominator) == (4, 12)  # the fixture's October visits are all on the 10th
+
+
+def test_a_set_of_facilities_is_a_scope(engine):
+    [v] = engine.compute(["tcm_visit_share"], [Scope("facilities", ("T1", "V1"))], MONTH)
+    assert (v.numerator, v.denominator) == (1, 5)
