@@ -1,0 +1,86 @@
+"""Chinese/English strings and number formats for every page, chart and export.
+
+Streamlit has no i18n of its own (streamlit#1353), so the catalogue lives in ``lib/i18n.json``,
+one entry per key with both languages side by side, which makes a missing translation easy to
+spot in review and in tests. Chinese is the default and the fallback: an untranslated key still
+shows something a county user can read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+CATALOGUE: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).with_name("i18n.json")).read_text(encoding="utf-8")
+)
+MISSING = "—"
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONEY_UNITS = {
+    # Chinese reads large sums in 万 (1e4) and 亿 (1e8); English in thousands, millions, billions.
+    "zh": ((1e8, "亿"), (1e4, "万")),
+    "en": ((1e9, "B"), (1e6, "M"), (1e3, "k")),
+}
+
+
+def normalize_lang(lang: str | None) -> str:
+    """A supported language code; anything else (None, "fr", "") means Chinese."""
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str, **fmt: object) -> str:
+    """The text for ``key`` in ``lang``, else in Chinese, else the key itself; ``fmt`` fills {fields}."""
+    entry = CATALOGUE.get(key, {})
+    text = entry.get(lang) or entry.get(DEFAULT_LANG) or key
+    return text.format(**fmt) if fmt else text
+
+
+def _is_missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def fmt_number(x: float | None, lang: str, digits: int = 0) -> str:
+    """Thousands-grouped number (both languages group by three on dashboards)."""
+    if _is_missing(x):
+        return MISSING
+    return f"{x:,.{digits}f}"
+
+
+def fmt_pct(x: float | None, lang: str, digits: int = 1) -> str:
+    """A fraction 0..1 as a percentage: 0.613 -> "61.3%"."""
+    if _is_missing(x):
+        return MISSING
+    return f"{x * 100:.{digits}f}%"
+
+
+def _three_significant(v: float) -> str:
+    # 1.23, 12.3, 123, then 1234 in full: "g" alone would print 999.7 as "1e+03".
+    return f"{v:.0f}" if v >= 999.5 else f"{v:.3g}"
+
+
+def fmt_money(x: float | None, lang: str) -> str:
+    """Yuan in the reader's units: zh "¥1.23万" / "¥4.56亿", en "¥12.3k" / "¥1.23M"; small sums in full."""
+    if _is_missing(x):
+        return MISSING
+    sign, v = ("-" if x < 0 else ""), abs(float(x))
+    for size, unit in _MONEY_UNITS[normalize_lang(lang)]:
+        if v >= size:
+            return f"{sign}¥{_three_significant(v / size)}{unit}"
+    return f"{sign}¥{v:,.0f}"
+
+
+def fmt_datetime(ts: dt.datetime | dt.date | None, lang: str) -> str:
+    """A timestamp (or date) as readers write it: "2026年11月22日 08:15" / "22 Nov 2026 08:15"."""
+    if ts is None or ts != ts:  # pandas.NaT passes for a datetime but is unequal to itself
+        return MISSING
+    if normalize_lang(lang) == "zh":
+        text = f"{ts.year}年{ts.month}月{ts.day}日"
+    else:
+        # Month names from a table, not strftime("%b"), so the server's C/zh locale cannot change them.
+        text = f"{ts.day} {_MONTHS_EN[ts.month - 1]} {ts.year}"
+    return f"{text} {ts:%H:%M}" if isinstance(ts, dt.datetime) else text
