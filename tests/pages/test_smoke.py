@@ -1,0 +1,93 @@
+"""Every page runs inside the frame without an exception, in both languages (AppTest, no browser).
+
+AppTest resets Streamlit's pages/ flag before every run, so each ``switch_page`` below also takes the
+legacy path a cold deep link takes in a real server: the page file runs first and ui.frame.enter()
+reroutes it through app.py. tests/browser/test_cold_deep_link.py proves the same in Chromium.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import bootstrap, db, i18n
+from tests import demo_stub
+from ui.frame import FRAME_KEY, LANG_KEY, LANG_SWITCH_KEY, PAGES, PAGES_DIR
+
+
+@pytest.fixture
+def app(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The app on a migrated store holding the reference registry, with fresh Streamlit caches."""
+    bootstrap.load_reference(sqlite_url)
+    monkeypatch.setenv("COCKPIT_DB_URL", sqlite_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=30)
+    st.cache_data.clear()
+
+
+def _assert_framed(at: AppTest, title: str) -> None:
+    assert not at.exception
+    assert at.main.children[0].proto.id.endswith(FRAME_KEY), "the frame must open every page"
+    assert [el.value for el in at.title] == [title]
+
+
+def test_every_page_and_section_has_its_text() -> None:
+    keys = {f"page.{p.name}" for p in PAGES} | {f"page.{p.name}.desc" for p in PAGES} | {p.section for p in PAGES}
+    assert keys <= set(i18n.CATALOGUE)
+    assert sorted(p.name for p in PAGES) == sorted(f.stem for f in PAGES_DIR.glob("*.py"))
+
+
+@pytest.mark.parametrize("page", [p.name for p in PAGES])
+def test_every_page_runs_inside_the_frame(app: AppTest, page: str) -> None:
+    app.run()
+    app.switch_page(f"pages/{page}.py").run()
+    _assert_framed(app, i18n.t(f"page.{page}", "zh"))
+    assert app.dataframe[0].value["facilities"].sum() > 0
+
+
+def test_default_page_is_the_overview_in_chinese(app: AppTest) -> None:
+    app.run()
+    _assert_framed(app, "总览")
+    assert "嘎查村卫生室" in app.dataframe[0].value["tier"].tolist()
+
+
+def test_english_from_the_url(app: AppTest) -> None:
+    app.query_params[LANG_KEY] = "en"
+    app.run()
+    app.switch_page("pages/map.py").run()
+    _assert_framed(app, "Map")
+    assert "Township health centre" in app.dataframe[0].value["tier"].tolist()
+
+
+def test_language_switch_relabels_the_page(app: AppTest) -> None:
+    app.run()
+    app.button_group(key=LANG_SWITCH_KEY).set_value("en").run()
+    _assert_framed(app, "Overview")
+
+
+def test_kiosk_hides_the_controls(app: AppTest) -> None:
+    app.query_params["kiosk"] = "1"
+    app.run()
+    _assert_framed(app, "总览")
+    assert not app.get("button_group")
+
+
+def test_first_start_builds_the_default_store_then_shows_the_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = tmp_path / "cockpit.db"
+    monkeypatch.setattr(db, "DEFAULT_SQLITE", default)
+    monkeypatch.setenv("COCKPIT_DB_URL", f"sqlite:///{default}")
+    demo_calls = demo_stub.recording(monkeypatch)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=30).run()
+    _assert_framed(at, "总览")
+    assert len(demo_calls) == 1
+    assert not bootstrap.needs_demo(f"sqlite:///{default}")
+    assert at.dataframe[0].value["facilities"].sum() > 0
