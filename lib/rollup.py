@@ -142,33 +142,48 @@ METRICS: tuple[Metric, ...] = (
 EVENT_MODELS: tuple[type[Base], ...] = tuple(dict.fromkeys(m.model for m in METRICS))
 
 
-def metrics_for(model: type[Base]) -> list[Metric]:
-    return [m for m in METRICS if m.model is model]
+def families() -> list[list[Metric]]:
+    """Metrics that share a table, time key, facility key and dimension: one scan computes them all."""
+    groups: dict[tuple[int, ...], list[Metric]] = {}
+    for m in METRICS:
+        groups.setdefault((id(m.model), id(m.when), id(m.facility), id(m.dim)), []).append(m)
+    return list(groups.values())
 
 
-def _contribution(metric: Metric, bucket: type[day_of] | type[month_of], ids: Sequence[int] | None,
+def _contribution(family: list[Metric], bucket: type[day_of] | type[month_of], ids: Sequence[int] | None,
                   sign: int) -> sa.Select:
-    value = sa.func.count() if metric.value is None else sa.func.sum(metric.value)
-    dim = sa.literal("") if metric.dim is None else sa.func.coalesce(metric.dim, "")
-    key = bucket(metric.when)
-    conds: list[ColumnElement] = [metric.facility.is_not(None)]
-    if metric.where is not None:
-        conds.append(metric.where)
+    """(bucket, facility, metric, dim, value) rows for one family: one GROUP BY, unpivoted with UNION ALL."""
+    first = family[0]
+    key = bucket(first.when)
+    dim = sa.literal("") if first.dim is None else sa.func.coalesce(first.dim, "")
+    columns = []
+    for i, m in enumerate(family):
+        value = sa.literal(1) if m.value is None else m.value
+        cond = sa.true() if m.where is None else m.where
+        columns.append(sa.func.sum(sa.case((cond, value * sign))).label(f"m{i}"))
+    conds: list[ColumnElement] = [first.facility.is_not(None)]
     if ids is not None:
-        conds.append(metric.model.id.in_(ids))  # type: ignore[attr-defined]
-    return (
-        sa.select(key.label("k"), metric.facility.label("f"), sa.literal(metric.code).label("m"),
-                  dim.label("d"), (value * sign).label("v"))
-        .where(*conds)
-        .group_by(key, metric.facility, dim)
-    )
+        conds.append(first.model.id.in_(ids))  # type: ignore[attr-defined]
+    grouped = (sa.select(key.label("k"), first.facility.label("f"), dim.label("d"), *columns)
+               .where(*conds).group_by(key, first.facility, dim).cte(f"fam_{first.code}").prefix_with("MATERIALIZED"))
+    parts = [sa.select(grouped.c.k, grouped.c.f, sa.literal(m.code).label("m"), grouped.c.d,
+                       grouped.c[f"m{i}"].label("v")).where(grouped.c[f"m{i}"].is_not(None))
+             for i, m in enumerate(family)]
+    union = sa.union_all(*parts).subquery()
+    # SQLite's upsert needs a WHERE on the SELECT it takes rows from (its parsing ambiguity rule).
+    return sa.select(union.c.k, union.c.f, union.c.m, union.c.d, union.c.v).where(sa.true())
 
 
-def _upsert(conn: Connection, target: type[DailyRollup] | type[MonthlyRollup], select: sa.Select) -> None:
+def _write(conn: Connection, target: type[DailyRollup] | type[MonthlyRollup], select: sa.Select,
+           *, upsert: bool) -> None:
     table = target.__table__
     key = "day" if target is DailyRollup else "month"
+    columns = [key, "facility_id", "metric", "dim", "value"]
+    if not upsert:
+        conn.execute(sa.insert(table).from_select(columns, select))
+        return
     insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-    stmt = insert.from_select([key, "facility_id", "metric", "dim", "value"], select)
+    stmt = insert.from_select(columns, select)
     stmt = stmt.on_conflict_do_update(
         index_elements=[key, "facility_id", "metric", "dim"],
         set_={"value": table.c.value + stmt.excluded.value},
@@ -180,18 +195,18 @@ def apply(conn: Connection, model: type[Base], ids: Sequence[int], sign: int = 1
     """Add (sign=1) or remove (sign=-1) the rollup contribution of the given event rows."""
     if not ids:
         return
-    for metric in metrics_for(model):
-        _upsert(conn, DailyRollup, _contribution(metric, day_of, ids, sign))
-        _upsert(conn, MonthlyRollup, _contribution(metric, month_of, ids, sign))
+    for family in families():
+        if family[0].model is model:
+            _write(conn, DailyRollup, _contribution(family, day_of, ids, sign), upsert=True)
+            _write(conn, MonthlyRollup, _contribution(family, month_of, ids, sign), upsert=True)
 
 
 def rebuild(conn: Connection) -> None:
     """Recompute both rollup tables from the raw events (after a bulk load or to repair drift)."""
     conn.execute(sa.delete(DailyRollup))
     conn.execute(sa.delete(MonthlyRollup))
-    for metric in METRICS:
-        select = _contribution(metric, day_of, None, 1)
-        conn.execute(sa.insert(DailyRollup).from_select(["day", "facility_id", "metric", "dim", "value"], select))
+    for family in families():
+        _write(conn, DailyRollup, _contribution(family, day_of, None, 1), upsert=False)
     d = DailyRollup
     conn.execute(
         sa.insert(MonthlyRollup).from_select(

@@ -1,0 +1,130 @@
+"""KPI engine benchmark: the overview set at demo scale 1 and 10, cold and warm, SQLite and PostgreSQL.
+
+The overview set is every indicator of sections A–E for the current month and for the year to date,
+at county scope, per area and per facility. In the same run a naive baseline reads the raw event rows
+of the same year into pandas and groups them (what a page would do without rollups).
+
+Targets (issue #3): cold at scale 1 ≤ 300 ms; scale 10 ≤ 1.5 × scale 1; ≥ 30 × faster than naive.
+
+    python -m benchmarks.kpi [--scales 1 10] [--backends sqlite postgresql] [--repeat 5]
+
+Demo stores are built once and kept (SQLite under benchmarks/results/, PostgreSQL in schemas
+bench_s1, bench_s10 of the test database) so reruns only measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import time
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from lib import db, demo, kpi, schema
+from lib.period import Period
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SECTIONS = ("A", "B", "C", "D", "E")
+
+
+def store(backend: str, scale: int) -> str:
+    """A demo store at this scale, built on first use."""
+    if backend == "sqlite":
+        RESULTS.mkdir(exist_ok=True)
+        url = f"sqlite:///{RESULTS / f'demo_s{scale}.db'}"
+    else:
+        name = f"bench_s{scale}"
+        with db.engine(PG).begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {name}"))
+        url = f"{PG}?options=-csearch_path%3D{name}"
+    schema.upgrade(url)
+    with db.engine(url).connect() as conn:
+        built = conn.execute(sa.text("SELECT count(*) FROM visit")).scalar_one() > 0
+    if not built:
+        started = time.perf_counter()
+        demo.generate(db.engine(url), scale=scale)
+        print(f"  built {backend} scale {scale} in {time.perf_counter() - started:.0f} s")
+    return url
+
+
+def overview(url: str) -> tuple[float, int]:
+    """Seconds to compute the overview set with a fresh engine; and how many values it produced."""
+    started = time.perf_counter()
+    with db.engine(url).connect() as conn:
+        engine = kpi.Engine(conn)
+        codes = [c for c in engine.catalogue.index if engine.catalogue.loc[c, "section"] in SECTIONS]
+        scopes = [kpi.Scope()] + [kpi.Scope("area", (a,)) for a in sorted(engine.units["area"].unique())]
+        scopes += [kpi.Scope("facility", (c,)) for c in engine.units["code"]]
+        this_month = Period("month", engine.today)
+        n = len(engine.compute(codes, scopes, this_month)) + len(engine.compute(codes, scopes,
+                                                                                 Period("ytd", engine.today)))
+    return time.perf_counter() - started, n
+
+
+def naive(url: str) -> float:
+    """The same event-based figures from raw rows grouped in pandas (no rollups): the baseline."""
+    started = time.perf_counter()
+    year_start = dt.datetime(dt.date.today().year, 1, 1)
+    with db.engine(url).connect() as conn:
+        units = db.read_frame(conn, "SELECT f.id AS facility_id, a.code AS area, t.is_primary FROM facility f "
+                                    "JOIN area a ON a.id = f.area_id JOIN tier t ON t.code = f.tier_code")
+        frames = {
+            name: db.read_frame(conn, sql, {"y": year_start}) for name, sql in {
+                "visit": "SELECT facility_id, ts, kind, is_tcm, is_insured_resident, cost, fund_paid FROM visit "
+                         "WHERE ts >= :y",
+                "admission": "SELECT home_facility_id AS facility_id, admitted_at AS ts, in_county, cost, fund_paid "
+                             "FROM admission WHERE admitted_at >= :y",
+                "referral": "SELECT from_facility_id AS facility_id, sent_at AS ts, direction, accepted_at, "
+                            "feedback_at FROM referral WHERE sent_at >= :y",
+                "follow_up": "SELECT facility_id, due_date AS ts, done_date, due_date FROM follow_up "
+                             "WHERE due_date >= :y",
+            }.items()
+        }
+    month_start = pd.Timestamp(dt.date.today().replace(day=1))
+    for frame in frames.values():
+        frame["ts"] = pd.to_datetime(frame["ts"])
+        frame["month"] = frame["ts"] >= month_start
+        merged = frame.merge(units, on="facility_id")
+        for keys in (["month"], ["month", "area"], ["month", "facility_id"]):
+            merged.groupby(keys).agg("count")
+            merged.groupby(keys + ["is_primary"]).size()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    rows = []
+    for backend in args.backends:
+        for scale in args.scales:
+            url = store(backend, scale)
+            db.engine(url).dispose()  # cold: a new connection pool, a new engine, nothing cached
+            cold, n = overview(url)
+            warm = statistics.median(overview(url)[0] for _ in range(args.repeat))
+            baseline = naive(url)
+            rows.append({"backend": backend, "scale": scale, "values": n, "cold_ms": round(cold * 1000, 1),
+                         "warm_ms": round(warm * 1000, 1), "naive_ms": round(baseline * 1000, 1),
+                         "naive_over_cold": round(baseline / cold, 1)})
+            print(rows[-1])
+    table = pd.DataFrame(rows)
+    for backend, part in table.groupby("backend"):
+        if {1, 10} <= set(part.scale):
+            ratio = part.set_index("scale").cold_ms
+            print(f"{backend}: scale 10 / scale 1 (cold) = {ratio[10] / ratio[1]:.2f}")
+    print(table.to_string(index=False))
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"kpi-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()
