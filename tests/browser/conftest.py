@@ -56,7 +56,7 @@ def _healthy(origin: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated SQLite store holding the reference registry, one per test module."""
     url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'cockpit.db'}"
     bootstrap.load_reference(url)
@@ -65,15 +65,19 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @contextlib.contextmanager
-def serve(store_url: str, log_dir: Path) -> Iterator[AppServer]:
-    """Run ``streamlit run app.py`` on a free port until the block ends; fail with its log if it won't start."""
+def serve(store_url: str, log_dir: Path, *options: str) -> Iterator[AppServer]:
+    """Run ``streamlit run app.py [options]`` on a free port until the block ends.
+
+    Fails with the server's log if it won't start; prints the log at the end, which pytest shows for
+    a failed test only.
+    """
     port = _free_port()
     log = log_dir / f"streamlit-{port}.log"
     env = {**os.environ, "COCKPIT_DB_URL": store_url}
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-        "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none", "--browser.gatherUsageStats=false", *options,
     ]  # fmt: skip
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=db.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -91,12 +95,13 @@ def serve(store_url: str, log_dir: Path) -> Iterator[AppServer]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        print(log.read_text())
 
 
 @pytest.fixture(scope="module")
-def app_server(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+def app_server(reference_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """One server for the whole test module."""
-    with serve(store_url, tmp_path_factory.mktemp("server")) as server:
+    with serve(reference_store, tmp_path_factory.mktemp("server")) as server:
         yield server
 
 

@@ -3,7 +3,8 @@
 With a ``pages/`` folder beside app.py, Streamlit runs such a first request through its legacy v1
 wrapper, which executes pages/map.py without app.py (see ui/frame.py). Each case here therefore gets
 its own server, and nothing else may talk to that server first: add no other tests to this module.
-The "must not happen": Streamlit's auto-generated sidebar page list.
+The "must not happen": Streamlit's auto-generated sidebar page list. These servers turn it back on
+(.streamlit/config.toml hides it as a second line of defence), so the frame alone has to prevent it.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def cold_server(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+def cold_server(reference_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """A server that has not served a single page yet."""
-    with serve(store_url, tmp_path_factory.mktemp("cold")) as server:
+    with serve(reference_store, tmp_path_factory.mktemp("cold"), "--client.showSidebarNavigation=true") as server:
         yield server
 
 
