@@ -15,9 +15,7 @@ from pathlib import Path
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-CATALOGUE: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).with_name("i18n.json")).read_text(encoding="utf-8")
-)
+CATALOGUE: dict[str, dict[str, str]] = json.loads((Path(__file__).with_name("i18n.json")).read_text(encoding="utf-8"))
 MISSING = "—"
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -56,7 +56,6 @@ PAGES = (
 DEFAULT_PAGE = PAGES[0].name
 
 
-
 @dataclass(frozen=True)
 class Frame:
     """What a page needs from the frame: the run's language (with ``t`` bound to it) and kiosk flag."""

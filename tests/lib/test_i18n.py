@@ -70,4 +70,3 @@ def test_fmt_datetime() -> None:
     assert fmt_datetime(dt.date(2026, 3, 1), "en") == "1 Mar 2026"
     assert fmt_datetime(pd.Timestamp("2026-02-01 17:30"), "zh") == "2026年2月1日 17:30"
     assert fmt_datetime(pd.NaT, "zh") == fmt_datetime(None, "en") == "—"
-
