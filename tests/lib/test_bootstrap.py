@@ -7,6 +7,7 @@ order of steps, the rename into place and the lock, not the demo data (lib.demo 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -99,8 +100,8 @@ def test_concurrent_first_sessions_build_once(default_db: Path, demo_calls: list
 
     first = threading.Thread(target=run, args=(first_progress,))
     first.start()
-    while not demo_calls:  # the first session holds the lock once the demo step has begun
-        threading.Event().wait(0.01)
+    while not demo_calls and first.is_alive():  # the first session holds the lock once its demo step began
+        time.sleep(0.01)
     second = threading.Thread(target=run, args=(second_progress,))
     second.start()
     first.join(timeout=30)
