@@ -74,7 +74,7 @@ _current: ContextVar[Frame | None] = ContextVar("cockpit_frame", default=None)
 def _this_run() -> Frame:
     # The URL decides; the switch's last value covers page switches, which drop the query string.
     lang = i18n.normalize_lang(st.query_params.get(LANG_KEY) or st.session_state.get(LANG_SWITCH_KEY))
-    if lang != i18n.DEFAULT_LANG:
+    if lang != i18n.DEFAULT_LANG and st.query_params.get(LANG_KEY) != lang:
         st.query_params[LANG_KEY] = lang  # back into the URL, so it can be shared or bookmarked
     return Frame(lang=lang, kiosk=st.query_params.get(KIOSK_KEY) == "1")
 
