@@ -69,7 +69,9 @@ def read_frame(conn: Connection, stmt: sa.Executable | str, params: dict[str, An
     if isinstance(stmt, str):
         stmt = sa.text(stmt)
     result = conn.execute(stmt, params or {})
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    columns = list(result.keys())
+    # Plain tuples: pandas probes every Row object for array-like attributes otherwise (slow).
+    return pd.DataFrame([tuple(row) for row in result], columns=columns)
 
 
 def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

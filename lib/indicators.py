@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 THC_TIERS = ("thc", "sub_centre_thc")
@@ -31,30 +32,44 @@ class Ratio:
 
 
 class Sums:
-    """Measures of the facilities in a scope: ``s["visits"]`` sums a measure; ``s.where(...)`` narrows."""
+    """Measures of the facilities in a scope: ``s["visits"]`` sums a measure; ``s.where(...)`` narrows.
 
-    def __init__(self, wide: pd.DataFrame, units: pd.DataFrame, population: float):
-        self.wide = wide
+    ``matrix`` holds one row per unit of ``units`` (same order) and one column per measure.
+    """
+
+    def __init__(self, matrix: np.ndarray, columns: list[str], units: pd.DataFrame, population: float):
+        self.matrix = matrix
+        self.columns = columns
         self.units = units
         self.population = population
+        self._totals = dict(zip(columns, matrix.sum(axis=0).tolist(), strict=True))
+        self._subsets: dict[str, Sums] = {}
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        return pd.DataFrame(self.matrix, index=self.units.index, columns=self.columns)
 
     def __getitem__(self, measure: str) -> float:
-        return float(self.wide[measure].sum()) if measure in self.wide.columns else 0.0
+        return float(self._totals.get(measure, 0.0))
 
     def total(self, *measures: str) -> float:
         return sum(self[m] for m in measures)
 
-    def where(self, mask: pd.Series) -> Sums:
-        ids = self.units.index[mask.reindex(self.units.index, fill_value=False)]
-        return Sums(self.wide.reindex(ids, fill_value=0.0), self.units.loc[ids],
-                    float(self.units.loc[ids, "population"].sum()))
+    def where(self, name: str, mask: Callable[[pd.DataFrame], pd.Series]) -> Sums:
+        """The units passing ``mask`` (computed once per name: formulas ask for the same subsets often)."""
+        if name not in self._subsets:
+            keep = mask(self.units).to_numpy(dtype=bool)
+            units = self.units[keep]
+            self._subsets[name] = Sums(self.matrix[keep], self.columns, units, float(units["population"].sum()))
+        return self._subsets[name]
 
     def tiers(self, tiers: Iterable[str]) -> Sums:
-        return self.where(self.units["tier"].isin(tuple(tiers)))
+        tiers = tuple(tiers)
+        return self.where("tiers:" + ",".join(tiers), lambda u: u["tier"].isin(tiers))
 
     @property
     def primary(self) -> Sums:
-        return self.where(self.units["is_primary"].astype(bool))
+        return self.where("primary", lambda u: u["is_primary"].astype(bool))
 
     def count_units(self, tiers: Iterable[str], test: Callable[[pd.DataFrame], pd.Series]) -> Ratio | None:
         """Units of these tiers passing ``test`` ÷ units of these tiers (coverage indicators)."""
@@ -62,7 +77,7 @@ class Sums:
         n = len(scoped.units)
         if n == 0:
             return None
-        passing = int(test(scoped.wide.reindex(scoped.units.index, fill_value=0.0)).sum())
+        passing = int(test(scoped.wide).sum())
         return Ratio(passing, n, of_units=True)
 
 
@@ -79,7 +94,7 @@ def _mean_pay(s: Sums) -> float | None:
 
 
 def _pay_ratio(s: Sums) -> Ratio | None:
-    primary, lead = _mean_pay(s.primary), _mean_pay(s.where(s.units["is_lead"].astype(bool)))
+    primary, lead = _mean_pay(s.primary), _mean_pay(s.where("lead", lambda u: u["is_lead"].astype(bool)))
     return None if primary is None or not lead else Ratio(primary, lead)
 
 
@@ -92,7 +107,7 @@ def _thc_staffing_ok(w: pd.DataFrame) -> pd.Series:
 
 def _rural(s: Sums) -> Sums:
     """Agricultural/pastoral population: units outside an area coded 'urban' (a local definition)."""
-    return s.where(s.units["area"] != "urban")
+    return s.where("rural", lambda u: u["area"] != "urban")
 
 
 def _survey_mean(who: str) -> Callable[[Sums], Ratio | None]:

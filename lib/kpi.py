@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,6 +34,7 @@ ScopeKind = Literal["county", "community", "area", "facility", "facilities"]
 # Below this many people or events a rate is flagged unreliable (kpi-catalogue, "Small denominators":
 # a village clinic with 4 pregnant women must not swing ranks silently). A local setting.
 SMALL_DENOMINATOR = 30
+SCOPE_COLUMNS = {"community": "community", "area": "area", "facility": "code", "facilities": "code"}
 
 
 @dataclass(frozen=True)
@@ -71,38 +74,78 @@ class Engine:
         self.conn = conn
         self.today = today or dt.date.today()
         self.margin = margin
-        self.units = measures.facilities(conn)
+        units = measures.facilities(conn)
+        # Plain object columns: boolean masks over Arrow-backed strings cost ~10× more, and scopes mask often.
+        self.units = units.astype({c: object for c in units.columns if c != "population"})
         self.catalogue = db.read_frame(conn, sa.select(Indicator)).set_index("code")
+        self._rows = {r.Index: r for r in self.catalogue.itertuples()}
+        self._unit_rows = {r.Index: r for r in self.units.itertuples()}
         county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
         self.county_id, self.residents = county.id, float(county.resident_population)
         self.targets = TargetBook(conn, self.county_id)
         self._measures: dict[Period, pd.DataFrame] = {}
+        self._matrices: dict[Period, tuple[np.ndarray, list[str]]] = {}
+        self._staff: pd.DataFrame | None = None
+        self._ids: dict[Scope, pd.Index] = {}
+        self._sums: dict[tuple[Scope, Period], Sums] = {}
 
     # -- scopes and measures -----------------------------------------------------------------------
 
     def facility_ids(self, scope: Scope) -> pd.Index:
-        u = self.units
-        column = {"community": "community", "area": "area", "facility": "code", "facilities": "code"}.get(scope.kind)
-        return u.index if column is None else u.index[u[column].isin(scope.codes)]
+        if scope not in self._ids:
+            u = self.units
+            column = SCOPE_COLUMNS.get(scope.kind)
+            self._ids[scope] = u.index if column is None else u.index[u[column].isin(scope.codes).to_numpy(dtype=bool)]
+        return self._ids[scope]
+
+    def prefetch(self, periods: Iterable[Period]) -> None:
+        """Read the measures of several periods together (one rollup scan serves them all)."""
+        missing = [p for p in dict.fromkeys(periods) if p not in self._measures]
+        if missing:
+            if self._staff is None:
+                self._staff = measures.staff_measures(self.conn)
+            self._measures.update(measures.facility_measures(self.conn, missing, self.today, self._staff))
+
+    def related_periods(self, period: Period, codes: Iterable[str]) -> list[Period]:
+        """What a value needs besides its period: comparisons, the year to date, baseline years of targets."""
+        rows = self.targets.rows
+        baselines = rows[rows.indicator_code.isin(list(codes)) & (rows.kind == "baseline_delta")].baseline_year
+        out = [period, period.previous(), period.last_year()]
+        out += [Period("ytd", p.last_month) for p in out]
+        out += [Period("ytd", dt.date(int(y), 12, 1)) for y in baselines.dropna().unique()]
+        return out
 
     def measures(self, period: Period) -> pd.DataFrame:
-        if period not in self._measures:
-            self._measures[period] = measures.facility_measures(self.conn, period, self.today)
+        self.prefetch([period])
         return self._measures[period]
 
+    def _matrix(self, period: Period) -> tuple[np.ndarray, list[str]]:
+        """The period's measures as a units × measures array, rows in the order of ``self.units``."""
+        if period not in self._matrices:
+            wide = self.measures(period).reindex(self.units.index, fill_value=0.0)
+            self._matrices[period] = (wide.to_numpy(dtype=float), list(wide.columns))
+        return self._matrices[period]
+
     def sums(self, scope: Scope, period: Period) -> Sums:
-        ids = self.facility_ids(scope)
-        units = self.units.loc[ids]
-        population = self.residents if scope.kind == "county" else float(units["population"].sum())
-        return Sums(self.measures(period).reindex(ids, fill_value=0.0), units, population)
+        if (scope, period) not in self._sums:
+            keep, units, population = self._scope_units(scope)
+            matrix, columns = self._matrix(period)
+            self._sums[(scope, period)] = Sums(matrix[keep], columns, units, population)
+        return self._sums[(scope, period)]
+
+    @functools.cache  # noqa: B019 - one engine lives for one request; scopes are few
+    def _scope_units(self, scope: Scope) -> tuple[np.ndarray, pd.DataFrame, float]:
+        keep = self.units.index.isin(self.facility_ids(scope))
+        units = self.units[keep]
+        return keep, units, self.residents if scope.kind == "county" else float(units["population"].sum())
 
     def applies(self, code: str, scope: Scope) -> bool:
-        row = self.catalogue.loc[code]
+        row = self._rows[code]
         kind = "area" if scope.kind == "facilities" else scope.kind
         if kind not in row.scopes.split(","):
             return False
         if kind == "facility" and row.tiers:
-            return self.units.loc[self.facility_ids(scope), "tier"].isin(row.tiers.split(",")).all()
+            return all(self._unit_rows[i].tier in row.tiers.split(",") for i in self.facility_ids(scope))
         return True
 
     # -- values --------------------------------------------------------------------------------------
@@ -133,7 +176,7 @@ class Engine:
     def target(self, code: str, scope: Scope, period: Period) -> Target | None:
         tier = peer = ""
         if scope.kind == "facility":
-            unit = self.units.loc[self.facility_ids(scope)].iloc[0]
+            unit = self._unit_rows[self.facility_ids(scope)[0]]
             tier, peer = unit.tier, unit.peer_group
         return self.targets.resolve(code, period, self.today,
                                     lambda year: self.value(code, scope, Period("ytd", dt.date(year, 12, 1))),
@@ -141,6 +184,7 @@ class Engine:
 
     def compute(self, codes: Iterable[str] | None, scopes: Iterable[Scope], period: Period) -> list[KpiValue]:
         codes = list(self.catalogue.index if codes is None else codes)
+        self.prefetch(self.related_periods(period, codes))
         out = []
         for scope in scopes:
             for code in codes:
@@ -150,7 +194,7 @@ class Engine:
         return out
 
     def _one(self, code: str, scope: Scope, period: Period) -> KpiValue:
-        row = self.catalogue.loc[code]
+        row = self._rows[code]
         r = self.ratio(code, scope, period)
         value = None if r is None else r.value
         target = self.target(code, scope, period)

@@ -1,97 +1,163 @@
-"""Per-facility measures for a period, aggregated in SQL: the raw material of every indicator.
+"""Per-facility measures for a set of periods, aggregated in SQL: the raw material of every indicator.
 
-Each query returns at most (facilities × measures) rows — a few thousand — whatever the years of
-history: event figures come from the rollup tables (monthly, or daily for 'today'), stocks from the
-register and report of the period's last month, capacity from the current roster. lib.kpi sums them
-over any scope and divides; nothing here reads raw event rows into pandas.
+A dashboard asks for a period together with its previous period, the same period last year, the
+year to date and a baseline year. Flows are read per period from the monthly rollup (one index
+range scan each; a month in progress adds the daily rollup), stocks (registers, equipment reports)
+per distinct "as of" date, the roster once.
+Each query returns at most facilities × measures rows, whatever the years of history; nothing here
+reads raw event rows into pandas.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lib import db
-from lib.models import (
-    DailyRollup,
-    Facility,
-    FdContract,
-    MonthlyReport,
-    MonthlyRollup,
-    RegisterCount,
-    SinkingDeployment,
-    Staff,
-)
-from lib.period import Period
+from lib.models import DailyRollup, Facility, MonthlyReport, MonthlyRollup, RegisterCount, SinkingDeployment, Staff
+from lib.period import Period, add_months, first_of_month
 
-# Rollup metrics whose dimension matters to an indicator; all others are summed over their dimension.
-SPLIT_BY_DIM = ("ref_sent", "ref_in")
-FOLLOW_UP = ("fu_due", "fu_ontime")
-# Monthly reports that describe a unit's equipment or status: the latest report counts.
-STATUS_REPORTS = ("tcm_hall", "ecg_networked", "tcm_service", "ambulances", "emr_level")
-# Monthly reports summed (or averaged) over the period.
+SPLIT_BY_DIM = ("ref_sent", "ref_in", "fd_start", "fd_end")  # rollup metrics whose dimension an indicator needs
+FOLLOW_UP = ("fu_due", "fu_ontime")  # keyed by due date, which can lie ahead: counted up to today only
+CONTRACT = ("fd_start", "fd_end")  # running sums: contracts valid on a day = starts − ends so far
+STATUS_REPORTS = ("tcm_hall", "ecg_networked", "tcm_service", "ambulances", "emr_level")  # latest report counts
 FLOW_REPORTS = ("satisfaction_patient", "satisfaction_staff", "satisfaction_government", "satisfaction_insurer",
-                "tcm_outreach_5jin", "tcm_outreach_nearby")
+                "tcm_outreach_5jin", "tcm_outreach_nearby")  # summed over the period
 SENIOR_GRADES = ("intermediate", "assoc_senior", "senior")
 COUNTY_HOSPITAL_TIERS = ("county_hospital", "mongolian_tcm_hospital")
 SINKING_DAYS_PER_YEAR = 30  # seed 000 §二(六)1
 
-
-def _long(conn: Connection, stmt: sa.Select) -> pd.DataFrame:
-    return db.read_frame(conn, stmt)
+Range = tuple[dt.date, dt.date]
 
 
-def _rollup_sums(table: type[DailyRollup] | type[MonthlyRollup], key: sa.ColumnElement, lo: dt.date, hi: dt.date,
-                 metrics: sa.ColumnElement) -> sa.Select:
+def as_of(period: Period, today: dt.date) -> dt.date:
+    """The day stocks are read at: the period's last day, or today while the period is still running."""
+    return min(period.last_date, today)
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """Which rollup buckets make up one period, by class of metric (monthly buckets, then daily ones)."""
+
+    events: Range | None
+    follow_ups: Range | None
+    contracts_through: dt.date | None  # cumulative: every month up to and including this one
+    daily_events: Range | None
+    daily_follow_ups: Range | None
+    daily_contracts: Range | None
+
+    @classmethod
+    def of(cls, period: Period, today: dt.date) -> _Windows:
+        if period.kind == "today":
+            day = period.end
+            return cls(None, None, add_months(first_of_month(day), -1), (day, day), (day, day),
+                       (first_of_month(day), day))
+        first, last = period.first_month, period.last_month
+        if period.last_date <= today:
+            return cls((first, last), (first, last), last, None, None, None)
+        complete = add_months(last, -1)  # the last month is still running: its future-keyed parts go daily
+        return cls((first, last), (first, complete) if complete >= first else None, complete, None,
+                   (last, today), (last, today))
+
+
+def _in(column: sa.ColumnElement, window: Range | None) -> sa.ColumnElement:
+    return sa.false() if window is None else column.between(*window)
+
+
+def _sums(table: type[MonthlyRollup] | type[DailyRollup], where: sa.ColumnElement) -> sa.Select:
+    """Per facility and measure, the sum of the matching rollup rows (an index range scan)."""
     dim = sa.case((table.metric.in_(SPLIT_BY_DIM), ":" + table.dim), else_="")
     measure = (table.metric + dim).label("measure")
     return (sa.select(table.facility_id, measure, sa.func.sum(table.value).label("value"))
-            .where(key.between(lo, hi), metrics).group_by(table.facility_id, measure))
+            .where(where, table.metric != "ref_flow").group_by(table.facility_id, measure))
 
 
-def rollup_measures(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
-    """Event figures. Follow-ups are keyed by due date, which can lie ahead: they count only up to today."""
-    d, m = DailyRollup, MonthlyRollup
-    if period.kind == "today":
-        events = _rollup_sums(d, d.day, period.end, period.end, d.metric != "ref_flow")
-    else:
-        events = _rollup_sums(m, m.month, period.first_month, period.last_month,
-                              sa.and_(m.metric != "ref_flow", m.metric.not_in(FOLLOW_UP)))
-    followups = _rollup_sums(d, d.day, period.first_month if period.kind != "today" else period.end,
-                             min(period.last_date, today), d.metric.in_(FOLLOW_UP))
-    return pd.concat([_long(conn, events), _long(conn, followups)]) if period.kind != "today" else _long(conn, events)
+def rollup_flows(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
+    """Event measures of one period (long frame: facility_id, measure, value).
+
+    Contracts are running sums (every month so far); a month still in progress reads its follow-ups
+    and contracts from the daily rollup up to today. Each query is an index range scan.
+    """
+    w = _Windows.of(period, today)
+    m, d = MonthlyRollup, DailyRollup
+    wheres = []
+    if w.events:
+        wheres.append((m, sa.and_(_in(m.month, w.events), m.metric.not_in(FOLLOW_UP + CONTRACT))))
+    if w.follow_ups:
+        wheres.append((m, sa.and_(m.metric.in_(FOLLOW_UP), _in(m.month, w.follow_ups))))
+    if w.contracts_through:
+        wheres.append((m, sa.and_(m.metric.in_(CONTRACT), m.month <= w.contracts_through)))
+    for window, metrics in ((w.daily_events, None), (w.daily_follow_ups, FOLLOW_UP), (w.daily_contracts, CONTRACT)):
+        if window:
+            kind = d.metric.not_in(FOLLOW_UP + CONTRACT) if metrics is None else d.metric.in_(metrics)
+            wheres.append((d, sa.and_(_in(d.day, window), kind)))
+    return db.read_frame(conn, sa.union_all(*(_sums(table, where) for table, where in wheres)))
 
 
-def register_measures(conn: Connection, period: Period) -> pd.DataFrame:
-    """Registers are stocks: the latest month reported up to the period's end."""
-    r = RegisterCount
-    month = sa.select(sa.func.max(r.month)).where(r.month <= period.last_month).scalar_subquery()
-    rows = _long(conn, sa.select(r.facility_id, r.register, r.registered, r.managed).where(r.month == month))
-    return pd.concat([
-        pd.DataFrame({"facility_id": rows.facility_id, "measure": "reg_" + rows.register, "value": rows.registered}),
-        pd.DataFrame({"facility_id": rows.facility_id, "measure": "man_" + rows.register, "value": rows.managed}),
-    ])
+def report_flows(conn: Connection, periods: Sequence[Period]) -> list[pd.DataFrame]:
+    """Survey scores and outreach counts over each period: sums and the number of unit-months reported."""
+    r = MonthlyReport
+    columns = []
+    for i, p in enumerate(periods):
+        inside = r.month.between(p.first_month, p.last_month)
+        columns += [sa.func.sum(sa.case((inside, r.value))).label(f"s{i}"),
+                    sa.func.sum(sa.case((inside, 1))).label(f"n{i}")]
+    lo, hi = min(p.first_month for p in periods), max(p.last_month for p in periods)
+    wide = db.read_frame(conn, sa.select(r.facility_id, r.metric, *columns)
+                         .where(r.metric.in_(FLOW_REPORTS), r.month.between(lo, hi)).group_by(r.facility_id, r.metric))
+    out = []
+    for i in range(len(periods)):
+        name = "rep_" + wide.metric
+        out.append(pd.concat([
+            pd.DataFrame({"facility_id": wide.facility_id, "measure": name + "_sum", "value": wide[f"s{i}"]}),
+            pd.DataFrame({"facility_id": wide.facility_id, "measure": name + "_n", "value": wide[f"n{i}"]}),
+        ]).dropna())
+    return out
 
 
-def report_measures(conn: Connection, period: Period) -> pd.DataFrame:
-    m = MonthlyReport
-    latest = (sa.select(m.metric, sa.func.max(m.month).label("month"))
-              .where(m.month <= period.last_month, m.metric.in_(STATUS_REPORTS)).group_by(m.metric).subquery())
-    status = _long(conn, sa.select(m.facility_id, ("rep_" + m.metric).label("measure"), m.value.label("value"))
-                   .join(latest, sa.and_(latest.c.metric == m.metric, latest.c.month == m.month)))
-    flows = _long(conn, sa.select(m.facility_id, m.metric, sa.func.sum(m.value).label("total"),
-                                  sa.func.count().label("n"))
-                  .where(m.month.between(period.first_month, period.last_month), m.metric.in_(FLOW_REPORTS))
-                  .group_by(m.facility_id, m.metric))
-    name = "rep_" + flows.metric
-    return pd.concat([
-        status,
-        pd.DataFrame({"facility_id": flows.facility_id, "measure": name + "_sum", "value": flows.total}),
-        pd.DataFrame({"facility_id": flows.facility_id, "measure": name + "_n", "value": flows.n}),
-    ])
+def _latest_months(conn: Connection, table: type[RegisterCount] | type[MonthlyReport], key: sa.ColumnElement,
+                   months: Iterable[dt.date], where: sa.ColumnElement) -> dict[tuple[str, dt.date], dt.date]:
+    """For each (key, month asked): the latest month with data on or before it."""
+    have = db.read_frame(conn, sa.select(key.label("key"), table.month).where(where).distinct())
+    have["month"] = pd.to_datetime(have["month"]).dt.date
+    latest = {}
+    for month in months:
+        for k, group in have[have.month <= month].groupby("key"):
+            latest[(k, month)] = group.month.max()
+    return latest
+
+
+def stocks(conn: Connection, days: Sequence[dt.date]) -> dict[dt.date, pd.DataFrame]:
+    """Registers and equipment/status reports as of each day: the latest month reported up to it."""
+    months = sorted({first_of_month(d) for d in days})
+    r, m = RegisterCount, MonthlyReport
+    reg_latest = _latest_months(conn, r, sa.literal("all"), months, r.month <= months[-1])
+    rep_latest = _latest_months(conn, m, m.metric, months, sa.and_(m.metric.in_(STATUS_REPORTS), m.month <= months[-1]))
+    reg_months, rep_months = set(reg_latest.values()) or {dt.date.min}, set(rep_latest.values()) or {dt.date.min}
+    registers = db.read_frame(conn, sa.select(r.facility_id, r.month, r.register, r.registered, r.managed)
+                              .where(r.month.in_(reg_months)))
+    reports = db.read_frame(conn, sa.select(m.facility_id, m.month, m.metric, m.value)
+                            .where(m.metric.in_(STATUS_REPORTS), m.month.in_(rep_months)))
+    for frame in (registers, reports):
+        frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    out = {}
+    for day in days:
+        month = first_of_month(day)
+        reg = registers[registers.month == reg_latest.get(("all", month))]
+        wanted = pd.DataFrame([(k, v) for (k, asked), v in rep_latest.items() if asked == month],
+                              columns=["metric", "month"])
+        rep = reports.merge(wanted, on=["metric", "month"])
+        out[day] = pd.concat([
+            pd.DataFrame({"facility_id": reg.facility_id, "measure": "reg_" + reg.register, "value": reg.registered}),
+            pd.DataFrame({"facility_id": reg.facility_id, "measure": "man_" + reg.register, "value": reg.managed}),
+            pd.DataFrame({"facility_id": rep.facility_id, "measure": "rep_" + rep.metric, "value": rep.value}),
+        ])
+    return out
 
 
 def staff_measures(conn: Connection) -> pd.DataFrame:
@@ -114,63 +180,60 @@ def staff_measures(conn: Connection) -> pd.DataFrame:
         "pay_sum": sa.func.coalesce(sa.func.sum(s.monthly_pay), 0),
         "pay_n": sa.func.count(s.monthly_pay),
     }
-    wide = _long(conn, sa.select(s.facility_id, *(c.label(k) for k, c in cols.items()))
-                 .where(s.active).group_by(s.facility_id))
+    wide = db.read_frame(conn, sa.select(s.facility_id, *(c.label(k) for k, c in cols.items()))
+                         .where(s.active).group_by(s.facility_id))
     return wide.melt(id_vars="facility_id", var_name="measure", value_name="value")
 
 
-def sinking_measures(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
-    """Eligible county-hospital doctors and those on track for 30 days a year (seed 000 §二(六)1)."""
+def sinking_measures(conn: Connection, day: dt.date) -> pd.DataFrame:
+    """Eligible county-hospital doctors, those on track for 30 days a year (seed 000 §二(六)1), and
+    intermediate+ physicians stationed at each THC (long stints started in the 12 months to ``day``)."""
     s, d, f = Staff, SinkingDeployment, Facility
-    year_start = period.last_month.replace(month=1, day=1)
-    need = SINKING_DAYS_PER_YEAR * period.months_elapsed(today) / 12
+    need = SINKING_DAYS_PER_YEAR * (day.month - 1 + day.day / _days_in_month(day)) / 12
     days = (sa.select(d.staff_id, sa.func.sum(d.days).label("days"))
-            .where(d.start_date.between(year_start, min(period.last_date, today))).group_by(d.staff_id).subquery())
+            .where(d.start_date.between(day.replace(month=1, day=1), day)).group_by(d.staff_id).subquery())
     eligible = (sa.select(s.facility_id, sa.func.coalesce(days.c.days, 0).label("days"))
                 .join(f, f.id == s.facility_id).outerjoin(days, days.c.staff_id == s.id)
                 .where(s.active, s.is_physician, s.title_grade.in_(SENIOR_GRADES),
                        f.tier_code.in_(COUNTY_HOSPITAL_TIERS)).subquery())
     compliant = sa.func.sum(sa.case((eligible.c.days >= need, 1), else_=0))
-    per_unit = _long(conn, sa.select(eligible.c.facility_id, sa.func.count().label("sink_eligible"),
-                                     compliant.label("sink_compliant")).group_by(eligible.c.facility_id))
-    # Stationed: long stints that started in the 12 months to the period's end, counted at the host THC.
-    since = period.last_date - dt.timedelta(days=365)
-    stationed = _long(conn, sa.select(d.host_facility_id.label("facility_id"),
-                                      sa.func.count(sa.distinct(d.staff_id)).label("stationed_phys"))
-                      .join(s, s.id == d.staff_id)
-                      .where(d.kind == "stationed", s.title_grade.in_(SENIOR_GRADES), s.is_physician,
-                             d.start_date.between(since, period.last_date))
-                      .group_by(d.host_facility_id))
+    per_unit = db.read_frame(conn, sa.select(eligible.c.facility_id, sa.func.count().label("sink_eligible"),
+                                             compliant.label("sink_compliant")).group_by(eligible.c.facility_id))
+    stationed = db.read_frame(conn, sa.select(d.host_facility_id.label("facility_id"),
+                                              sa.func.count(sa.distinct(d.staff_id)).label("stationed_phys"))
+                              .join(s, s.id == d.staff_id)
+                              .where(d.kind == "stationed", s.title_grade.in_(SENIOR_GRADES), s.is_physician,
+                                     d.start_date.between(day - dt.timedelta(days=365), day))
+                              .group_by(d.host_facility_id))
     return pd.concat([per_unit.melt(id_vars="facility_id", var_name="measure", value_name="value"),
                       stationed.melt(id_vars="facility_id", var_name="measure", value_name="value")])
 
 
-def contract_measures(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
-    """Contracts valid at the period's end. Contracts last at most a year, so only a year of rows is read."""
-    c = FdContract
-    as_of = min(period.last_date, today)
-    valid = sa.and_(c.signed_on.between(as_of - dt.timedelta(days=366), as_of), c.valid_until >= as_of)
-    measure = sa.case((c.priority_group, "fd_active_priority"), else_="fd_active_general").label("measure")
-    return _long(conn, sa.select(c.facility_id, measure, sa.func.count().label("value"))
-                 .where(valid).group_by(c.facility_id, measure))
+def _days_in_month(day: dt.date) -> int:
+    return (add_months(first_of_month(day), 1) - first_of_month(day)).days
 
 
-def facility_measures(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
-    """Every measure for every facility in one wide frame (index facility_id, a column per measure)."""
-    parts = [
-        rollup_measures(conn, period, today),
-        register_measures(conn, period),
-        report_measures(conn, period),
-        staff_measures(conn),
-        sinking_measures(conn, period, today),
-        contract_measures(conn, period, today),
-    ]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return pd.DataFrame(index=pd.Index([], name="facility_id"))
-    long = pd.concat(parts, ignore_index=True)
-    long["value"] = long["value"].astype(float)
-    return long.pivot_table(index="facility_id", columns="measure", values="value", aggfunc="sum", fill_value=0.0)
+def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.date,
+                      staff: pd.DataFrame | None = None) -> dict[Period, pd.DataFrame]:
+    """Every measure for every facility and period: wide frames (index facility_id, a column per measure)."""
+    periods = list(dict.fromkeys(periods))
+    days = sorted({as_of(p, today) for p in periods})
+    flows = [rollup_flows(conn, p, today) for p in periods]
+    reports = report_flows(conn, periods)
+    stock = stocks(conn, days)
+    sinking = {day: sinking_measures(conn, day) for day in days}
+    staff = staff_measures(conn) if staff is None else staff
+    out = {}
+    for i, p in enumerate(periods):
+        day = as_of(p, today)
+        long = pd.concat([flows[i], reports[i], stock[day], sinking[day], staff], ignore_index=True)
+        long["value"] = long["value"].astype(float)
+        wide = long.groupby(["facility_id", "measure"])["value"].sum().unstack(fill_value=0.0)
+        for group in ("priority", "general"):  # contracts valid on the day = started − ended so far
+            started, ended = (wide[c] if c in wide.columns else 0.0 for c in (f"fd_start:{group}", f"fd_end:{group}"))
+            wide[f"fd_active_{group}"] = started - ended
+        out[p] = wide
+    return out
 
 
 def facilities(conn: Connection) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from lib.models import (
     SinkingDeployment,
     Visit,
 )
-from lib.sqlfn import day_of, minutes_between, month_of
+from lib.sqlfn import day_after, day_of, minutes_between, month_of
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ _ref_target = sa.case(
     (Referral.to_facility_id.is_not(None), "F" + _s(Referral.to_facility_id)),
     else_="D" + _s(Referral.destination_id),
 )
+
+
+_fd_group = sa.case((FdContract.priority_group, "priority"), else_="general")
 
 
 def _family(model: type[Base], when: sa.ColumnElement, facility: sa.ColumnElement, dim: ColumnElement | None,
@@ -134,9 +137,9 @@ METRICS: tuple[Metric, ...] = (
              SinkingDeployment.kind,
              ("sink_stints", None, None),
              ("sink_days", SinkingDeployment.days, None)),
-    *_family(FdContract, FdContract.signed_on, FdContract.facility_id,
-             sa.case((FdContract.priority_group, "priority"), else_="general"),
-             ("fd_signed", None, None)),
+    # Contracts valid on day D = starts on or before D − ends on or before D (a running sum: lib.measures).
+    *_family(FdContract, FdContract.signed_on, FdContract.facility_id, _fd_group, ("fd_start", None, None)),
+    *_family(FdContract, day_after(FdContract.valid_until), FdContract.facility_id, _fd_group, ("fd_end", None, None)),
 )
 
 EVENT_MODELS: tuple[type[Base], ...] = tuple(dict.fromkeys(m.model for m in METRICS))

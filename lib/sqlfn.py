@@ -27,6 +27,13 @@ class month_of(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
+class day_after(FunctionElement):  # noqa: N801
+    """The day after a date (a contract valid until D stops counting on D + 1)."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
 class minutes_between(FunctionElement):  # noqa: N801
     """Minutes from the first timestamp to the second (NULL if either is NULL)."""
 
@@ -52,6 +59,16 @@ def _month_sqlite(el: month_of, compiler: Any, **kw: Any) -> str:
 @compiles(month_of, "postgresql")
 def _month_pg(el: month_of, compiler: Any, **kw: Any) -> str:
     return f"CAST(date_trunc('month', {compiler.process(el.clauses, **kw)}) AS DATE)"
+
+
+@compiles(day_after, "sqlite")
+def _after_sqlite(el: day_after, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(el.clauses, **kw)}, '+1 day')"
+
+
+@compiles(day_after, "postgresql")
+def _after_pg(el: day_after, compiler: Any, **kw: Any) -> str:
+    return f"(CAST({compiler.process(el.clauses, **kw)} AS DATE) + 1)"
 
 
 @compiles(minutes_between, "sqlite")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import sqlalchemy as sa
@@ -35,13 +35,13 @@ class TargetBook:
         self.rows = db.read_frame(conn, sa.select(t.indicator_code, t.year, t.tier, t.peer_group, t.kind, t.value,
                                                   t.upper, t.baseline_year, t.annual, t.deadline, t.source)
                                   .where(t.county_id == county_id))
+        self._index = {(r.indicator_code, r.year, r.tier, r.peer_group): r for r in self.rows.itertuples()}
 
-    def row(self, code: str, year: int, tier: str = "", peer_group: str = "") -> pd.Series | None:
-        rows = self.rows[(self.rows.indicator_code == code) & (self.rows.year == year)]
+    def row(self, code: str, year: int, tier: str = "", peer_group: str = "") -> Any | None:
         for want_tier, want_group in ((tier, ""), ("", peer_group), ("", "")):
-            hit = rows[(rows.tier == want_tier) & (rows.peer_group == want_group)]
-            if not hit.empty:
-                return hit.iloc[0]
+            hit = self._index.get((code, year, want_tier, want_group))
+            if hit is not None:
+                return hit
         return None
 
     def resolve(self, code: str, period: Period, today: dt.date, baseline: Callable[[int], float | None], *,
