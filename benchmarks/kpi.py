@@ -52,7 +52,7 @@ def store(backend: str, scale: int) -> str:
     return url
 
 
-def overview(url: str) -> tuple[float, int]:
+def overview(url: str, *, compare: bool = True) -> tuple[float, int]:
     """Seconds to compute the overview set with a fresh engine; and how many values it produced."""
     started = time.perf_counter()
     with db.engine(url).connect() as conn:
@@ -60,16 +60,17 @@ def overview(url: str) -> tuple[float, int]:
         codes = [c for c in engine.catalogue.index if engine.catalogue.loc[c, "section"] in SECTIONS]
         scopes = [kpi.Scope()] + [kpi.Scope("area", (a,)) for a in sorted(engine.units["area"].unique())]
         scopes += [kpi.Scope("facility", (c,)) for c in engine.units["code"]]
-        this_month = Period("month", engine.today)
-        n = len(engine.compute(codes, scopes, this_month)) + len(engine.compute(codes, scopes,
-                                                                                 Period("ytd", engine.today)))
+        n = sum(len(engine.compute(codes, scopes, Period(kind, engine.today), compare=compare))
+                for kind in ("month", "ytd"))
     return time.perf_counter() - started, n
 
 
-def naive(url: str) -> float:
-    """The same event-based figures from raw rows grouped in pandas (no rollups): the baseline."""
+def naive(url: str, *, compare: bool = True) -> float:
+    """Event figures from raw rows grouped in pandas (no rollups): the baseline. With ``compare`` it
+    reads what the comparisons need too (last year, and the 2024 baseline of the in-county target)."""
     started = time.perf_counter()
-    year_start = dt.datetime(dt.date.today().year, 1, 1)
+    today = dt.date.today()
+    year_start = dt.datetime(today.year - 2 if compare else today.year, 1, 1)
     with db.engine(url).connect() as conn:
         units = db.read_frame(conn, "SELECT f.id AS facility_id, a.code AS area, t.is_primary FROM facility f "
                                     "JOIN area a ON a.id = f.area_id JOIN tier t ON t.code = f.tier_code")
@@ -92,7 +93,7 @@ def naive(url: str) -> float:
         merged = frame.merge(units, on="facility_id")
         for keys in (["month"], ["month", "area"], ["month", "facility_id"]):
             merged.groupby(keys).agg("count")
-            merged.groupby(keys + ["is_primary"]).size()
+            merged.groupby([*keys, "is_primary"]).size()
     return time.perf_counter() - started
 
 
@@ -106,19 +107,20 @@ def main() -> None:
     for backend in args.backends:
         for scale in args.scales:
             url = store(backend, scale)
-            db.engine(url).dispose()  # cold: a new connection pool, a new engine, nothing cached
-            cold, n = overview(url)
-            warm = statistics.median(overview(url)[0] for _ in range(args.repeat))
-            baseline = naive(url)
-            rows.append({"backend": backend, "scale": scale, "values": n, "cold_ms": round(cold * 1000, 1),
-                         "warm_ms": round(warm * 1000, 1), "naive_ms": round(baseline * 1000, 1),
-                         "naive_over_cold": round(baseline / cold, 1)})
-            print(rows[-1])
+            for compare in (True, False):
+                db.engine(url).dispose()  # cold: a new connection pool, a new engine, nothing cached
+                cold, n = overview(url, compare=compare)
+                warm = statistics.median(overview(url, compare=compare)[0] for _ in range(args.repeat))
+                baseline = naive(url, compare=compare)
+                rows.append({"backend": backend, "scale": scale, "comparisons": compare, "values": n,
+                             "cold_ms": round(cold * 1000, 1), "warm_ms": round(warm * 1000, 1),
+                             "naive_ms": round(baseline * 1000, 1), "naive_over_cold": round(baseline / cold, 1)})
+                print(rows[-1])
     table = pd.DataFrame(rows)
-    for backend, part in table.groupby("backend"):
+    for (backend, compare), part in table.groupby(["backend", "comparisons"]):
         if {1, 10} <= set(part.scale):
             ratio = part.set_index("scale").cold_ms
-            print(f"{backend}: scale 10 / scale 1 (cold) = {ratio[10] / ratio[1]:.2f}")
+            print(f"{backend}, comparisons={compare}: scale 10 / scale 1 (cold) = {ratio[10] / ratio[1]:.2f}")
     print(table.to_string(index=False))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"kpi-{dt.datetime.now():%Y%m%d-%H%M%S}.json"

@@ -106,11 +106,11 @@ class Engine:
                 self._staff = measures.staff_measures(self.conn)
             self._measures.update(measures.facility_measures(self.conn, missing, self.today, self._staff))
 
-    def related_periods(self, period: Period, codes: Iterable[str]) -> list[Period]:
+    def related_periods(self, period: Period, codes: Iterable[str], *, compare: bool = True) -> list[Period]:
         """What a value needs besides its period: comparisons, the year to date, baseline years of targets."""
         rows = self.targets.rows
         baselines = rows[rows.indicator_code.isin(list(codes)) & (rows.kind == "baseline_delta")].baseline_year
-        out = [period, period.previous(), period.last_year()]
+        out = [period, period.previous(), period.last_year()] if compare else [period]
         out += [Period("ytd", p.last_month) for p in out]
         out += [Period("ytd", dt.date(int(y), 12, 1)) for y in baselines.dropna().unique()]
         return out
@@ -182,18 +182,16 @@ class Engine:
                                     lambda year: self.value(code, scope, Period("ytd", dt.date(year, 12, 1))),
                                     tier=tier, peer_group=peer)
 
-    def compute(self, codes: Iterable[str] | None, scopes: Iterable[Scope], period: Period) -> list[KpiValue]:
+    def compute(self, codes: Iterable[str] | None, scopes: Iterable[Scope], period: Period, *,
+                compare: bool = True) -> list[KpiValue]:
+        """Values of these indicators (all by default) for each scope; ``compare`` adds the previous
+        period and the same period last year (a sparkline or ranking may not need them)."""
         codes = list(self.catalogue.index if codes is None else codes)
-        self.prefetch(self.related_periods(period, codes))
-        out = []
-        for scope in scopes:
-            for code in codes:
-                if not self.applies(code, scope):
-                    continue
-                out.append(self._one(code, scope, period))
-        return out
+        self.prefetch(self.related_periods(period, codes, compare=compare))
+        return [self._one(code, scope, period, compare) for scope in scopes for code in codes
+                if self.applies(code, scope)]
 
-    def _one(self, code: str, scope: Scope, period: Period) -> KpiValue:
+    def _one(self, code: str, scope: Scope, period: Period, compare: bool) -> KpiValue:
         row = self._rows[code]
         r = self.ratio(code, scope, period)
         value = None if r is None else r.value
@@ -207,7 +205,8 @@ class Engine:
             target=None if target is None else target.value, target_upper=None if target is None else target.upper,
             deadline=None if target is None else target.deadline,
             status=status(value, target, row.direction, self.margin),
-            previous=self.value(code, scope, period.previous()), last_year=self.value(code, scope, period.last_year()),
+            previous=self.value(code, scope, period.previous()) if compare else None,
+            last_year=self.value(code, scope, period.last_year()) if compare else None,
             small_denominator=small, target_source="" if target is None else target.source,
         )
 
