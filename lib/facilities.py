@@ -1,4 +1,4 @@
-"""Facility counts from the registry: the first figure every page can draw from a real store."""
+"""The registry as pages read it: member units, the county's own communities and areas, counts."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db, i18n
-from lib.models import Area, Facility, Tier
+from lib import db, i18n, measures
+from lib.models import Area, Community, Facility, Tier
 
 
 def facility_counts(conn: Connection, lang: str = i18n.DEFAULT_LANG) -> pd.DataFrame:
@@ -27,3 +27,17 @@ def facility_counts(conn: Connection, lang: str = i18n.DEFAULT_LANG) -> pd.DataF
         .order_by(Tier.sort, Area.code, Area.id)
     )
     return db.read_frame(conn, stmt)
+
+
+def units(conn: Connection) -> pd.DataFrame:
+    """Every member unit with what filters, maps and rankings need (tens of rows; see lib.measures)."""
+    return measures.facilities(conn)
+
+
+def choices(conn: Connection) -> dict[str, pd.DataFrame]:
+    """The county's own communities and areas (code, name_zh, name_en), in registry order, for filters."""
+    return {
+        "community": db.read_frame(conn, sa.select(Community.code, Community.name_zh, Community.name_en)
+                                   .order_by(Community.id)),
+        "area": db.read_frame(conn, sa.select(Area.code, Area.name_zh, Area.name_en).order_by(Area.id)),
+    }

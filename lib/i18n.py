@@ -1,9 +1,10 @@
 """Chinese/English strings and number formats for every page, chart and export.
 
-Streamlit has no i18n of its own (streamlit#1353), so the catalogue lives in ``lib/i18n.json``,
-one entry per key with both languages side by side, which makes a missing translation easy to
-spot in review and in tests. Chinese is the default and the fallback: an untranslated key still
-shows something a county user can read.
+Streamlit has no i18n of its own (streamlit#1353), so the catalogue lives in ``lib/i18n_catalogue/*.json``
+(one file per area of the app: core, kpi, overview, map, ...), one entry per key with both languages
+side by side, which makes a missing translation easy to spot in review and in tests. A key may be
+defined in one file only. Chinese is the default and the fallback: an untranslated key still shows
+something a county user can read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,22 @@ from pathlib import Path
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-CATALOGUE: dict[str, dict[str, str]] = json.loads((Path(__file__).with_name("i18n.json")).read_text(encoding="utf-8"))
+CATALOGUE_DIR = Path(__file__).with_name("i18n_catalogue")
+
+
+def _load_catalogue() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOGUE_DIR.glob("*.json")):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        clash = merged.keys() & part.keys()
+        if clash:
+            msg = f"{path.name}: keys already defined in another catalogue file: {sorted(clash)}"
+            raise ValueError(msg)
+        merged.update(part)
+    return merged
+
+
+CATALOGUE: dict[str, dict[str, str]] = _load_catalogue()
 MISSING = "—"
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

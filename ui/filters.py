@@ -1,0 +1,69 @@
+"""The filter bar every page shares: community, area, tier (peer group), month and span, kept in the URL.
+
+The URL is the state (lib.filters parses it); widgets only edit it, so a copied link, a bookmark or a
+kiosk playlist entry reproduces the view. In kiosk mode no bar is drawn but the URL still applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+
+from lib import filters, i18n
+from lib.filters import Filters
+from lib.period import add_months, first_of_month
+from ui import data
+from ui.frame import Frame
+
+MONTHS_BACK = 36  # the demo keeps 36 full months; older months stay reachable by URL
+
+
+def _set(param: str, key: str, default: str | None) -> Callable[[], None]:
+    def apply() -> None:
+        value = st.session_state[key]
+        if value in (None, default):
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = value
+    return apply
+
+
+def bar(frame: Frame, *, today: dt.date | None = None) -> Filters:
+    """Draw the bar (unless kiosk) and return the filters of this run."""
+    today = today or dt.date.today()
+    units = data.units()
+    chosen = filters.parse(st.query_params, units, today)
+    if chosen.ignored:
+        st.warning(frame.t("filter.ignored", names=", ".join(chosen.ignored)))
+    if frame.kiosk:
+        return chosen
+    names = data.choices()
+    col = "name_en" if frame.lang == "en" else "name_zh"
+    options: dict[str, dict[str | None, str]] = {
+        "community": {None: frame.t("filter.all"), **dict(zip(names["community"].code, names["community"][col],
+                                                               strict=True))},
+        "area": {None: frame.t("filter.all"), **dict(zip(names["area"].code, names["area"][col], strict=True))},
+        "tier": {None: frame.t("filter.all"),
+                 **{g: frame.t(f"peer.{g}") for g in dict.fromkeys(units["peer_group"])}},
+    }
+    current = {"community": chosen.community, "area": chosen.area, "tier": chosen.tier}
+    this_month = first_of_month(today)
+    months = [add_months(this_month, -i).strftime("%Y-%m") for i in range(MONTHS_BACK + 1)]
+    if f"{chosen.period.last_month:%Y-%m}" not in months:  # an older month from a link stays selectable
+        months.append(f"{chosen.period.last_month:%Y-%m}")
+    with st.container(horizontal=True, key="cockpit-filters"):
+        for param, labels in options.items():
+            key = f"filter-{param}"
+            st.session_state[key] = current[param]
+            st.selectbox(frame.t(f"filter.{param}"), list(labels), format_func=labels.__getitem__, key=key,
+                         on_change=_set(param, key, None))
+        st.session_state["filter-period"] = f"{chosen.period.last_month:%Y-%m}"
+        st.selectbox(frame.t("filter.period"), months, key="filter-period",
+                     on_change=_set("period", "filter-period", months[0]))
+        st.session_state["filter-span"] = chosen.period.kind
+        st.segmented_control(frame.t("filter.span"), filters.SPANS, key="filter-span", required=True,
+                             format_func=lambda s: i18n.t(f"span.{s}", frame.lang),
+                             on_change=_set("span", "filter-span", "month"))
+    return chosen
