@@ -138,14 +138,22 @@ def _open(conn: Connection, model: Any, start: Any, columns: Sequence[Any], now:
 
 
 def _move_on(conn: Connection, model: Any, changes: list[tuple[int, dict[str, Any]]]) -> int:
+    """Apply the changes, one ``events.update`` per distinct set of values (rows due in the same minute)."""
+    groups: dict[tuple, list[int]] = {}
     for row_id, values in changes:
-        events.update(conn, model, [row_id], values)
+        groups.setdefault(tuple(sorted(values.items())), []).append(row_id)
+    for values, ids in groups.items():
+        events.update(conn, model, ids, dict(values))
     return len(changes)
 
 
 def _due(start: dt.datetime, minutes: float, now: dt.datetime) -> dt.datetime | None:
+    """When a step that takes ``minutes`` from ``start`` is done, to the minute; None if not yet.
+
+    To the minute, so the rows that fall due together share one update (and one rollup move).
+    """
     when = start + dt.timedelta(minutes=float(minutes))
-    return when.replace(microsecond=0) if when <= now else None
+    return when.replace(second=0, microsecond=0) if when <= now else None
 
 
 def _progress_dispatches(conn: Connection, w: World, now: dt.datetime) -> int:
