@@ -128,6 +128,7 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "referral_closure_rate": lambda s: _ratio(s["ref_closed"], s.total(*REFERRALS_SENT)),
     "out_referrals_by_disease": lambda s: Ratio(s["adm_home_out"]),
     "sinking_days_compliance": lambda s: _ratio(s["sink_compliant"], s["sink_eligible"]),
+    "sinking_days_hosted": lambda s: Ratio(s["sink_days"]),
     "stationed_physicians_per_10k": lambda s: _ratio(s["stationed_phys"], s.population, 10_000),
     "township_attending_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "stationed_phys") >= 1),
     "village_ecg_coverage": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_ecg_networked") >= 1),
@@ -155,4 +156,5 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "emr_level": lambda s: Ratio(s["rep_emr_level"]) if len(s.units) == 1 else None,
     "thc_ambulance_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "rep_ambulances") >= 1),
     **{f"satisfaction_{who}": _survey_mean(who) for who in ("patient", "staff", "government", "insurer")},
+    "rx_pass_rate": lambda s: _ratio(s["rx_passed"], s["rx_reviewed"]),
 }

@@ -36,6 +36,9 @@ EXPECTED = [
     ("out_referrals_by_disease", 1, 2, 1, 2),
     # d1 (intermediate) has 20 + 5 days, d2 (senior) 10; by end-October 30 × 10/12 = 25 are needed.
     ("sinking_days_compliance", 1 / 2, 1 / 2, NA, NA),
+    # Days county doctors served at a unit, in the month the stint starts: T1 10 (d2's tour, 2 Oct);
+    # Jan–Oct adds d1 at T2 20 (March) and at T1 5 (September).
+    ("sinking_days_hosted", 10, 35, 0, 20),
     # d1 is stationed at T2: 1 per 1,000 residents (county) or per 400 (pastoral), × 10,000.
     ("stationed_physicians_per_10k", 10, 10, 25, 25),
     ("township_attending_coverage", 1 / 2, 1 / 2, 1, 1),
@@ -82,6 +85,8 @@ EXPECTED = [
     ("satisfaction_staff", 80, 80, None, None),
     ("satisfaction_government", 95, 95, None, None),
     ("satisfaction_insurer", 85, 85, None, None),
+    # Prescriptions passed ÷ reviewed: Oct T1 3 of 4, V2 2 of 2; Sep H 1 of 2.
+    ("rx_pass_rate", 5 / 6, 6 / 8, 1, 1),
 ]
 
 
@@ -148,6 +153,10 @@ def test_facility_scope_uses_tier_overrides_and_tier_applicability(engine):
     assert "htn_managed_rate" not in codes  # registers belong to THCs and village clinics
     [htn] = engine.compute(["htn_managed_rate"], [Scope("facility", ("V2",))], MONTH)
     assert htn.small_denominator  # 20 registered patients: flagged, never silently ranked
+    # Sinking per hospital (the monthly score's 资源下沉): d1 on track with 25 days by October, d2 not.
+    [sinking] = engine.compute(["sinking_days_compliance"], [hospital], MONTH)
+    assert (sinking.numerator, sinking.denominator) == (1, 2)
+    assert engine.compute(["sinking_days_compliance"], [Scope("facility", ("T1",))], MONTH) == []
     [coverage] = engine.compute(["village_ecg_coverage"], [COUNTY], MONTH)
     assert not coverage.small_denominator  # 2 clinics of 2: a count of units, not a sample
 
