@@ -50,6 +50,14 @@ class Filters:
         return Scope("facilities", tuple(units.loc[keep, "code"]))
 
 
+def facility_ids(scope: Scope, units: pd.DataFrame) -> list[int] | None:
+    """The units of a scope as facility ids (None for the whole county)."""
+    if scope.kind == "county":
+        return None
+    column = {"community": "community", "area": "area"}.get(scope.kind, "code")
+    return [int(i) for i in units.index[units[column].isin(scope.codes).to_numpy(dtype=bool)]]
+
+
 def parse(params: Mapping[str, str], units: pd.DataFrame, today: dt.date) -> Filters:
     """Filters from URL parameters, checked against the county's own communities, areas and peer groups."""
     ignored = []

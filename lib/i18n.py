@@ -88,6 +88,13 @@ def fmt_money(x: float | None, lang: str) -> str:
     return f"{sign}¥{v:,.0f}"
 
 
+def fmt_month(day: dt.date | None, lang: str) -> str:
+    """A month as readers write it: "2027年12月" / "Dec 2027"."""
+    if day is None:
+        return MISSING
+    return f"{day.year}年{day.month}月" if normalize_lang(lang) == "zh" else f"{_MONTHS_EN[day.month - 1]} {day.year}"
+
+
 def fmt_datetime(ts: dt.datetime | dt.date | None, lang: str) -> str:
     """A timestamp (or date) as readers write it: "2026年11月22日 08:15" / "22 Nov 2026 08:15"."""
     if ts is None or ts != ts:  # pandas.NaT passes for a datetime but is unequal to itself
@@ -98,3 +105,26 @@ def fmt_datetime(ts: dt.datetime | dt.date | None, lang: str) -> str:
         # Month names from a table, not strftime("%b"), so the server's C/zh locale cannot change them.
         text = f"{ts.day} {_MONTHS_EN[ts.month - 1]} {ts.year}"
     return f"{text} {ts:%H:%M}" if isinstance(ts, dt.datetime) else text
+
+
+_VALUE_DIGITS = {"ratio": 2, "per_10k": 1, "per_1k": 2, "score": 1, "level": 0, "count": 0}
+
+
+def fmt_value(x: float | None, unit: str, lang: str) -> str:
+    """An indicator value in its unit (lib.catalogue.UNITS): 61.3% · ¥10,316 · 3.4 · 1,234."""
+    if unit == "pct":
+        return fmt_pct(x, lang)
+    if unit == "money":
+        return fmt_money(x, lang)
+    return fmt_number(x, lang, _VALUE_DIGITS.get(unit, 1))
+
+
+def fmt_change(x: float | None, unit: str, lang: str) -> str:
+    """A signed change: percentage points for shares ("+1.2 个百分点" / "+1.2 pp"), else the unit's own."""
+    if _is_missing(x):
+        return MISSING
+    if unit == "pct":
+        return t("change.pp", lang, v=f"{x * 100:+.1f}")
+    if unit == "money":
+        return ("+" if x >= 0 else "-") + fmt_money(abs(x), lang)
+    return f"{x:+,.{_VALUE_DIGITS.get(unit, 1)}f}"

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from lib import db, measures
 from lib.indicators import FORMULAS, FUND_ALL, Ratio, Sums
 from lib.models import County, FundBudget, Indicator
-from lib.period import Period
+from lib.period import Period, add_months
 from lib.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
 
 ScopeKind = Literal["county", "community", "area", "facility", "facilities"]
@@ -191,6 +191,14 @@ class Engine:
         return [self._one(code, scope, period, compare) for scope in scopes for code in codes
                 if self.applies(code, scope)]
 
+    def series(self, codes: Iterable[str], scope: Scope, end: Period, months: int = 12
+               ) -> dict[str, list[tuple[dt.date, float | None]]]:
+        """Monthly values of each indicator for the months up to ``end`` (sparklines, trends)."""
+        periods = _months_to(end, months)
+        self.prefetch([q for p in periods for q in (p, Period("ytd", p.last_month))])
+        return {code: [(p.last_month, self.value(code, scope, p)) for p in periods]
+                for code in codes if self.applies(code, scope)}
+
     def _one(self, code: str, scope: Scope, period: Period, compare: bool) -> KpiValue:
         row = self._rows[code]
         r = self.ratio(code, scope, period)
@@ -209,6 +217,10 @@ class Engine:
             last_year=self.value(code, scope, period.last_year()) if compare else None,
             small_denominator=small, target_source="" if target is None else target.source,
         )
+
+
+def _months_to(end: Period, months: int) -> list[Period]:
+    return [Period("month", add_months(end.last_month, -i)) for i in reversed(range(months))]
 
 
 def compute(conn: Connection, codes: Iterable[str] | None = None, scopes: Iterable[Scope] = (Scope(),),

@@ -1,7 +1,39 @@
-"""Overview (default page): the banner's headline indicators on one screen."""
+"""Overview: today's counters, the headline indicators against their targets, where they are heading."""
 
-from ui import placeholder
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from lib import filters, i18n, live
+from ui import data, kiosk, overview
+from ui import filters as filter_bar
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
-placeholder.page(frame, "overview")
+st.title(frame.t("page.overview"))
+chosen = filter_bar.bar(frame)
+units = data.units()
+scope = chosen.scope(units)
+
+
+@st.fragment(run_every=kiosk.refresh_seconds(frame))
+def body() -> None:
+    try:
+        counters = data.live_counters(filters.facility_ids(scope, units))
+        tiles = data.overview_tiles(scope, chosen.period)
+    except SQLAlchemyError:  # the store is down: say so, keep the screen up, retry on the next tick
+        st.error(frame.t("banner.unreachable"), icon="⚠️")
+        return
+    stale = dt.timedelta(minutes=kiosk.settings().stale_minutes)
+    if live.is_stale(counters.data_as_of, dt.datetime.now(), stale):
+        st.warning(frame.t("banner.stale", when=i18n.fmt_datetime(counters.data_as_of, frame.lang)), icon="⏱️")
+    overview.counters(frame, counters)
+    left, right = st.columns([7, 3])
+    with left:
+        overview.tiles(frame, tiles)
+    with right:
+        overview.side(frame)
+
+
+body()

@@ -8,7 +8,12 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | function | TTL | why |
 |---|---|---|
 | units, choices, facility_counts | REGISTRY_TTL (10 min) | the registry changes by import only |
-| kpi_values | KPI_TTL (60 s) | indicators move with the live feed; a minute is "near real time" for them |
+| kpi_values, overview_tiles | KPI_TTL (60 s) | indicators move with the live feed; a minute is near real time |
+| live_counters | LIVE_TTL (15 s) | today's counters and data freshness, the wall screen's "now" |
+| map_base, indicator_catalogue | REGISTRY_TTL | facility points, county shapes, destinations, indicator names |
+| facility_volumes, referral_flows, leakage, facility_links | KPI_TTL | rollup sums that move with the feed |
+| dispatches | LIVE_TTL | ambulances under way, the map's live layer |
+| kpi_trend | TREND_TTL (10 min, refreshed in the background) | 13 engine periods: seconds cold, history moves slowly |
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from lib import db, facilities, kpi
+from lib import db, facilities, flows, kpi, live, mapdata, overview, trend
 from lib.period import Period
 
 REGISTRY_TTL = "10m"  # the registry changes by import only, a few times a year
 KPI_TTL = "60s"
+LIVE_TTL = "15s"
+TREND_TTL = "10m"
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
@@ -71,3 +78,121 @@ def kpi_values(codes: Sequence[str] | None, scopes: Sequence[kpi.Scope], period:
     """Indicator values from lib.kpi (cached for KPI_TTL, shared by every session)."""
     return _kpi_values(db.resolve_url(), None if codes is None else tuple(codes), tuple(scopes), period, compare,
                        dt.date.today())
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
+def _overview_tiles(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> list[overview.Tile]:
+    with db.engine(url).connect() as conn:
+        return overview.tiles(kpi.Engine(conn, today=today), scope, period)
+
+
+def overview_tiles(scope: kpi.Scope, period: Period) -> list[overview.Tile]:
+    """The overview's headline tiles (lib.overview.tiles), cached for KPI_TTL and shared by every screen."""
+    return _overview_tiles(db.resolve_url(), scope, period, dt.date.today())
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=200)
+def _live_counters(url: str, facility_ids: tuple[int, ...] | None, minute: dt.datetime) -> live.Counters:
+    with db.engine(url).connect() as conn:
+        return live.counters(conn, minute, facility_ids)
+
+
+def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
+    """Today's counters (lib.live.counters), re-read at most every LIVE_TTL; failures are never cached."""
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    return _live_counters(db.resolve_url(), None if facility_ids is None else tuple(facility_ids), now)
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+def _map_base(url: str) -> dict[str, object]:
+    with db.engine(url).connect() as conn:
+        return {"points": mapdata.facility_points(conn), "shapes": mapdata.shapes(conn),
+                "destinations": flows.destinations(conn)}
+
+
+def map_base() -> dict[str, object]:
+    """What every map draws: facility points, county outline and areas, out-of-county destinations."""
+    return _map_base(db.resolve_url())
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+def _indicator_catalogue(url: str) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return db.read_frame(conn, "SELECT code, name_zh, name_en, unit, direction, scopes, tiers FROM indicator "
+                                   "ORDER BY section, code").set_index("code")
+
+
+def indicator_catalogue() -> pd.DataFrame:
+    """The indicator catalogue's names, units and scopes, indexed by code."""
+    return _indicator_catalogue(db.resolve_url())
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
+def _facility_volumes(url: str, period: Period) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return mapdata.volumes(conn, period)
+
+
+def facility_volumes(period: Period) -> pd.DataFrame:
+    """Visits, admissions, referrals sent/received and ambulance calls per unit (lib.mapdata.volumes)."""
+    return _facility_volumes(db.resolve_url(), period)
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=500)
+def _referral_flows(url: str, period: Period, origins: tuple[int, ...] | None, directions: tuple[str, ...],
+                    disease: str | None) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return flows.flows(conn, period, origins=origins, directions=directions, disease=disease)
+
+
+def referral_flows(period: Period, origins: Sequence[int] | None, directions: Sequence[str],
+                   disease: str | None) -> pd.DataFrame:
+    """Referrals per origin → target over the period (lib.flows.flows)."""
+    return _referral_flows(db.resolve_url(), period, None if origins is None else tuple(origins),
+                           tuple(directions), disease)
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
+def _leakage(url: str, period: Period, home_ids: tuple[int, ...] | None) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return flows.leakage_by_disease(conn, period, home_ids)
+
+
+def leakage(period: Period, home_ids: Sequence[int] | None) -> pd.DataFrame:
+    """Residents' out-of-county and in-county admissions per disease group (lib.flows.leakage_by_disease)."""
+    return _leakage(db.resolve_url(), period, None if home_ids is None else tuple(home_ids))
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
+def _facility_links(url: str, period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
+    with db.engine(url).connect() as conn:
+        return {"referrals": flows.facility_referrals(conn, period, facility_id),
+                "doctors": mapdata.doctors_hosted(conn, facility_id, period.last_date)}
+
+
+def facility_links(period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
+    """A unit's referral partners over the period and the doctors sent to it (the map's profile)."""
+    return _facility_links(db.resolve_url(), period, facility_id)
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=20)
+def _dispatches(url: str, minute: dt.datetime) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return mapdata.dispatches_under_way(conn, minute)
+
+
+def dispatches(now: dt.datetime) -> pd.DataFrame:
+    """Ambulance runs under way (lib.mapdata.dispatches_under_way), re-read at most every LIVE_TTL."""
+    return _dispatches(db.resolve_url(), now.replace(second=0, microsecond=0))
+
+
+@st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=50, refresh_mode="background")
+def _kpi_trend(url: str, code: str, end: dt.date, today: dt.date) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return trend.monthly(conn, code, end, today=today)
+
+
+def kpi_trend(code: str, end: dt.date) -> pd.DataFrame:
+    """``code`` per month for 13 months to ``end`` for every scope (lib.trend.monthly); served stale while
+    a background run refreshes it, so a page never waits on the 13 periods once they were read."""
+    return _kpi_trend(db.resolve_url(), code, end, dt.date.today())

@@ -140,6 +140,11 @@ def route() -> None:
     page = _navigation(frame)
     st.set_page_config(page_title=f"{page.title} · {frame.t('app.short')}")
     _header(frame)
+    if frame.kiosk:
+        from ui import kiosk  # imports this module
+
+        kiosk.style()
+        kiosk.rotation(page.url_path or DEFAULT_PAGE)
     with _around_page(frame):
         page.run()
 

@@ -1,0 +1,49 @@
+"""The overview's headline tiles: value against target, change, 12-month series and trajectory.
+
+The headline set is the issue's list (#4): the policy targets leadership watches on the wall screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lib.kpi import Engine, KpiValue, Scope
+from lib.period import Period
+from lib.trajectory import Trajectory, trajectory
+
+HEADLINE = (
+    "primary_visit_share",  # 基层首诊率: ≥65% by end-2027 (000 主要目标)
+    "in_county_admission_share",  # 县域内就诊率: +5–10 pp by end-2027 (000 主要目标)
+    "out_of_county_rate",
+    "tcm_visit_share",  # ≥20% (000 §二(七)2)
+    "htn_managed_rate",  # ≥70% (000 §二(四)3)
+    "dm_managed_rate",
+    "maternal_managed_rate",  # ≥90% (000 §二(四)3)
+    "fd_contract_rate",  # ≥75% (002 §二(三)3)
+    "fund_execution",  # ≤ elapsed share of the year (000 §二(一)3)
+    "sinking_days_compliance",  # ≥30 days a year each (000 §二(六)1)
+)
+
+
+@dataclass(frozen=True)
+class Tile:
+    value: KpiValue
+    name_zh: str
+    name_en: str
+    series: list[tuple]  # (month, value) for the 12 months to the period's end
+    trajectory: Trajectory | None
+
+
+def tiles(engine: Engine, scope: Scope, period: Period, codes: tuple[str, ...] = HEADLINE) -> list[Tile]:
+    """Headline tiles that apply to the scope, in the order of ``codes``."""
+    values = {v.code: v for v in engine.compute(codes, [scope], period)}
+    series = engine.series(values, scope, Period("month", period.last_month))
+    out = []
+    for code in codes:
+        if code not in values:
+            continue
+        v, row = values[code], engine.catalogue.loc[code]
+        months, points = [m for m, _ in series[code]], [x for _, x in series[code]]
+        path = None if v.target is None else trajectory(months, points, v.target, v.direction, v.deadline)
+        out.append(Tile(v, row.name_zh, row.name_en, series[code], path))
+    return out

@@ -1,0 +1,129 @@
+"""Drawing the overview: live counters, headline tiles (bullet chart + sparkline + trajectory)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lib import i18n
+from lib.kpi import KpiValue
+from lib.live import Counters
+from lib.overview import Tile
+from ui.frame import Frame
+
+STATUS_COLOURS = {"met": "#2e9e5b", "near": "#e0a526", "missed": "#d9534f", None: "#7f8c9a"}
+TILES_PER_ROW = 5  # two rows of five in the left column at 1920 px
+COUNTERS = ("visits", "admissions", "referrals_up", "referrals_down", "referrals_out", "dispatches_under_way",
+            "reads_waiting")
+
+
+TILE_CSS = "<style>" + "".join(
+    f'div[class*="st-key-tile-"][class*="-{status}"] {{ border-color: {colour} !important; border-width: 2px; }}'
+    for status, colour in STATUS_COLOURS.items() if status
+) + 'div[class*="st-key-tile-"] { gap: 0.3rem !important; }</style>'
+
+
+
+def counters(frame: Frame, c: Counters) -> None:
+    with st.container(horizontal=True, key="overview-counters"):
+        for name in COUNTERS:
+            st.metric(frame.t(f"live.{name}"), i18n.fmt_number(getattr(c, name), frame.lang), border=True)
+    st.caption(frame.t("live.as_of", when=i18n.fmt_datetime(c.data_as_of, frame.lang)))
+
+
+def _part(x: float | None, lang: str, *, money: bool = False) -> str:
+    """A numerator (yuan for money indicators) or denominator: decimals only where it has them."""
+    if money:
+        return i18n.fmt_money(x, lang)
+    return i18n.fmt_number(x, lang, 0 if x is None or float(x).is_integer() else 1)
+
+
+def _target_text(frame: Frame, v: KpiValue) -> str:
+    status = frame.t(f"status.{v.status or 'none'}")
+    if v.target is None:
+        return status
+    if v.target_upper is not None:
+        return frame.t("kpi.target_band", lo=i18n.fmt_value(v.target, v.unit, frame.lang),
+                       hi=i18n.fmt_value(v.target_upper, v.unit, frame.lang), status=status)
+    sign = "≤" if v.direction in ("down", "on_track") else "≥"
+    return frame.t("kpi.target_line", target=sign + i18n.fmt_value(v.target, v.unit, frame.lang), status=status)
+
+
+def _trajectory_text(frame: Frame, tile: Tile) -> str:
+    path, v = tile.trajectory, tile.value
+    if path is None:
+        return ""
+    if path.already_met:
+        return frame.t("traj.met")
+    parts = [frame.t("traj.reach", month=i18n.fmt_month(path.reached_by, frame.lang)) if path.reached_by
+             else frame.t("traj.never")]
+    if path.needed_per_month is not None and v.deadline is not None:
+        parts.append(frame.t("traj.needed", deadline=i18n.fmt_month(v.deadline, frame.lang),
+                             gain=i18n.fmt_change(path.needed_per_month, v.unit, frame.lang)))
+    return "；".join(parts) if frame.lang == "zh" else "; ".join(parts)
+
+
+def bullet(frame: Frame, v: KpiValue) -> alt.LayerChart:
+    """Value bar in the status colour against the target tick; numerator/denominator on hover."""
+    hi = max(x for x in (v.value, v.target_upper or v.target, 1e-9) if x is not None) * 1.15
+    if v.unit == "pct":
+        hi = min(max(hi, 0.05), 1.0)
+    row = {
+        "value": v.value or 0.0, "target": v.target, "hi": hi,
+        "shown": i18n.fmt_value(v.value, v.unit, frame.lang),
+        "num": _part(v.numerator, frame.lang, money=v.unit == "money"),
+        "den": _part(v.denominator, frame.lang),
+        "goal": i18n.fmt_value(v.target, v.unit, frame.lang), "period": v.period,
+    }
+    data = pd.DataFrame([row])
+    tooltip = [alt.Tooltip("shown:N", title=frame.t("kpi.value")), alt.Tooltip("num:N", title=frame.t("kpi.numerator")),
+               alt.Tooltip("den:N", title=frame.t("kpi.denominator")),
+               alt.Tooltip("goal:N", title=frame.t("kpi.target")), alt.Tooltip("period:N", title=frame.t("kpi.period"))]
+    scale = alt.Scale(domain=[0, hi], nice=False, zero=True)
+
+    def x(field: str) -> alt.X:
+        return alt.X(f"{field}:Q", scale=scale, axis=None)
+
+    track = alt.Chart(data).mark_bar(size=16, color="#2b3340").encode(x=x("hi"), tooltip=tooltip)
+    bar = alt.Chart(data).mark_bar(size=16, color=STATUS_COLOURS[v.status]).encode(x=x("value"), tooltip=tooltip)
+    layers = [track, bar]
+    if v.target is not None:
+        layers.append(alt.Chart(data).mark_tick(thickness=3, size=26, color="#f5f7fa")
+                      .encode(x=x("target"), tooltip=tooltip))
+    return alt.layer(*layers).properties(height=30).configure_view(strokeWidth=0)
+
+
+def tile(frame: Frame, t: Tile) -> None:
+    v = t.value
+    full = t.name_en if frame.lang == "en" else t.name_zh
+    name = frame.t(f"kpi.short.{v.code}") if f"kpi.short.{v.code}" in i18n.CATALOGUE else full
+    change = None if v.value is None or v.previous is None else v.value - v.previous
+    help_text = full + " · " + frame.t("kpi.num_den", num=_part(v.numerator, frame.lang, money=v.unit == "money"),
+                                       den=_part(v.denominator, frame.lang), period=v.period)
+    with st.container(border=True, key=f"tile-{v.code}-{v.status or 'none'}"):
+        st.metric(
+            name, i18n.fmt_value(v.value, v.unit, frame.lang),
+            delta=None if change is None else i18n.fmt_change(change, v.unit, frame.lang),
+            delta_color="inverse" if v.direction in ("down", "on_track") else "normal",
+            delta_description=frame.t("kpi.vs_last_month"), help=help_text,
+            chart_data=[x for _, x in t.series if x is not None], chart_type="area",
+        )
+        st.altair_chart(bullet(frame, v), width="stretch", height=34)
+        st.caption(_target_text(frame, v))
+        trajectory = _trajectory_text(frame, t)
+        if trajectory:
+            st.caption(trajectory)
+
+
+def side(frame: Frame) -> None:
+    """The right-hand column: the compact map and the best and worst units of the last published month."""
+    st.caption(frame.t("overview.side_pending"))
+
+
+def tiles(frame: Frame, items: list[Tile]) -> None:
+    st.html(TILE_CSS)
+    for start in range(0, len(items), TILES_PER_ROW):
+        with st.container(horizontal=True, key=f"overview-tiles-{start}"):
+            for item in items[start:start + TILES_PER_ROW]:
+                tile(frame, item)
