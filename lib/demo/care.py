@@ -216,19 +216,24 @@ def referral_origins(w: World, direction: str) -> np.ndarray:
                                                   0.1 * (1 + 2 * (f.area == "pastoral")) / size[f.thc].sum()], 0)
 
 
-def _referral_targets(w: World, rng: np.random.Generator, direction: str, unit: np.ndarray) -> np.ndarray:
-    """Receiving unit: up = a village's THC or a county hospital; down = a THC of the sender's
-    community (from a hospital) or one of the THC's village clinics."""
+def _referral_ends(w: World, rng: np.random.Generator, direction: str,
+                   unit: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The receiving unit (None when out of county) and the patient's home unit.
+
+    Up: from a village clinic to its THC or a county hospital, from a THC to a county hospital. Down:
+    from a hospital back to the patient's own THC, from a THC to one of its village clinics.
+    """
     f = w.fac
-    n, rows = len(unit), np.arange(len(unit))
+    home = w.draw_homes(rng, unit)
+    if direction == "out":
+        return None, home
     if direction == "up":
-        return np.where(f.village[unit] & (rng.random(n) < 0.55), f.township[unit], _hospital_choice(w, unit, rng))
-    thcs, villages = np.flatnonzero(f.thc), np.flatnonzero(f.village)
-    same = f.community[thcs][None, :] == f.community[unit][:, None]
-    to_thc = thcs[row_draw(rng, np.where(same, f.pop[thcs] + 500.0, 50.0), rows)]
+        up_to_thc = f.village[unit] & (rng.random(len(unit)) < 0.55)
+        return np.where(up_to_thc, f.township[unit], _hospital_choice(w, unit, rng)), home
+    villages = np.flatnonzero(f.village)
     own = (f.parent[villages][None, :] == unit[:, None]) | ~f.thc[unit][:, None]
-    to_village = villages[row_draw(rng, own.astype(float), rows)]
-    return np.where(f.thc[unit], to_village, to_thc)
+    village = villages[row_draw(rng, own.astype(float), np.arange(len(unit)))]
+    return np.where(f.thc[unit], village, f.township[home]), np.where(f.thc[unit], village, home)
 
 
 def referral_frame(w: World, rng: np.random.Generator, direction: str, unit: np.ndarray, ts: np.ndarray,
@@ -237,18 +242,18 @@ def referral_frame(w: World, rng: np.random.Generator, direction: str, unit: np.
     f = w.fac
     n = len(unit)
     disease = rng.choice(len(CODES), n, p=np.asarray(REFERRAL_MIX[direction]) / sum(REFERRAL_MIX[direction]))
-    out = direction == "out"
-    to = None if out else f.id[_referral_targets(w, rng, direction, unit)].astype(object)
-    dest = w.destination_ids(np.asarray(DESTINATIONS)[row_draw(rng, DEST_BY_DISEASE, disease)]) if out else None
-    person = w.draw_persons(rng, w.draw_homes(rng, unit), ADMISSION_AGES)
-    accepted = after(ts, lognormal(rng, 120.0 if out else 35.0, 0.6, n))
+    to, home = _referral_ends(w, rng, direction, unit)
+    none = np.full(n, None, dtype=object)
+    dest = w.destination_ids(np.asarray(DESTINATIONS)[row_draw(rng, DEST_BY_DISEASE, disease)])
+    person = w.draw_persons(rng, home, ADMISSION_AGES)
+    accepted = after(ts, lognormal(rng, 120.0 if to is None else 35.0, 0.6, n))
     accepted[rng.random(n) >= 0.97] = np.datetime64("NaT")
     closes = rng.random(n) < w.rate("referral_closure", 0.84, 0.91, 0.04, 0.6, 0.99)[unit, month]
     feedback = after(accepted, lognormal(rng, {"up": 2.0, "down": 1.0, "out": 3.0}[direction] * 1440, 0.5, n))
     feedback[~closes] = np.datetime64("NaT")
     return {
-        "from_facility_id": f.id[unit], "to_facility_id": np.full(n, None, dtype=object) if to is None else to,
-        "destination_id": np.full(n, None, dtype=object) if dest is None else dest,
+        "from_facility_id": f.id[unit], "to_facility_id": none if to is None else f.id[to].astype(object),
+        "destination_id": dest if to is None else none,
         "direction": np.full(n, direction, dtype=object), "disease_group": labels(CODES, disease),
         "sent_at": ts, "accepted_at": until(accepted, w.now), "feedback_at": until(feedback, w.now),
         **w.person_columns(person),

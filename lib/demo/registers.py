@@ -41,7 +41,8 @@ def registered(w: World) -> dict[str, np.ndarray]:
         grow = 0.97 + 0.06 * w.t  # detection improves
         out = {r: np.round(pop * p * rng.lognormal(0, 0.1, (f.n, 1)) * grow).astype(int)
                for r, p in PREVALENCE.items()}
-        out["pregnancy"] = rng.poisson(pop * PREGNANCIES_PER_RESIDENT_YEAR / 12 * np.ones(MONTHS))
+        expected = pop * PREGNANCIES_PER_RESIDENT_YEAR / 12 * np.ones(MONTHS)
+        out["pregnancy"] = np.floor(expected + rng.random(expected.shape)).astype(int)  # unbiased rounding
         members = np.bincount(w.people.home, weights=priority(w), minlength=f.n)
         out["priority_group"] = np.repeat(members[:, None], MONTHS, axis=1).astype(int)
         return out
