@@ -1,0 +1,189 @@
+"""Referral flows and out-of-county leakage from the rollups, for the map and referral pages.
+
+Everything here reads the rollup tables with one GROUP BY per figure, never raw referral or admission
+rows: 'ref_flow' is keyed by the sending unit with dim "direction|F<to facility id>|disease" (or
+"|D<destination id>|" for out-of-county), 'adm_home_in'/'adm_home_out' by the patient's home unit with
+the disease group as dim (lib.rollup). Out-of-county destinations are placed on the map in their true
+direction, at most just outside the county (``place_destinations``), so Beijing does not shrink the
+county to a dot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib import db
+from lib.disease import WATCHED
+from lib.models import DailyRollup, Destination, MonthlyRollup
+from lib.period import Period
+
+DIRECTIONS = ("up", "down", "out")
+EARTH_KM = 6371.0088
+RING_MARGIN = 1.08  # destinations sit on a circle 8% beyond the corners of the county's box
+# Beyond the ring, distance is compressed logarithmically: Hohhot and Beijing lie in almost the same
+# direction, and farther must still look farther without pushing the county to a corner of the view.
+LOG_SPREAD = 0.3
+
+Bbox = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+Rollup = type[MonthlyRollup] | type[DailyRollup]
+
+
+def window(period: Period) -> tuple[Rollup, sa.ColumnElement]:
+    """The rollup table and bucket condition of a period: months from the monthly rollup, a day from the daily."""
+    if period.kind == "today":
+        return DailyRollup, DailyRollup.day == period.end
+    return MonthlyRollup, MonthlyRollup.month.between(period.first_month, period.last_month)
+
+
+def flows(conn: Connection, period: Period, *, origins: Sequence[int] | None = None,
+          directions: Sequence[str] = DIRECTIONS, disease: str | None = None) -> pd.DataFrame:
+    """Referrals sent over the period per (origin, direction, target): from_id, direction, target, to_id,
+    dest_id, n. ``origins`` limits the senders (a filter's units); the KPI engine counts by sender too."""
+    table, inside = window(period)
+    conds = [table.metric == "ref_flow", inside]
+    if origins is not None:
+        conds.append(table.facility_id.in_([int(i) for i in origins]))
+    if set(directions) != set(DIRECTIONS):
+        conds.append(sa.or_(sa.false(), *(table.dim.startswith(f"{d}|", autoescape=True) for d in directions)))
+    if disease:
+        conds.append(table.dim.endswith(f"|{disease}", autoescape=True))
+    rows = db.read_frame(conn, sa.select(table.facility_id.label("from_id"), table.dim,
+                                         sa.func.sum(table.value).label("n"))
+                         .where(*conds).group_by(table.facility_id, table.dim))
+    columns = ["from_id", "direction", "target", "to_id", "dest_id", "n"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    parts = rows["dim"].str.split("|", expand=True)
+    rows = rows.assign(direction=parts[0], target=parts[1])
+    out = rows.groupby(["from_id", "direction", "target"], as_index=False)["n"].sum()
+    out = out[out["n"] > 0]
+    kind, number = out["target"].str[0], pd.to_numeric(out["target"].str[1:]).astype("Int64")
+    out = out.assign(to_id=number.where(kind == "F"), dest_id=number.where(kind == "D"), n=out["n"].astype(int))
+    return out[columns].sort_values("n", ascending=False, ignore_index=True)
+
+
+def direction_totals(flow: pd.DataFrame) -> dict[str, int]:
+    """Referrals per direction (0 where none): the arcs' volumes add up to these."""
+    sums = flow.groupby("direction")["n"].sum()
+    return {d: int(sums.get(d, 0)) for d in DIRECTIONS}
+
+
+def destinations(conn: Connection) -> pd.DataFrame:
+    """Out-of-county destinations (tens of rows at most)."""
+    d = Destination
+    return db.read_frame(conn, sa.select(d.id, d.code, d.name_zh, d.name_en, d.latitude, d.longitude).order_by(d.id))
+
+
+def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Initial great-circle bearing from point 1 to point 2, degrees clockwise from north."""
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return math.degrees(math.atan2(y, x)) % 360
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+
+
+def travel(lat: float, lon: float, bearing: float, km: float) -> tuple[float, float]:
+    """The point ``km`` away from (lat, lon) along ``bearing`` (great circle)."""
+    d, b, p1, l1 = km / EARTH_KM, math.radians(bearing), math.radians(lat), math.radians(lon)
+    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
+    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+    return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
+
+
+def ring_km(bbox: Bbox) -> float:
+    """Radius of the destination ring: just beyond the corners of the county's box, seen from its centre."""
+    lon0, lat0, lon1, lat1 = bbox
+    return RING_MARGIN * distance_km((lat0 + lat1) / 2, (lon0 + lon1) / 2, lat1, lon1)
+
+
+def place_destinations(dest: pd.DataFrame, bbox: Bbox) -> pd.DataFrame:
+    """Where each destination is drawn: in its true direction from the county's centre, at its true
+    distance within the ring, log-compressed just beyond it. Adds map_lat, map_lon, km, bearing."""
+    lat_c, lon_c = (bbox[1] + bbox[3]) / 2, (bbox[0] + bbox[2]) / 2
+    ring = ring_km(bbox)
+    rows = []
+    for lat, lon in zip(dest["latitude"], dest["longitude"], strict=True):
+        km, bearing = distance_km(lat_c, lon_c, lat, lon), bearing_deg(lat_c, lon_c, lat, lon)
+        shown = km if km <= ring else ring * (1 + LOG_SPREAD * math.log(km / ring))
+        map_lat, map_lon = travel(lat_c, lon_c, bearing, shown)
+        rows.append((map_lat, map_lon, km, bearing))
+    placed = pd.DataFrame(rows, columns=["map_lat", "map_lon", "km", "bearing"], index=dest.index)
+    return pd.concat([dest, placed], axis=1)
+
+
+def od_matrix(flow: pd.DataFrame, origin_names: Mapping[int, str], target_names: Mapping[str, str],
+              total: str) -> pd.DataFrame:
+    """Origins × destinations (targets 'F<id>'/'D<id>'), busiest first, with a total row and column."""
+    if flow.empty:
+        return pd.DataFrame()
+    grid = flow.pivot_table(index="from_id", columns="target", values="n", aggfunc="sum", fill_value=0)
+    grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False).index,
+                    grid.sum(axis=0).sort_values(ascending=False).index]
+    grid[total] = grid.sum(axis=1)
+    grid.loc[total] = grid.sum(axis=0)
+    grid = grid.astype(int)
+    grid.index = [origin_names.get(i, str(i)) if i != total else total for i in grid.index]
+    grid.columns = [target_names.get(c, c) if c != total else total for c in grid.columns]
+    return grid
+
+
+def leakage_by_disease(conn: Connection, period: Period, home_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Per disease group over the period: residents' admissions out of county and in county (by home unit,
+    as out_of_county_rate counts them) and out-of-county referrals (by sender): disease_group, out,
+    in_county, out_share, referred_out, watched; most admissions out first."""
+    table, inside = window(period)
+    conds = [inside]
+    if home_ids is not None:
+        conds.append(table.facility_id.in_([int(i) for i in home_ids]))
+    admissions = db.read_frame(conn, sa.select(table.dim.label("disease_group"), table.metric,
+                                               sa.func.sum(table.value).label("n"))
+                               .where(table.metric.in_(("adm_home_out", "adm_home_in")), *conds)
+                               .group_by(table.dim, table.metric))
+    referred = db.read_frame(conn, sa.select(table.dim, sa.func.sum(table.value).label("n"))
+                             .where(table.metric == "ref_flow", table.dim.startswith("out|"), *conds)
+                             .group_by(table.dim))
+    referred = referred.assign(disease_group=referred["dim"].str.rsplit("|", n=1).str[-1], metric="referred_out")
+    long = pd.concat([admissions, referred[["disease_group", "metric", "n"]]])
+    wide = long.pivot_table(index="disease_group", columns="metric", values="n", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=["adm_home_out", "adm_home_in", "referred_out"], fill_value=0).astype(int)
+    wide = wide.rename(columns={"adm_home_out": "out", "adm_home_in": "in_county"}).reset_index()
+    wide.columns.name = None
+    both = wide["out"] + wide["in_county"]
+    wide["out_share"] = (wide["out"] / both.where(both > 0)).astype(float)
+    wide["watched"] = wide["disease_group"].isin(WATCHED)
+    columns = ["disease_group", "out", "in_county", "out_share", "referred_out", "watched"]
+    return wide.sort_values(["out", "disease_group"], ascending=[False, True], ignore_index=True)[columns]
+
+
+def facility_referrals(conn: Connection, period: Period, facility_id: int) -> pd.DataFrame:
+    """One unit's referrals over the period, per partner and direction: way ('sent'/'received'),
+    direction, partner ('F<id>' or 'D<id>'), n."""
+    table, inside = window(period)
+    received = table.dim.contains(f"|F{int(facility_id)}|", autoescape=True)
+    rows = db.read_frame(conn, sa.select(table.facility_id, table.dim, sa.func.sum(table.value).label("n"))
+                         .where(table.metric == "ref_flow", inside,
+                                sa.or_(table.facility_id == int(facility_id), received))
+                         .group_by(table.facility_id, table.dim))
+    columns = ["way", "direction", "partner", "n"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    parts = rows["dim"].str.split("|", expand=True)
+    rows = rows.assign(direction=parts[0], target=parts[1])
+    sent = rows[rows["facility_id"] == facility_id].assign(way="sent", partner=lambda r: r["target"])
+    got = rows[rows["target"] == f"F{facility_id}"].assign(way="received",
+                                                             partner=lambda r: "F" + r["facility_id"].astype(str))
+    both = pd.concat([sent, got]).groupby(["way", "direction", "partner"], as_index=False)["n"].sum()
+    both["n"] = both["n"].astype(int)
+    return both[both["n"] > 0].sort_values(["way", "n"], ascending=[False, False], ignore_index=True)[columns]

@@ -1,0 +1,115 @@
+"""What the facility map draws, read from the registry and the rollups in a few small queries.
+
+The county's areas (三区) have no boundaries of their own in data/: they are shaded as the union of the
+Voronoi cells of each area's facilities, clipped to the banner outline, which approximates the
+townships' catchments well enough to read the map and follows any county's own area groups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from shapely.geometry import MultiPoint, Point, mapping
+from shapely.ops import unary_union, voronoi_diagram
+from sqlalchemy.engine import Connection
+
+from lib import db, geo, live, registry
+from lib.flows import Bbox, window
+from lib.models import Area, EmergencyDispatch, SinkingDeployment, Staff
+from lib.period import Period
+
+SIMPLIFY_DEG = 0.01  # ~1 km: outlines for a county-wide view; the deck JSON is re-sent on every refresh
+GRID_DEG = 0.001  # coordinates rounded to ~100 m, which also keeps the JSON short
+VOLUMES = ("visits", "adm_at", "ref_sent", "ref_in", "ems_calls")
+HOSTED_DAYS = 365  # doctors sent here: stints started in the year to the period's end (as lib.measures counts)
+
+
+def facility_points(conn: Connection) -> pd.DataFrame:
+    """Every member unit with its coordinates, flags and display names (tens of rows)."""
+    return db.read_frame(conn, sa.text(
+        "SELECT f.id AS facility_id, f.code, f.name_zh, f.name_en, f.tier_code AS tier, t.name_zh AS tier_zh, "
+        "t.name_en AS tier_en, t.level, t.peer_group, a.code AS area, a.name_zh AS area_zh, a.name_en AS area_en, "
+        "c.code AS community, c.name_zh AS community_zh, c.name_en AS community_en, f.latitude, f.longitude, "
+        "f.is_lead, f.is_sub_centre, f.is_border_port, f.coord_source "
+        "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN area a ON a.id = f.area_id "
+        "JOIN community c ON c.id = f.community_id ORDER BY t.sort, f.id"
+    ))
+
+
+def _light(geom: Any) -> Any:
+    return shapely.set_precision(geom.simplify(SIMPLIFY_DEG, preserve_topology=True), GRID_DEG)
+
+
+def area_cells(outline: Any, points: pd.DataFrame) -> dict[str, Any]:
+    """Area code → its facilities' Voronoi cells, merged and clipped to the county outline."""
+    sites = [Point(lon, lat) for lon, lat in zip(points["longitude"], points["latitude"], strict=True)]
+    cells = voronoi_diagram(MultiPoint(sites), envelope=outline.envelope.buffer(1.0))
+    by_area: dict[str, list[Any]] = {}
+    for cell in cells.geoms:
+        inside = [i for i, site in enumerate(sites) if cell.covers(site)]
+        if inside:
+            by_area.setdefault(points["area"].iloc[inside[0]], []).append(cell)
+    return {code: unary_union(parts).intersection(outline) for code, parts in by_area.items()}
+
+
+def shapes(conn: Connection) -> dict[str, Any]:
+    """The banner outline and its shaded areas (in registry order) as small GeoJSON, with the outline's box."""
+    outline = geo.boundary(registry.boundary_path(conn))
+    points = facility_points(conn)
+    names = points.drop_duplicates("area").set_index("area")
+    cells = area_cells(outline, points)
+    order = [code for code in conn.execute(sa.select(Area.code).order_by(Area.id)).scalars() if code in cells]
+    features = [
+        {"type": "Feature", "geometry": mapping(_light(geom)),
+         "properties": {"area": code, "name_zh": names.at[code, "area_zh"], "name_en": names.at[code, "area_en"],
+                        "label_lon": round(geom.representative_point().x, 3),
+                        "label_lat": round(geom.representative_point().y, 3)}}
+        for code, geom in ((code, cells[code]) for code in order)
+    ]
+    bbox: Bbox = tuple(round(v, 4) for v in outline.bounds)  # type: ignore[assignment]
+    return {"outline": mapping(_light(outline)), "areas": {"type": "FeatureCollection", "features": features},
+            "bbox": bbox}
+
+
+def volumes(conn: Connection, period: Period) -> pd.DataFrame:
+    """Per unit over the period: visits, admissions there, referrals sent and received, ambulance calls."""
+    table, inside = window(period)
+    long = db.read_frame(conn, sa.select(table.facility_id, table.metric, sa.func.sum(table.value).label("n"))
+                         .where(table.metric.in_(VOLUMES), inside).group_by(table.facility_id, table.metric))
+    wide = long.pivot_table(index="facility_id", columns="metric", values="n", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=list(VOLUMES), fill_value=0).astype(int)
+    wide.columns.name = None
+    return wide
+
+
+def dispatches_under_way(conn: Connection, now: dt.datetime) -> pd.DataFrame:
+    """Ambulance runs not completed, per station, scene (~1 km) and stage: station_id, latitude, longitude,
+    stage (waiting | en_route | on_scene), calls, first_call. "Under way" is lib.live's definition, so the
+    map shows what the overview counts."""
+    d = EmergencyDispatch
+    stage = sa.case((d.arrived_at.is_not(None), "on_scene"), (d.dispatched_at.is_not(None), "en_route"),
+                    else_="waiting")
+    return db.read_frame(conn, sa.select(
+        d.facility_id.label("station_id"), d.latitude, d.longitude, stage.label("stage"),
+        sa.func.count().label("calls"), sa.func.min(d.call_at).label("first_call"))
+        .where(d.completed_at.is_(None), d.call_at >= now - dt.timedelta(hours=live.UNDER_WAY_HOURS),
+               d.latitude.is_not(None), d.longitude.is_not(None))
+        .group_by(d.facility_id, d.latitude, d.longitude, stage).order_by(sa.func.min(d.call_at)))
+
+
+def doctors_hosted(conn: Connection, facility_id: int, until: dt.date) -> pd.DataFrame:
+    """Doctors sent to a unit (下沉 host) in the year to ``until``, per sending unit and kind of stint:
+    from_id, kind, doctors, stints, days, last_start."""
+    s, d = Staff, SinkingDeployment
+    return db.read_frame(conn, sa.select(
+        s.facility_id.label("from_id"), d.kind, sa.func.count(sa.distinct(d.staff_id)).label("doctors"),
+        sa.func.count().label("stints"), sa.func.sum(d.days).label("days"),
+        sa.func.max(d.start_date).label("last_start"))
+        .join(s, s.id == d.staff_id)
+        .where(d.host_facility_id == int(facility_id),
+               d.start_date.between(until - dt.timedelta(days=HOSTED_DAYS - 1), until))
+        .group_by(s.facility_id, d.kind).order_by(sa.func.sum(d.days).desc()))

@@ -1,0 +1,47 @@
+"""Monthly series of one indicator for every scope at once, through the KPI engine.
+
+A trend is 13 engine periods; reading them costs the same for one scope as for all (the engine sums
+per-facility measures over scopes), so one call serves the county, every area, community and
+facility and a page picks its rows: the referral page its areas, the map's profile one facility.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from lib.kpi import Engine, Scope
+from lib.period import Period, add_months
+
+MONTHS = 13  # a year and the same month of the year before
+
+
+def scopes(engine: Engine) -> list[Scope]:
+    """The county, then each area, community and facility of the registry."""
+    u = engine.units
+    out = [Scope()]
+    for kind, column in (("area", "area"), ("community", "community"), ("facility", "code")):
+        out += [Scope(kind, (code,)) for code in dict.fromkeys(u[column])]  # type: ignore[arg-type]
+    return out
+
+
+def monthly(conn: Connection, code: str, end: dt.date, *, months: int = MONTHS,
+            today: dt.date | None = None) -> pd.DataFrame:
+    """``code`` per month up to ``end``'s month for every scope it applies to: month, kind, scope
+    (the area/community/facility code, '' for the county), value, numerator, denominator."""
+    engine = Engine(conn, today=today)
+    periods = [Period("month", add_months(end.replace(day=1), -i)) for i in reversed(range(months))]
+    engine.prefetch(periods)
+    rows = []
+    for scope in scopes(engine):
+        if not engine.applies(code, scope):
+            continue
+        for p in periods:
+            r = engine.ratio(code, scope, p)
+            rows.append((p.last_month, scope.kind, scope.codes[0] if scope.codes else "",
+                         None if r is None else r.value, None if r is None else r.numerator,
+                         None if r is None else r.denominator))
+    frame = pd.DataFrame(rows, columns=["month", "kind", "scope", "value", "numerator", "denominator"])
+    return frame.astype({"value": float, "numerator": float, "denominator": float})
