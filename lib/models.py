@@ -434,3 +434,100 @@ class IndicatorTarget(Base):
     source: Mapped[str] = mapped_column(sa.Text)
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=sa.func.now())
     updated_by: Mapped[str] = mapped_column(sa.String(64), default="loader")
+
+
+# --- monthly assessment (五大体系, lib.scoring): weights versions and published snapshots ------------
+# Insert-only: migration 0003 puts triggers on these tables that refuse UPDATE and DELETE, so a
+# published month or a weights version can only be superseded by a new row, never edited in place.
+
+
+class ScoreWeights(Base):
+    """One version of the assessment's weights and rules (lib.scoring.weights): who stored it, when."""
+
+    __tablename__ = "score_weights"
+    id: Mapped[int] = mapped_column(primary_key=True)  # the version number
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    min_coverage: Mapped[float]  # share of a unit's weight that must be scored for it to be ranked
+
+
+class ScoreRule(Base):
+    """An indicator in a peer group's score: its dimension, weight (points of 100) and value→points rule."""
+
+    __tablename__ = "score_rule"
+    weights_id: Mapped[int] = mapped_column(sa.ForeignKey("score_weights.id"), primary_key=True)
+    peer_group: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    dimension: Mapped[str] = mapped_column(sa.String(16))  # satisfaction | health | quality | capacity | efficiency
+    weight: Mapped[float]
+    rule: Mapped[str] = mapped_column(sa.String(8))  # linear | bands
+    zero_at: Mapped[float | None]  # linear: value ÷ target at which the points reach 0
+    bands: Mapped[str] = mapped_column(sa.Text, default="")  # bands: JSON [[value ÷ target, share], ...]
+    missing: Mapped[str] = mapped_column(sa.String(8))  # skip | zero
+
+
+class ScoreSnapshot(Base):
+    """A published (frozen) month: version n of that month, the weights it used and the data's date."""
+
+    __tablename__ = "score_snapshot"
+    __table_args__ = (sa.UniqueConstraint("month", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[dt.date]
+    version: Mapped[int]
+    weights_id: Mapped[int] = mapped_column(sa.ForeignKey("score_weights.id"))
+    published_at: Mapped[dt.datetime]
+    published_by: Mapped[str] = mapped_column(sa.String(64))
+    data_as_of: Mapped[dt.datetime | None]  # the latest monthly report received for the month
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class ScoreSnapshotUnit(Base):
+    """A unit's published score: self-contained (names and groups as published, no link to the registry)."""
+
+    __tablename__ = "score_snapshot_unit"
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("score_snapshot.id"), primary_key=True)
+    facility_code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+    peer_group: Mapped[str] = mapped_column(sa.String(32))
+    area: Mapped[str] = mapped_column(sa.String(32))
+    community: Mapped[str] = mapped_column(sa.String(32))
+    total: Mapped[float | None]
+    rank: Mapped[int | None]
+    previous_total: Mapped[float | None]
+    previous_rank: Mapped[int | None]
+    satisfaction: Mapped[float | None]
+    health: Mapped[float | None]
+    quality: Mapped[float | None]
+    capacity: Mapped[float | None]
+    efficiency: Mapped[float | None]
+    coverage: Mapped[float]
+    small_count: Mapped[int]
+    missing_count: Mapped[int]
+    report_status: Mapped[str] = mapped_column(sa.String(8))  # on_time | late | missing | pending
+    report_received_at: Mapped[dt.datetime | None]
+    trend: Mapped[str] = mapped_column(sa.Text)  # JSON: the totals of the 12 months to this one
+
+
+class ScoreSnapshotItem(Base):
+    """One indicator of a unit's published score: value, target, weight and points, and last month's."""
+
+    __tablename__ = "score_snapshot_item"
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("score_snapshot.id"), primary_key=True)
+    facility_code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    dimension: Mapped[str] = mapped_column(sa.String(16))
+    unit: Mapped[str] = mapped_column(sa.String(12))
+    value: Mapped[float | None]
+    numerator: Mapped[float | None]
+    denominator: Mapped[float | None]
+    target: Mapped[float | None]
+    status: Mapped[str | None] = mapped_column(sa.String(8))  # met | near | missed (lib.targets)
+    state: Mapped[str] = mapped_column(sa.String(12))  # scored | small | missing | zero | no_target
+    weight: Mapped[float]
+    effective_weight: Mapped[float]
+    share: Mapped[float | None]
+    points: Mapped[float | None]
+    previous_value: Mapped[float | None]
+    previous_points: Mapped[float | None]

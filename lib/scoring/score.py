@@ -1,0 +1,227 @@
+"""Monthly member-unit scores (五大体系, seed 000 §二(三)): points per indicator, dimension scores, total, rank.
+
+How a score is made (the rules the issue left to us, all stated here and in the rankings page):
+- Each indicator earns ``share × weight`` points (lib.scoring.weights: linear to target, or bands);
+  a peer group's weights sum to 100.
+- Not scored, weight spread over the unit's scored indicators in proportion to their weights
+  ("effective weight" = weight × 100 ÷ scored weight): a rate over fewer than 30 people or events
+  (KpiValue.small_denominator, lib.kpi.SMALL_DENOMINATOR) — flagged, never silently swinging a rank;
+  no value (nothing to measure); no target. Exception: a rule with ``missing = "zero"`` (the survey
+  scores of the monthly report) earns 0 once the report deadline has passed (seed 003 §四(二)).
+- A unit is ranked when indicators carrying at least ``min_coverage`` of its weight were scored.
+- Rank within the peer group by the total as shown (two decimals), highest first; equal totals share
+  a rank and the next rank is skipped ("1224", competition ranking); within a tie, and among
+  unranked units, rows are ordered by facility code, so the order never changes between refreshes.
+- Rank change compares with last month scored by the same weights on today's data, so the change is
+  exactly the sum of the indicators' point changes (the waterfall).
+
+One Engine.compute call over all unit scopes per month (compare=False); the trend's months are
+prefetched together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib import db
+from lib.kpi import Engine, KpiValue, Scope
+from lib.models import County, Indicator
+from lib.period import Period, add_months
+from lib.scoring import completeness
+from lib.scoring.weights import DIMENSIONS, FULL_MARKS, PEER_GROUPS, Rule, Weights, current
+
+TREND_MONTHS = 12
+TIE_DIGITS = 2  # totals are compared as shown
+NOT_SCORED = ("small", "missing", "no_target")
+ITEM_COLUMNS = ("facility_code", "indicator_code", "dimension", "unit", "value", "numerator", "denominator",
+                "target", "status", "state", "weight", "effective_weight", "share", "points", "previous_value",
+                "previous_points")
+UNIT_COLUMNS = ("facility_code", "name_zh", "name_en", "peer_group", "area", "community", "total", "rank",
+                "previous_total", "previous_rank", *DIMENSIONS, "coverage", "small_count", "missing_count",
+                "report_status", "report_received_at", "trend")
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where a snapshot came from: version n of its month, who published it, when, and the data's date."""
+
+    version: int
+    published_at: dt.datetime
+    published_by: str
+    data_as_of: dt.datetime | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A month's scores: ``units`` (one row per unit, display order) and ``items`` (unit × indicator).
+
+    ``published`` is None for the live draft.
+    """
+
+    month: dt.date
+    weights: Weights
+    units: pd.DataFrame
+    items: pd.DataFrame
+    indicators: pd.DataFrame  # code → name_zh, name_en, unit, direction (the catalogue's)
+    county_zh: str
+    county_en: str
+    computed_at: dt.datetime
+    data_as_of: dt.datetime | None
+    published: Published | None = None
+
+    @property
+    def groups(self) -> list[str]:
+        present = set(self.units["peer_group"])
+        return [g for g in PEER_GROUPS if g in present]
+
+    def group(self, peer_group: str) -> pd.DataFrame:
+        return self.units[self.units["peer_group"] == peer_group]
+
+    def unit_items(self, facility_code: str) -> pd.DataFrame:
+        return self.items[self.items["facility_code"] == facility_code]
+
+    def county(self, lang: str) -> str:
+        return self.county_en if lang == "en" else self.county_zh
+
+
+def indicators(conn: Connection, codes: Iterable[str]) -> pd.DataFrame:
+    """Names, unit and direction of the scored indicators, indexed by code."""
+    i = Indicator
+    frame = db.read_frame(conn, sa.select(i.code, i.name_zh, i.name_en, i.unit, i.direction)
+                          .where(i.code.in_(list(codes))))
+    return frame.set_index("code")
+
+
+def _item(code: str, rule: Rule, v: KpiValue | None, overdue: bool) -> dict:
+    value = None if v is None else v.value
+    share: float | None = None
+    if value is None:
+        state = "zero" if rule.missing == "zero" and overdue else "missing"
+        share = 0.0 if state == "zero" else None
+    elif v.target is None or v.target == 0:
+        state = "no_target"
+    elif v.small_denominator:
+        state = "small"
+    else:
+        state, share = "scored", rule.share(value, v.target, v.direction)
+    return {"facility_code": code, "indicator_code": rule.indicator, "dimension": rule.dimension,
+            "unit": None if v is None else v.unit, "value": value,
+            "numerator": None if v is None else v.numerator, "denominator": None if v is None else v.denominator,
+            "target": None if v is None else v.target, "status": None if v is None else v.status,
+            "state": state, "weight": rule.weight, "share": share}
+
+
+def _points(items: pd.DataFrame) -> pd.DataFrame:
+    """Effective weights and points: the scored weight of each unit scaled back up to 100."""
+    counted = ~items["state"].isin(NOT_SCORED)
+    scored_weight = items["weight"].where(counted, 0.0).groupby(items["facility_code"]).transform("sum")
+    factor = (FULL_MARKS / scored_weight).where(scored_weight > 0, 0.0)
+    items = items.assign(effective_weight=items["weight"].where(counted, 0.0) * factor)
+    return items.assign(points=(items["share"] * items["effective_weight"]).where(counted))
+
+
+def score_items(engine: Engine, weights: Weights, units: pd.DataFrame, month: dt.date,
+                now: dt.datetime) -> pd.DataFrame:
+    """Every unit × indicator of one month, with state, share and points (one Engine.compute call)."""
+    scopes = [Scope("facility", (code,)) for code in units["code"]]
+    values = engine.compute(weights.codes, scopes, Period("month", month), compare=False)
+    by_key = {(v.scope, v.code): v for v in values}
+    overdue = completeness.overdue(month, now)
+    rows = [_item(u.code, rule, by_key.get((Scope("facility", (u.code,)).label, rule.indicator)), overdue)
+            for u in units.itertuples() for rule in weights.of(u.peer_group)]
+    frame = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in
+                                        ("effective_weight", "points", "previous_value", "previous_points")])
+    return _points(frame.astype({"share": float, "weight": float}))
+
+
+def rank(totals: pd.Series, groups: pd.Series) -> pd.Series:
+    """Competition ranking ("1224") of the totals as shown, highest first, within each peer group."""
+    shown = totals.astype(float).round(TIE_DIGITS)
+    return shown.groupby(groups).rank(method="min", ascending=False).astype("Int64")
+
+
+def unit_totals(items: pd.DataFrame, units: pd.DataFrame, min_coverage: float) -> pd.DataFrame:
+    """Per unit: total, dimension scores, coverage, flags and rank (NA when not ranked)."""
+    state = items["state"]
+    parts = pd.DataFrame({"facility_code": items["facility_code"], "points": items["points"],
+                          "scored_weight": items["weight"].where(~state.isin(NOT_SCORED), 0.0),
+                          "small_count": (state == "small").astype(int),
+                          "missing_count": state.isin(("missing", "zero")).astype(int)})
+    by = parts.groupby("facility_code", sort=False)
+    out = pd.DataFrame({"total": by["points"].sum(min_count=1), "coverage": by["scored_weight"].sum() / FULL_MARKS,
+                        "small_count": by["small_count"].sum(), "missing_count": by["missing_count"].sum()})
+    dims = items.groupby(["facility_code", "dimension"])["points"].sum(min_count=1).unstack()
+    out = out.join(dims.reindex(columns=list(DIMENSIONS))).reindex(units["code"])
+    ranked = out["total"].notna() & (out["coverage"] + 1e-9 >= min_coverage)
+    groups = units.set_index("code")["peer_group"].reindex(out.index)
+    out["rank"] = rank(out["total"].where(ranked), groups).where(ranked)
+    return out
+
+
+def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, now: dt.datetime | None = None,
+          trend_months: int = TREND_MONTHS) -> Scores:
+    """The live scores of ``month`` from the store as it is now (the unpublished draft)."""
+    now = now or dt.datetime.now().replace(microsecond=0)
+    weights = weights or current(conn)
+    engine = Engine(conn, today=now.date())
+    units = engine.units[engine.units["peer_group"].isin(weights.groups)]
+    months = [add_months(month, -i) for i in reversed(range(max(trend_months, 2)))]
+    engine.prefetch([q for m in months
+                     for q in engine.related_periods(Period("month", m), weights.codes, compare=False)])
+    items = {m: score_items(engine, weights, units, m, now) for m in months}
+    totals = {m: unit_totals(items[m], units, weights.min_coverage) for m in months}
+    previous = add_months(month, -1)
+    reports = completeness.reports(conn, month, units.index, now).set_axis(units["code"])
+    county = conn.execute(sa.select(County.name_zh, County.name_en).where(County.id == engine.county_id)).one()
+    return Scores(month=month, weights=weights, units=_units_frame(units, totals[month], totals[previous], reports,
+                                                                   [totals[m]["total"] for m in months]),
+                  items=order_items(_with_previous(items[month], items[previous])),
+                  indicators=indicators(conn, weights.codes), county_zh=county.name_zh,
+                  county_en=county.name_en, computed_at=now, data_as_of=completeness.data_as_of(conn, month))
+
+
+def _with_previous(items: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    key = ["facility_code", "indicator_code"]
+    prev = before.set_index(key)[["value", "points"]].rename(columns=lambda c: f"previous_{c}")
+    return items.join(prev, on=key)[list(ITEM_COLUMNS)]
+
+
+def _units_frame(units: pd.DataFrame, now: pd.DataFrame, before: pd.DataFrame, reports: pd.DataFrame,
+                 trend: list[pd.Series]) -> pd.DataFrame:
+    frame = units.set_index("code")[["name_zh", "name_en", "peer_group", "area", "community"]].join(now)
+    frame["previous_total"] = before["total"]
+    frame["previous_rank"] = before["rank"]
+    frame = frame.join(reports)
+    series = pd.concat(trend, axis=1)
+    frame["trend"] = [json.dumps([None if pd.isna(x) else round(float(x), 4) for x in row])
+                      for row in series.reindex(frame.index).itertuples(index=False)]
+    frame = frame.rename_axis("facility_code").reset_index()
+    return order(frame[list(UNIT_COLUMNS)])
+
+
+def order(units: pd.DataFrame) -> pd.DataFrame:
+    """Display order: peer group, rank (unranked last), facility code — stable across refreshes."""
+    group = units["peer_group"].map({g: i for i, g in enumerate(PEER_GROUPS)})
+    keys = pd.DataFrame({"g": group, "r": units["rank"].astype("Float64").fillna(np.inf), "c": units["facility_code"]})
+    return units.loc[keys.sort_values(["g", "r", "c"]).index].reset_index(drop=True)
+
+
+def order_items(items: pd.DataFrame) -> pd.DataFrame:
+    """Indicators of each unit by dimension (四方满意 … 运行效率), then weight, heaviest first, then code."""
+    keys = pd.DataFrame({"u": items["facility_code"], "d": items["dimension"].map(DIMENSIONS.index),
+                         "w": -items["weight"].astype(float), "c": items["indicator_code"]})
+    return items.loc[keys.sort_values(["u", "d", "w", "c"]).index].reset_index(drop=True)
+
+
+def rank_change(units: pd.DataFrame) -> pd.Series:
+    """Places moved since last month: positive = up; NA when either month is unranked."""
+    return (units["previous_rank"].astype("Int64") - units["rank"].astype("Int64")).astype("Int64")

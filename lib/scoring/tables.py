@@ -1,0 +1,134 @@
+"""What the rankings page, the meeting slides and the exports show, built once from a month's Scores.
+
+The page draws these frames and the Excel export writes the same frames, so "the export matches the
+screen" holds by construction (tests/lib/test_exports.py and tests/pages/test_rankings.py check it).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from lib import i18n
+from lib.scoring.score import Scores, rank_change
+from lib.scoring.weights import DIMENSIONS, describe
+
+DIGITS = 2  # points are shown, exported and tied at two decimals
+LEAGUE_COLUMNS = ("rank", "change", "unit", "total", *DIMENSIONS, "coverage", "report", "flags", "code")
+DETAIL_COLUMNS = ("code", "unit", "dimension", "indicator", "value", "target", "rule", "weight", "effective_weight",
+                  "points", "previous_value", "previous_points", "delta", "state")
+
+
+def arrow(change: int | None) -> str:
+    """▲2 / ▼1 / – (same place) / "" (not ranked in one of the two months)."""
+    if change is None or pd.isna(change):
+        return ""
+    return f"▲{change}" if change > 0 else f"▼{-change}" if change < 0 else "–"
+
+
+def _report(status: str, received: pd.Timestamp | None, lang: str) -> str:
+    label = i18n.t(f"score.report.{status}", lang)
+    return label if received is None or pd.isna(received) else f"{label} {received:%m-%d}"
+
+
+def _flags(small: int, missing: int, lang: str) -> str:
+    parts = [i18n.t("score.flags.small", lang, n=small)] if small else []
+    parts += [i18n.t("score.flags.missing", lang, n=missing)] if missing else []
+    return " · ".join(parts)
+
+
+def unit_name(units: pd.DataFrame, lang: str) -> pd.Series:
+    return units["name_en" if lang == "en" else "name_zh"]
+
+
+def league(scores: Scores, peer_group: str, lang: str) -> pd.DataFrame:
+    """One peer group's league table in display order: rank, arrow, unit, total, five dimensions, report, flags."""
+    u = scores.group(peer_group)
+    frame = pd.DataFrame({
+        "rank": u["rank"].astype("Int64"),
+        "change": [arrow(c) for c in rank_change(u)],
+        "unit": unit_name(u, lang),
+        "total": u["total"].astype(float).round(DIGITS),
+        **{d: u[d].astype(float).round(DIGITS) for d in DIMENSIONS},
+        "coverage": u["coverage"].astype(float).round(DIGITS),
+        "report": [_report(s, r, lang) for s, r in zip(u["report_status"], u["report_received_at"], strict=True)],
+        "flags": [_flags(s, m, lang) for s, m in zip(u["small_count"], u["missing_count"], strict=True)],
+        "code": u["facility_code"],
+    })
+    return frame.reset_index(drop=True)
+
+
+def trends(scores: Scores, peer_group: str) -> list[list[float | None]]:
+    """The 12-month totals of each unit of the group, in league order (sparklines)."""
+    return [json.loads(t) for t in scores.group(peer_group)["trend"]]
+
+
+def headers(lang: str) -> dict[str, str]:
+    """Column titles of the league and detail tables."""
+    names = {c: i18n.t(f"score.col.{c}", lang) for c in (*LEAGUE_COLUMNS, *DETAIL_COLUMNS)}
+    return names | {d: i18n.t(f"score.dim.{d}", lang) for d in DIMENSIONS}
+
+
+def detail(scores: Scores, lang: str, *, code: str | None = None, formatted: bool = True) -> pd.DataFrame:
+    """Every indicator behind the scores (one unit's with ``code``): value, target, rule, weight, points,
+    last month's. ``formatted``: values as text in their units (the page); else plain numbers (Excel)."""
+    items = scores.items if code is None else scores.unit_items(code)
+    names = scores.indicators
+    units = scores.units.set_index("facility_code")
+    rules = {(r.peer_group, r.indicator): r for r in scores.weights.rules}
+    group = items["facility_code"].map(units["peer_group"])
+    name_col = "name_en" if lang == "en" else "name_zh"
+
+    def value(column: str) -> list:
+        if not formatted:
+            return items[column].astype(float).tolist()
+        return [i18n.fmt_value(None if pd.isna(v) else v, u or names.at[c, "unit"], lang)
+                for v, u, c in zip(items[column], items["unit"], items["indicator_code"], strict=True)]
+
+    delta = items["points"].astype(float).fillna(0) - items["previous_points"].astype(float).fillna(0)
+    frame = pd.DataFrame({
+        "code": items["facility_code"],
+        "unit": items["facility_code"].map(units[name_col]),
+        "dimension": [i18n.t(f"score.dim.{d}", lang) for d in items["dimension"]],
+        "indicator": items["indicator_code"].map(names[name_col]),
+        "value": value("value"),
+        "target": value("target"),
+        "rule": [describe(rules[(g, c)], names.at[c, "direction"]) for g, c in zip(group, items["indicator_code"],
+                                                                                  strict=True)],
+        "weight": items["weight"].astype(float).round(DIGITS),
+        "effective_weight": items["effective_weight"].astype(float).round(DIGITS),
+        "points": items["points"].astype(float).round(DIGITS),
+        "previous_value": value("previous_value"),
+        "previous_points": items["previous_points"].astype(float).round(DIGITS),
+        "delta": delta.round(DIGITS),
+        "state": [i18n.t(f"score.state.{s}", lang) for s in items["state"]],
+    })
+    return frame.reset_index(drop=True)
+
+
+def waterfall(scores: Scores, code: str, lang: str) -> pd.DataFrame:
+    """Last month's total, each indicator's change in points, this month's total: bars with start and end.
+
+    The steps add up exactly: both months are scored with the same weights, so total − last total is the
+    sum of the indicators' point changes (an unscored indicator counts 0).
+    """
+    unit = scores.units.set_index("facility_code").loc[code]
+    items = scores.unit_items(code)
+    before = 0.0 if pd.isna(unit["previous_total"]) else float(unit["previous_total"])
+    rows = [{"label": i18n.t("score.wf.previous", lang), "start": 0.0, "end": before, "kind": "total"}]
+    level = before
+    name_col = "name_en" if lang == "en" else "name_zh"
+    for item in items.itertuples():
+        step = (0.0 if pd.isna(item.points) else item.points) - \
+            (0.0 if pd.isna(item.previous_points) else item.previous_points)
+        if round(step, DIGITS) == 0:
+            continue
+        rows.append({"label": scores.indicators.at[item.indicator_code, name_col], "start": level,
+                     "end": level + step, "kind": "up" if step > 0 else "down"})
+        level += step
+    total = 0.0 if pd.isna(unit["total"]) else float(unit["total"])
+    rows.append({"label": i18n.t("score.wf.current", lang), "start": 0.0, "end": total, "kind": "total"})
+    frame = pd.DataFrame(rows)
+    frame["delta"] = frame["end"] - frame["start"]
+    return frame

@@ -1,0 +1,229 @@
+"""The assessment's weights and value→points rules: read from a file, checked, stored as versions.
+
+The five systems (五大体系) come from seed 000 §二(三); which indicators fill them, their weights and
+rules are a local setting (data/scoring/weights.toml documents the defaults). A version is stored once
+and never edited (migration 0003 makes the tables insert-only): loading a changed file adds version
+n + 1 with who loaded it and when, so any published month can be recomputed with the weights it used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib import db
+from lib.models import Indicator, ScoreRule, ScoreWeights
+
+DEFAULT_FILE = db.ROOT / "data" / "scoring" / "weights.toml"
+DIMENSIONS = ("satisfaction", "health", "quality", "capacity", "efficiency")  # 四方满意 … 运行效率, 000 §二(三)
+PEER_GROUPS = ("county_hospital", "thc", "village_clinic", "public_health")  # the tier table's peer groups
+RULES = ("linear", "bands")
+MISSING = ("skip", "zero")
+FULL_MARKS = 100.0
+
+
+class WeightsError(ValueError):
+    """A weights file or version that cannot be used; each problem names the indicator and field."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One indicator in one peer group's score."""
+
+    peer_group: str
+    indicator: str
+    dimension: str
+    weight: float  # points of the group's 100
+    rule: str  # linear | bands
+    zero_at: float | None = None  # linear: value ÷ target at which points reach 0
+    bands: tuple[tuple[float, float], ...] = ()  # bands: (value ÷ target, share of the points), best first
+    missing: str = "skip"  # skip: leave out, spread the weight; zero: 0 points once the report is overdue
+
+    def share(self, value: float, target: float, direction: str) -> float:
+        """The share (0..1) of the points a value earns against its target."""
+        r = value / target
+        if self.rule == "linear":
+            zero_at = float(self.zero_at)  # type: ignore[arg-type]
+            return min(1.0, max(0.0, (r - zero_at) / (1.0 - zero_at)))
+        reached = (share for bound, share in self.bands if (r <= bound if direction == "down" else r >= bound))
+        return next(reached, 0.0)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """A full set of rules; ``version`` is None for a file not (yet) stored in the database."""
+
+    rules: tuple[Rule, ...]
+    min_coverage: float = 0.5
+    version: int | None = None
+    created_at: dt.datetime | None = None
+    created_by: str = ""
+    note: str = ""
+    _by_group: dict[str, tuple[Rule, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for group in PEER_GROUPS:
+            self._by_group[group] = tuple(r for r in self.rules if r.peer_group == group)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(g for g in PEER_GROUPS if self._by_group[g])
+
+    def of(self, peer_group: str) -> tuple[Rule, ...]:
+        return self._by_group.get(peer_group, ())
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.indicator for r in self.rules))
+
+
+def parse(data: dict[str, Any], source: str = "weights") -> Weights:
+    """Weights from the file layout (data/scoring/weights.toml): shared [rules], per-group [weights]."""
+    rules = data.get("rules", {})
+    out = []
+    for group, points in data.get("weights", {}).items():
+        for code, weight in points.items():
+            spec = rules.get(code, {})
+            out.append(Rule(peer_group=group, indicator=code, dimension=spec.get("dimension", ""),
+                            weight=float(weight), rule=spec.get("rule", ""), zero_at=spec.get("zero_at"),
+                            bands=tuple((float(a), float(b)) for a, b in spec.get("bands", ())),
+                            missing=spec.get("missing", "skip")))
+    weights = Weights(_canonical(out), float(data.get("min_coverage", 0.5)))
+    problems = check(weights)
+    if problems:
+        raise WeightsError(source, problems)
+    return weights
+
+
+def _canonical(rules: Iterable[Rule]) -> tuple[Rule, ...]:
+    """Rules in one order wherever they come from: peer group (PEER_GROUPS), then indicator code."""
+    rank = {g: i for i, g in enumerate(PEER_GROUPS)}
+    return tuple(sorted(rules, key=lambda r: (rank.get(r.peer_group, len(rank)), r.indicator)))
+
+
+def read_file(path: Path = DEFAULT_FILE) -> Weights:
+    try:
+        return parse(tomllib.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise WeightsError(str(path), [f"cannot read: {exc}"]) from exc
+
+
+def check(weights: Weights, directions: dict[str, str] | None = None) -> list[str]:
+    """Problems with a set of rules; with the catalogue's ``directions`` also checks each rule's sense."""
+    problems = []
+    if not 0 < weights.min_coverage <= 1:
+        problems.append("min_coverage must lie in (0, 1]")
+    for r in weights.rules:
+        name = f"{r.peer_group}.{r.indicator}"
+        if r.peer_group not in PEER_GROUPS:
+            problems.append(f"{name}: peer group must be one of {', '.join(PEER_GROUPS)}")
+        if r.dimension not in DIMENSIONS:
+            problems.append(f"{name}: dimension must be one of {', '.join(DIMENSIONS)}")
+        if r.missing not in MISSING:
+            problems.append(f"{name}: missing must be one of {', '.join(MISSING)}")
+        if not r.weight > 0:
+            problems.append(f"{name}: weight must be positive")
+        if r.rule not in RULES:
+            problems.append(f"{name}: rule must be one of {', '.join(RULES)}")
+        elif r.rule == "linear" and (r.zero_at is None or r.zero_at == 1):
+            problems.append(f"{name}: a linear rule needs zero_at ≠ 1")
+        elif r.rule == "bands" and not r.bands:
+            problems.append(f"{name}: a bands rule needs [[value ÷ target, share], ...]")
+        if directions is not None:
+            problems += _check_direction(name, r, directions.get(r.indicator))
+    for group in weights.groups:
+        total = sum(r.weight for r in weights.of(group))
+        if not math.isclose(total, FULL_MARKS, abs_tol=1e-6):
+            problems.append(f"{group}: weights sum to {total:g}, not {FULL_MARKS:g}")
+    return problems
+
+
+def _check_direction(name: str, r: Rule, direction: str | None) -> list[str]:
+    if direction is None:
+        return [f"{name}: not in the indicator catalogue (python -m lib.catalogue sync)"]
+    if direction not in ("up", "down"):
+        return [f"{name}: only ↑ or ↓ indicators can be scored against a target (this one is {direction})"]
+    if r.rule == "linear" and r.zero_at is not None and (r.zero_at < 1) != (direction == "up"):
+        return [f"{name}: zero_at must be {'below' if direction == 'up' else 'above'} 1 for a {direction} indicator"]
+    return []
+
+
+def directions(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute(sa.select(Indicator.code, Indicator.direction)).all())
+
+
+# -- stored versions ---------------------------------------------------------------------------------
+
+
+def store(conn: Connection, weights: Weights, *, by: str, note: str = "", now: dt.datetime | None = None) -> Weights:
+    """Insert ``weights`` as the next version (checked against the store's catalogue); returns it stored."""
+    problems = check(weights, directions(conn))
+    if problems:
+        raise WeightsError("weights", problems)
+    version = (conn.execute(sa.select(sa.func.max(ScoreWeights.id))).scalar() or 0) + 1
+    now = now or dt.datetime.now().replace(microsecond=0)
+    conn.execute(sa.insert(ScoreWeights).values(id=version, created_at=now, created_by=by, note=note,
+                                                min_coverage=weights.min_coverage))
+    conn.execute(sa.insert(ScoreRule), [
+        {"weights_id": version, "peer_group": r.peer_group, "indicator_code": r.indicator, "dimension": r.dimension,
+         "weight": r.weight, "rule": r.rule, "zero_at": r.zero_at, "bands": json.dumps(r.bands) if r.bands else "",
+         "missing": r.missing} for r in weights.rules])
+    return load(conn, version)
+
+
+def load(conn: Connection, version: int) -> Weights:
+    """A stored version."""
+    head = conn.execute(sa.select(ScoreWeights).where(ScoreWeights.id == version)).one()
+    rows = conn.execute(sa.select(ScoreRule).where(ScoreRule.weights_id == version)).all()
+    return Weights(_canonical(_rule(r) for r in rows), head.min_coverage, version, head.created_at,
+                   head.created_by, head.note)
+
+
+def _rule(r: sa.Row) -> Rule:
+    bands = tuple((float(a), float(b)) for a, b in json.loads(r.bands)) if r.bands else ()
+    return Rule(r.peer_group, r.indicator_code, r.dimension, r.weight, r.rule, r.zero_at, bands, r.missing)
+
+
+def latest_version(conn: Connection) -> int | None:
+    return conn.execute(sa.select(sa.func.max(ScoreWeights.id))).scalar()
+
+
+def current(conn: Connection) -> Weights:
+    """The newest stored version, or the default file while none is stored (version None)."""
+    version = latest_version(conn)
+    return read_file() if version is None else load(conn, version)
+
+
+def ensure_stored(conn: Connection, *, by: str) -> Weights:
+    """The newest stored version, storing the default file as version 1 first if there is none."""
+    version = latest_version(conn)
+    return store(conn, read_file(), by=by, note=f"default: {DEFAULT_FILE.relative_to(db.ROOT)}") \
+        if version is None else load(conn, version)
+
+
+def history(conn: Connection) -> list[dict[str, Any]]:
+    """Every stored version, newest first: who, when, note."""
+    w = ScoreWeights
+    rows = conn.execute(sa.select(w.id, w.created_at, w.created_by, w.note).order_by(w.id.desc())).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def describe(rule: Rule, direction: str) -> str:
+    """The rule on value ÷ target in a few symbols: "0.8→1" (linear), "≥1:1 ≥0.8:0.5" (bands)."""
+    if rule.rule == "linear":
+        return f"{rule.zero_at:g}→1"
+    sign = "≤" if direction == "down" else "≥"
+    return " ".join(f"{sign}{bound:g}:{share:g}" for bound, share in rule.bands)

@@ -1,0 +1,308 @@
+"""The monthly score against the tiny county (tests/fixtures/tiny.py), every number worked out by hand.
+
+The test weights below keep the arithmetic small. "Now" is 5 November 2026: October's reports are not
+due yet (the 16th), September's are overdue. Targets come from tests/fixtures/tiny_targets.toml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tomllib
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from lib import db, events
+from lib.models import Facility, MonthlyReport, SinkingDeployment, Staff
+from lib.scoring import completeness, snapshot, tables, weights
+from lib.scoring import score as scoring
+from lib.scoring.__main__ import main
+from lib.scoring.weights import Rule
+from tests.fixtures import tiny
+
+NOW = dt.datetime(2026, 11, 5, 12)
+OCT, SEP = tiny.OCT, tiny.SEP
+TEST_WEIGHTS = weights.parse({
+    "min_coverage": 0.5,
+    "rules": {
+        "satisfaction_patient": {"dimension": "satisfaction", "rule": "linear", "zero_at": 0.5, "missing": "zero"},
+        "sinking_days_compliance": {"dimension": "capacity", "rule": "linear", "zero_at": 0.0},
+        "sinking_days_hosted": {"dimension": "capacity", "rule": "linear", "zero_at": 0.0},
+        "dm_managed_rate": {"dimension": "health", "rule": "linear", "zero_at": 0.5},
+        "htn_managed_rate": {"dimension": "health", "rule": "linear", "zero_at": 0.5},
+        "cost_per_visit": {"dimension": "efficiency", "rule": "bands", "bands": [[1.0, 1.0], [1.2, 0.5]]},
+    },
+    "weights": {
+        "county_hospital": {"satisfaction_patient": 50, "sinking_days_compliance": 50},
+        "thc": {"satisfaction_patient": 40, "sinking_days_hosted": 40, "dm_managed_rate": 20},
+        "village_clinic": {"htn_managed_rate": 50, "cost_per_visit": 50},
+    },
+})
+
+# October, by hand. share = (value ÷ target − zero_at) ÷ (1 − zero_at), clipped to 0..1.
+# H: patient satisfaction 90 of 90 → 1; sinking (1 of 2 doctors on track) is over 2 doctors, a small
+#    denominator: not scored, so satisfaction alone carries the 100 points.
+# T1: satisfaction 80/90 → (0.889 − 0.5)/0.5 = 7/9; 10 sinking days of 30 a month → 1/3; diabetes 8 of 10
+#     registered is a small denominator: not scored, so 80 points are scored and scale to 100 (× 1.25).
+# T2: satisfaction 70/90 → 5/9; no sinking days → 0; no diabetes register → no value: also × 1.25.
+# V1: hypertension 30 of 40 = 75% vs 70% → full 50; cost per visit ¥20 vs ≤ ¥50 → top band → 50.
+# V2: hypertension 12 of 20 is small: not scored; cost ¥20 → top band, its 50 scale to 100. V1 and V2
+#     tie at 100 and share rank 1 (V1 listed first by code); V2 is the small-denominator unit.
+EXPECTED_OCT = {  # code: (total, rank, {dimension: points})
+    "H": (100.0, 1, {"satisfaction": 100.0}),
+    "T1": (50 * 7 / 9 + 50 / 3, 1, {"satisfaction": 50 * 7 / 9, "capacity": 50 / 3}),
+    "T2": (50 * 5 / 9, 2, {"satisfaction": 50 * 5 / 9, "capacity": 0.0}),
+    "V1": (100.0, 1, {"health": 50.0, "efficiency": 50.0}),
+    "V2": (100.0, 1, {"efficiency": 100.0}),
+}
+# September (overdue): H and T1 sent no satisfaction score → 0 points, still counted (H: 0 of the
+# 50 it scored, half its weight: still ranked); T1 5 sinking days → 1/6 × 50; T2 satisfaction
+# 60/90 → 1/3 × 50. V1 hypertension 25/38 vs 70% → (0.9398 − 0.5)/0.5, cost has no visits: × 2.
+# V2 has no value at all: not ranked.
+EXPECTED_SEP = {"H": (0.0, 1), "T1": (50 / 6, 2), "T2": (50 / 3, 1),
+                "V1": (100 * ((25 / 38) / 0.7 - 0.5) / 0.5, 1), "V2": (None, None)}
+
+
+@pytest.fixture
+def conn(tiny_url):
+    with db.engine(tiny_url).connect() as c:
+        yield c
+
+
+@pytest.fixture
+def october(conn) -> scoring.Scores:
+    return scoring.draft(conn, OCT, weights=TEST_WEIGHTS, now=NOW, trend_months=3)
+
+
+def _unit(scores: scoring.Scores, code: str) -> pd.Series:
+    return scores.units.set_index("facility_code").loc[code]
+
+
+def test_hand_worked_october_scores(october):
+    for code, (total, rank, dims) in EXPECTED_OCT.items():
+        unit = _unit(october, code)
+        assert unit["total"] == pytest.approx(total), code
+        assert unit["rank"] == rank, code
+        for dim in weights.DIMENSIONS:
+            assert (pd.isna(unit[dim]) if dim not in dims else unit[dim] == pytest.approx(dims[dim])), (code, dim)
+
+
+def test_hand_worked_previous_month_and_rank_change(october):
+    for code, (total, rank) in EXPECTED_SEP.items():
+        unit = _unit(october, code)
+        assert (pd.isna(unit["previous_total"]) if total is None else
+                unit["previous_total"] == pytest.approx(total)), code
+        assert (pd.isna(unit["previous_rank"]) if rank is None else unit["previous_rank"] == rank), code
+    change = scoring.rank_change(october.units.set_index("facility_code"))
+    assert (change["T1"], change["T2"], change["H"], change["V1"]) == (1, -1, 0, 0)
+    assert pd.isna(change["V2"])  # not ranked in September
+
+
+def test_small_denominator_is_flagged_and_its_weight_spread(october):
+    v2 = october.unit_items("V2").set_index("indicator_code")
+    assert v2.loc["htn_managed_rate", "state"] == "small"
+    assert pd.isna(v2.loc["htn_managed_rate", "points"])
+    assert v2.loc["cost_per_visit", "effective_weight"] == pytest.approx(100)
+    unit = _unit(october, "V2")
+    assert (unit["small_count"], unit["coverage"]) == (1, 0.5)
+    t1 = october.unit_items("T1").set_index("indicator_code")
+    assert t1.loc["dm_managed_rate", "state"] == "small"
+    assert t1.loc["satisfaction_patient", "effective_weight"] == pytest.approx(50)
+
+
+def test_missing_survey_scores_zero_only_after_the_deadline(conn):
+    september = scoring.draft(conn, SEP, weights=TEST_WEIGHTS, now=NOW, trend_months=2)
+    h = september.unit_items("H").set_index("indicator_code")
+    assert (h.loc["satisfaction_patient", "state"], h.loc["satisfaction_patient", "points"]) == ("zero", 0)
+    before_deadline = scoring.draft(conn, SEP, weights=TEST_WEIGHTS, now=dt.datetime(2026, 10, 10), trend_months=2)
+    t1 = before_deadline.unit_items("T1").set_index("indicator_code")
+    assert t1.loc["satisfaction_patient", "state"] == "missing"  # not due yet: left out, not zero
+    assert _unit(before_deadline, "T1")["total"] == pytest.approx(100 / 6)  # 5 of 30 sinking days, scaled to 100
+    assert pd.isna(_unit(before_deadline, "H")["rank"])  # nothing scored (sinking is a small denominator)
+
+
+def test_report_completeness_by_the_16th(october, conn):
+    assert set(october.units["report_status"]) == {"on_time"}  # all October reports came on 3 November
+    ids = pd.Index(conn.execute(sa.select(Facility.id).order_by(Facility.id)).scalars().all())
+    codes = dict(conn.execute(sa.select(Facility.id, Facility.code)).all())
+    sep = completeness.reports(conn, SEP, ids, NOW).rename(index=codes)["report_status"].to_dict()
+    # September's reports (H's outreach, T2's survey) also came on 3 November: after the 16 October deadline.
+    assert sep == {"H": "late", "T1": "missing", "V1": "missing", "T2": "late", "V2": "missing"}
+    assert completeness.deadline(SEP) == dt.datetime(2026, 10, 17)
+    assert completeness.reports(conn, OCT, ids, dt.datetime(2026, 11, 1))["report_status"].tolist() == ["on_time"] * 5
+
+
+def test_ranks_share_equal_totals_and_skip_the_next():
+    totals = pd.Series([90.0, 80.001, 80.004, 70.0, 95.0], index=list("abcde"))
+    groups = pd.Series(["x", "x", "x", "x", "y"], index=list("abcde"))
+    assert scoring.rank(totals, groups).tolist() == [1, 2, 2, 4, 1]  # "1224": compared as shown (2 decimals)
+
+
+def test_order_is_stable_and_ties_follow_the_code(conn, october):
+    again = scoring.draft(conn, OCT, weights=TEST_WEIGHTS, now=NOW, trend_months=3)
+    assert october.units["facility_code"].tolist() == again.units["facility_code"].tolist() == \
+        ["H", "T1", "T2", "V1", "V2"]
+    shuffled = october.units.sample(frac=1, random_state=3)
+    assert scoring.order(shuffled)["facility_code"].tolist() == october.units["facility_code"].tolist()
+
+
+def test_waterfall_steps_add_up_to_the_change(october):
+    steps = tables.waterfall(october, "T1", "zh")
+    assert (steps["label"].iloc[0], steps["label"].iloc[-1]) == ("上月总分", "本月总分")
+    moves = steps.iloc[1:-1]
+    assert moves["delta"].tolist() == pytest.approx([50 * 7 / 9, 50 / 3 - 50 / 6])  # satisfaction, sinking
+    assert steps["end"].iloc[-2] == pytest.approx(steps["end"].iloc[-1])
+
+
+def test_rules_turn_values_into_shares():
+    linear_up = Rule("thc", "x", "health", 10, "linear", zero_at=0.8)
+    assert [linear_up.share(v, 1.0, "up") for v in (0.7, 0.8, 0.9, 1.0, 1.2)] == pytest.approx([0, 0, 0.5, 1, 1])
+    linear_down = Rule("thc", "x", "efficiency", 10, "linear", zero_at=1.5)
+    assert [linear_down.share(v, 100, "down") for v in (90, 100, 125, 150, 200)] == pytest.approx([1, 1, 0.5, 0, 0])
+    bands = Rule("thc", "x", "capacity", 10, "bands", bands=((1.0, 1.0), (0.8, 0.5)))
+    assert [bands.share(v, 6, "up") for v in (6, 5, 4)] == [1.0, 0.5, 0.0]
+    cost_bands = Rule("thc", "x", "efficiency", 10, "bands", bands=((1.0, 1.0), (1.2, 0.5)))
+    assert [cost_bands.share(v, 50, "down") for v in (50, 55, 80)] == [1.0, 0.5, 0.0]
+
+
+def test_default_weights_are_a_valid_local_setting(conn):
+    default = weights.read_file()
+    assert weights.check(default, weights.directions(conn)) == []
+    assert {g: sum(r.weight for r in default.of(g)) for g in default.groups} == \
+        {"county_hospital": 100, "thc": 100, "village_clinic": 100, "public_health": 100}
+    catalogue = {r["code"]: r for r in tomllib.loads(tiny.HERE.parent.parent.joinpath(
+        "data", "kpi", "catalogue.toml").read_text("utf-8"))["indicator"]}
+    tiers = dict(conn.execute(sa.text("SELECT code, peer_group FROM tier")).all())
+    for rule in default.rules:  # each indicator is computed at facility scope for that peer group's tiers
+        row = catalogue[rule.indicator]
+        assert "facility" in row["scopes"], rule
+        assert not row.get("tiers") or {tiers[t] for t in row["tiers"]} & {rule.peer_group}, rule
+    # The lean the seed asks for (000 §二(三)): sinking, stationed service, contracts, cost control.
+    thc = {r.indicator: r.weight for r in default.of("thc")}
+    assert thc["sinking_days_hosted"] + thc["fd_contract_rate"] + thc["fd_contract_priority_rate"] \
+        + thc["cost_per_visit"] + thc["cost_per_admission"] >= 50
+
+
+def test_a_weights_file_with_mistakes_is_refused():
+    with pytest.raises(weights.WeightsError) as err:
+        weights.parse({"rules": {"cost_per_visit": {"dimension": "money", "rule": "linear", "zero_at": 1}},
+                       "weights": {"thc": {"cost_per_visit": 60}}})
+    assert len(err.value.problems) == 3  # dimension, zero_at, sum
+    problems = weights.check(weights.parse({"rules": {"cost_per_visit": {"dimension": "efficiency",
+                                                                           "rule": "linear", "zero_at": 0.8}},
+                                            "weights": {"thc": {"cost_per_visit": 100}}}), {"cost_per_visit": "down"})
+    assert problems == ["thc.cost_per_visit: zero_at must be above 1 for a down indicator"]
+
+
+# -- stored weights and published snapshots (writes: a fresh store per test) ---------------------------
+
+
+@pytest.fixture
+def tiny_store(store_url):
+    tiny.build(store_url)
+    return store_url
+
+
+def _publish(url: str, now: dt.datetime, month: dt.date = OCT) -> snapshot.Outcome:
+    with db.engine(url).begin() as conn:
+        return snapshot.publish(conn, month, by="运营发展中心", now=now)
+
+
+def _late_data(url: str) -> None:
+    """A 30-day stint at T2 entered after publication, and T1's quality report arriving on 20 November."""
+    with db.engine(url).begin() as conn:
+        ids = dict(conn.execute(sa.select(Facility.code, Facility.id)).all())
+        d2 = conn.execute(sa.select(Staff.id).where(Staff.staff_key == "d2")).scalar_one()
+        events.record(conn, SinkingDeployment, [{"staff_id": d2, "host_facility_id": ids["T2"],
+                                                 "start_date": dt.date(2026, 10, 20), "days": 30, "kind": "stationed"}])
+        conn.execute(sa.insert(MonthlyReport).values(facility_id=ids["T1"], month=OCT, metric="qc_score", value=88,
+                                                     received_at=dt.datetime(2026, 11, 20, 9)))
+
+
+def test_weights_versions_record_who_and_when(tiny_store):
+    with db.engine(tiny_store).begin() as conn:
+        assert weights.current(conn).version is None  # the default file until someone stores a version
+        first = weights.store(conn, TEST_WEIGHTS, by="张三", now=dt.datetime(2026, 11, 1, 9))
+        second = weights.store(conn, weights.read_file(), by="李四", note="defaults")
+        assert (first.version, second.version) == (1, 2)
+        assert weights.load(conn, 1).rules == TEST_WEIGHTS.rules
+        assert [(h["id"], h["created_by"]) for h in weights.history(conn)] == [(2, "李四"), (1, "张三")]
+        assert weights.current(conn).version == 2
+
+
+def test_publish_freezes_a_version_and_late_data_makes_the_next(tiny_store):
+    with db.engine(tiny_store).begin() as conn:
+        weights.store(conn, TEST_WEIGHTS, by="test")
+    assert _publish(tiny_store, NOW) == snapshot.Outcome(1, created=True)
+    assert _publish(tiny_store, NOW + dt.timedelta(hours=1)) == snapshot.Outcome(1, created=False)  # nothing new
+    with db.engine(tiny_store).connect() as conn:
+        v1 = snapshot.load(conn, OCT)
+    assert (v1.published.version, v1.published.published_by, v1.weights.version) == (1, "运营发展中心", 1)
+    assert v1.data_as_of == dt.datetime(2026, 11, 3, 10)
+    assert _unit(v1, "T1")["total"] == pytest.approx(EXPECTED_OCT["T1"][0])
+
+    _late_data(tiny_store)
+    assert _publish(tiny_store, dt.datetime(2026, 11, 21, 9)) == snapshot.Outcome(2, created=True)
+    with db.engine(tiny_store).connect() as conn:
+        v1_again, v2 = snapshot.load(conn, OCT, 1), snapshot.load(conn, OCT)
+        assert [v.version for v in snapshot.versions(conn, OCT)] == [1, 2]
+    assert snapshot.same(v1, v1_again)  # the old version is untouched
+    # T2's 30 late days earn its full 50 sinking points: 50 × 5/9 + 50 = 77.78 overtakes T1 (55.56).
+    assert _unit(v2, "T2")["total"] == pytest.approx(50 * 5 / 9 + 50)
+    assert (_unit(v2, "T2")["rank"], _unit(v2, "T1")["rank"]) == (1, 2)
+    assert _unit(v2, "T1")["report_status"] == "late"
+    assert v2.data_as_of == dt.datetime(2026, 11, 20, 9)
+    changes = snapshot.diff(v1, v2).set_index("facility_code")
+    assert sorted(changes.index) == ["T1", "T2"]
+    assert (changes.loc["T2", "old_rank"], changes.loc["T2", "new_rank"]) == (2, 1)
+    assert changes.loc["T2", "indicators"] == "sinking_days_hosted"
+    assert changes.loc["T1", "indicators"] == ""  # its rank moved, its points did not
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE score_snapshot_unit SET total = 99",
+    "DELETE FROM score_snapshot_item",
+    "UPDATE score_snapshot SET published_by = 'someone else'",
+    "DELETE FROM score_rule",
+])
+def test_a_published_snapshot_cannot_change(tiny_store, statement):
+    with db.engine(tiny_store).begin() as conn:
+        weights.store(conn, TEST_WEIGHTS, by="test")
+    _publish(tiny_store, NOW)
+    with db.engine(tiny_store).connect() as conn:
+        before = snapshot.load(conn, OCT)
+    with pytest.raises(sa.exc.DatabaseError, match="insert-only"), db.engine(tiny_store).begin() as conn:
+        conn.execute(sa.text(statement))
+    with db.engine(tiny_store).connect() as conn:
+        assert snapshot.same(before, snapshot.load(conn, OCT))
+
+
+def test_published_month_recomputes_from_raw_data_with_its_stored_weights(tiny_store):
+    _publish(tiny_store, NOW)  # stores the default file as weights version 1 first
+    with db.engine(tiny_store).connect() as conn:
+        published = snapshot.load(conn, OCT)
+        assert published.weights.version == 1
+        assert published.weights.rules == weights.read_file().rules
+        again = scoring.draft(conn, OCT, weights=weights.load(conn, 1), now=published.published.published_at)
+    assert snapshot.same(published, again)
+
+
+def test_a_running_month_cannot_be_published(tiny_store):
+    with pytest.raises(snapshot.PublishError):
+        _publish(tiny_store, NOW, month=dt.date(2026, 11, 1))
+
+
+def test_cli_show_and_publish(tiny_store, capsys):
+    assert main(["--db", tiny_store, "show", "--month", "2026-10", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["published"] is None
+    assert {u["facility_code"] for u in shown["units"]} == {"H", "T1", "T2", "V1", "V2"}
+    assert main(["--db", tiny_store, "show", "--month", "2026-10", "--published"]) == 1
+    assert main(["--db", tiny_store, "publish", "--month", "2026-10", "--by", "cli"]) == 0
+    assert "published as version 1" in capsys.readouterr().out
+    assert main(["--db", tiny_store, "show", "--month", "2026-10", "--published", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["published"]["version"] == 1
+    assert main(["--db", tiny_store, "show", "--month", "2026-10", "--published"]) == 0
+    assert "published v1 by cli" in capsys.readouterr().out
