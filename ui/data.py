@@ -14,6 +14,7 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | facility_volumes, referral_flows, leakage, facility_links | KPI_TTL | rollup sums that move with the feed |
 | dispatches | LIVE_TTL | ambulances under way, the map's live layer |
 | kpi_trend | TREND_TTL (10 min, refreshed in the background) | 13 engine periods: seconds cold, history moves slowly |
+| draft_scores, published_scores, score_versions, published_months | SCORES_TTL (5 min) | 12 months of scores: seconds |
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import streamlit as st
 
 from lib import db, facilities, flows, kpi, live, mapdata, overview, trend
 from lib.period import Period
+from lib.scoring import score, snapshot
 
 REGISTRY_TTL = "10m"  # the registry changes by import only, a few times a year
 KPI_TTL = "60s"
@@ -196,3 +198,61 @@ def kpi_trend(code: str, end: dt.date) -> pd.DataFrame:
     """``code`` per month for 13 months to ``end`` for every scope (lib.trend.monthly); served stale while
     a background run refreshes it, so a page never waits on the 13 periods once they were read."""
     return _kpi_trend(db.resolve_url(), code, end, dt.date.today())
+
+
+# --- monthly assessment (lib.scoring) -------------------------------------------------------------
+
+SCORES_TTL = "5m"  # a month's scores move only with late data; publishing clears these at once
+
+
+@st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24)
+def _draft_scores(url: str, month: dt.date) -> score.Scores:
+    with db.engine(url).connect() as conn:
+        return score.draft(conn, month)
+
+
+def draft_scores(month: dt.date) -> score.Scores:
+    """The month's live scores, the unpublished draft (lib.scoring.score.draft)."""
+    return _draft_scores(db.resolve_url(), month)
+
+
+@st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=48)
+def _published_scores(url: str, month: dt.date, version: int | None) -> score.Scores | None:
+    with db.engine(url).connect() as conn:
+        return snapshot.load(conn, month, version)
+
+
+def published_scores(month: dt.date, version: int | None = None) -> score.Scores | None:
+    """A published version of the month (the latest by default), or None (lib.scoring.snapshot.load)."""
+    return _published_scores(db.resolve_url(), month, version)
+
+
+@st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=48)
+def _score_versions(url: str, month: dt.date) -> list[score.Published]:
+    with db.engine(url).connect() as conn:
+        return snapshot.versions(conn, month)
+
+
+def score_versions(month: dt.date) -> list[score.Published]:
+    """The month's published versions, oldest first."""
+    return _score_versions(db.resolve_url(), month)
+
+
+@st.cache_data(ttl=SCORES_TTL, show_spinner=False)
+def _published_months(url: str) -> list[dt.date]:
+    with db.engine(url).connect() as conn:
+        return snapshot.published_months(conn)
+
+
+def published_months() -> list[dt.date]:
+    """Months with a published version, newest first."""
+    return _published_months(db.resolve_url())
+
+
+def publish_scores(month: dt.date, by: str, note: str = "") -> snapshot.Outcome:
+    """Publish the month (lib.scoring.snapshot.publish), then drop the cached scores so every screen sees it."""
+    with db.engine(db.resolve_url()).begin() as conn:
+        outcome = snapshot.publish(conn, month, by=by, note=note)
+    for cached in (_draft_scores, _published_scores, _score_versions, _published_months):
+        cached.clear()
+    return outcome
