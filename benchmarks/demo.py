@@ -38,14 +38,16 @@ def main() -> None:
     for backend in args.backends:
         with fresh(backend, "demo") as url:
             results[backend] = build(url, args.scale)
+    first = next(iter(results.values()))
+    width = max(map(len, [*first["stages"], *first["rows"]])) + 2
     print(f"demo at scale {args.scale:g}")
-    print(f"{'':<22}" + "".join(f"{b:>14}" for b in results))
-    for stage in next(iter(results.values()))["stages"]:
-        print(f"  {stage:<20}" + "".join(f"{r['stages'].get(stage, 0):>13.1f}s" for r in results.values()))
-    print(f"  {'total':<20}" + "".join(f"{r['seconds']:>13.1f}s" for r in results.values()))
-    for table in sorted(next(iter(results.values()))["rows"]):
-        print(f"  {table:<20}" + "".join(f"{r['rows'][table]:>14,}" for r in results.values()))
-    print(f"  {'all rows':<20}" + "".join(f"{sum(r['rows'].values()):>14,}" for r in results.values()))
+    print(" " * width + "".join(f"{b:>14}" for b in results))
+    for stage in first["stages"]:
+        print(f"{stage:<{width}}" + "".join(f"{r['stages'].get(stage, 0):>13.1f}s" for r in results.values()))
+    print(f"{'total':<{width}}" + "".join(f"{r['seconds']:>13.1f}s" for r in results.values()))
+    for table in sorted(first["rows"]):
+        print(f"{table:<{width}}" + "".join(f"{r['rows'][table]:>14,}" for r in results.values()))
+    print(f"{'all rows':<{width}}" + "".join(f"{sum(r['rows'].values()):>14,}" for r in results.values()))
     print(f"saved {save('demo', {'scale': args.scale, 'results': results})}")
 
 
