@@ -1,0 +1,179 @@
+"""The referral page's controls and figures: flow filters, headline indicators, the arc map, the
+origin × destination table, out-of-county leakage by disease and the out-of-county rate per area.
+
+Direction and disease group live in the URL (``?dir=up,out&disease=cancer``) beside the shared
+filters. They narrow the arcs and the table only; the headline indicators are the KPI engine's for
+the filtered scope and period, so with every direction and disease shown the arcs add up to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lib import flows, i18n
+from lib.disease import CODES, WATCHED
+from lib.disease import name as disease_name
+from lib.kpi import Scope
+from lib.period import Period
+from ui import data, maps, mapview
+from ui.frame import Frame
+
+DIRECTION_PARAM, DISEASE_PARAM = "dir", "disease"
+DIRECTION_KEY, DISEASE_KEY = "ref-directions", "ref-disease"
+HEADLINE = ("up_referrals", "down_referrals", "down_up_ratio", "referral_closure_rate", "out_of_county_rate")
+MAP_KEY = "referral-map"
+WATCHED_RGB, OTHER_RGB = "#ff8040", "#6b7385"
+
+
+def _hex(rgb: Sequence[int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
+
+
+def flow_filters(frame: Frame) -> tuple[tuple[str, ...], str | None]:
+    """Directions and disease group from the URL, with their widgets unless on a wall screen."""
+    asked = [d for d in (st.query_params.get(DIRECTION_PARAM) or "").split(",") if d in flows.DIRECTIONS]
+    directions = tuple(asked) or flows.DIRECTIONS
+    disease = st.query_params.get(DISEASE_PARAM)
+    disease = disease if disease in CODES else None
+    if frame.kiosk:
+        return directions, disease
+
+    def set_directions() -> None:
+        chosen = [d for d in flows.DIRECTIONS if d in (st.session_state[DIRECTION_KEY] or [])]
+        if chosen and len(chosen) < len(flows.DIRECTIONS):
+            st.query_params[DIRECTION_PARAM] = ",".join(chosen)
+        else:
+            st.query_params.pop(DIRECTION_PARAM, None)
+
+    def set_disease() -> None:
+        value = st.session_state[DISEASE_KEY]
+        if value:
+            st.query_params[DISEASE_PARAM] = value
+        else:
+            st.query_params.pop(DISEASE_PARAM, None)
+
+    with st.container(horizontal=True, key="ref-filters"):
+        st.session_state[DIRECTION_KEY] = list(directions)
+        st.pills(frame.t("ref.direction"), flows.DIRECTIONS, selection_mode="multi", key=DIRECTION_KEY,
+                 format_func=lambda d: frame.t(f"map.dir.{d}"), on_change=set_directions)
+        st.session_state[DISEASE_KEY] = disease
+        st.selectbox(frame.t("ref.disease"), CODES, key=DISEASE_KEY, placeholder=frame.t("filter.all"), width=320,
+                     format_func=_disease_label(frame), on_change=set_disease)
+    return directions, disease
+
+
+def _disease_label(frame: Frame) -> Callable[[str], str]:
+    return lambda code: disease_name(code, frame.lang) + (" ★" if code in WATCHED else "")
+
+
+def headline(frame: Frame, flow: pd.DataFrame, scope: Scope, period: Period) -> None:
+    """The KPI engine's referral indicators for the scope, and out-of-county referrals from the arcs."""
+    t, lang = frame.t, frame.lang
+    catalogue = data.indicator_catalogue()
+    values = {v.code: v for v in data.kpi_values(HEADLINE, [scope], period)}
+    with st.container(horizontal=True, key="ref-headline"):
+        for code in HEADLINE:
+            v = values.get(code)
+            if v is None:
+                continue
+            change = None if v.previous is None or v.value is None else v.value - v.previous
+            label = catalogue.at[code, f"name_{'en' if lang == 'en' else 'zh'}"]
+            st.metric(label, i18n.fmt_value(v.value, v.unit, lang),
+                      delta=None if change is None else i18n.fmt_change(change, v.unit, lang),
+                      delta_color="inverse" if v.direction == "down" else "normal" if v.direction == "up" else "off",
+                      help=t("ref.kpi.help", period=v.period, target=i18n.fmt_value(v.target, v.unit, lang)),
+                      border=True)
+        st.metric(t("ref.out_referrals"), i18n.fmt_number(flows.direction_totals(flow)["out"], lang), border=True,
+                  help=t("ref.out_referrals.help"))
+    st.caption(t("ref.kpi.note"))
+
+
+def flow_map(frame: Frame, flow: pd.DataFrame) -> None:
+    """Arcs over the county, out-of-county destinations in their true direction at the edge of the view."""
+    base = data.map_base()
+    shapes, points = base["shapes"], base["points"]
+    places = flows.place_destinations(base["destinations"], shapes["bbox"])
+    out_by_dest = flow.dropna(subset=["dest_id"]).groupby("dest_id")["n"].sum().astype(int).to_dict()
+    layers = [*maps.county_layers(shapes, frame.lang, opacity=45),
+              maps.facility_layer(maps.point_records(points, frame.lang)),
+              maps.arc_layer(maps.arc_records(flow, points, places, frame.lang)),
+              *maps.destination_layers(places, {int(k): v for k, v in out_by_dest.items()}, frame.lang)]
+    bbox = maps.extend(shapes["bbox"], zip(places["map_lon"], places["map_lat"], strict=True))
+    st.pydeck_chart(maps.deck(layers, maps.fit(bbox, height=600)), key=MAP_KEY, height=600,
+                    alt=frame.t("ref.map.alt"))
+    swatches = " ".join(f"<span style='color:{_hex(maps.DIRECTION_RGB[d])}'>━━</span> {frame.t(f'map.dir.{d}')}"
+                        for d in flows.DIRECTIONS)
+    st.html(f"<div style='font-size:.85rem'>{swatches} · {frame.t('ref.map.legend')}</div>")
+
+
+def od_table(frame: Frame, flow: pd.DataFrame) -> None:
+    """Who refers to whom: origins (rows) × destinations (columns), busiest first."""
+    base = data.map_base()
+    col = f"name_{'en' if frame.lang == 'en' else 'zh'}"
+    origins = dict(zip(base["points"]["facility_id"], base["points"][col], strict=True))
+    targets = {f"F{i}": n for i, n in origins.items()}
+    targets |= {f"D{i}": n for i, n in zip(base["destinations"]["id"], base["destinations"][col], strict=True)}
+    st.markdown(f"**{frame.t('ref.od')}**")
+    grid = flows.od_matrix(flow, origins, targets, frame.t("ref.total"))
+    if grid.empty:
+        st.caption(frame.t("ref.none"))
+    st.dataframe(grid, height=420)
+
+
+def leakage(frame: Frame, by_disease: pd.DataFrame) -> None:
+    """Out-of-county admissions per disease group; the five groups seed 000 §二(二)3 watches stand out."""
+    t, lang = frame.t, frame.lang
+    st.markdown(f"**{t('ref.leakage')}**")
+    if by_disease.empty:
+        st.caption(t("ref.none"))
+        return
+    shown = by_disease.assign(
+        label=[disease_name(c, lang) + (" ★" if w else "") for c, w in zip(by_disease["disease_group"],
+                                                                            by_disease["watched"], strict=True)],
+        group=[t("ref.watched") if w else t("ref.other") for w in by_disease["watched"]],
+    )
+    chart = alt.Chart(shown).mark_bar().encode(
+        y=alt.Y("label:N", sort=list(shown["label"]), title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("out:Q", title=t("ref.leakage.axis")),
+        color=alt.Color("group:N", scale=alt.Scale(domain=[t("ref.watched"), t("ref.other")],
+                                                   range=[WATCHED_RGB, OTHER_RGB]), legend=alt.Legend(title=None,
+                                                                                                     orient="bottom")),
+        tooltip=[alt.Tooltip("label:N", title=t("ref.disease")), alt.Tooltip("out:Q", title=t("ref.col.out")),
+                 alt.Tooltip("in_county:Q", title=t("ref.col.in")),
+                 alt.Tooltip("out_share:Q", format=".1%", title=t("ref.col.share")),
+                 alt.Tooltip("referred_out:Q", title=t("ref.col.referred"))],
+    )
+    share = chart.mark_text(align="left", dx=4, color="#e8eaf0").encode(text=alt.Text("out_share:Q", format=".0%"))
+    st.altair_chart((chart + share).properties(height=360), width="stretch")
+    st.caption(t("ref.leakage.note"))
+
+
+def area_trend(frame: Frame, series: pd.DataFrame) -> None:
+    """out_of_county_rate per area and for the county, month by month (KPI engine)."""
+    t = frame.t
+    base = data.map_base()
+    areas = base["points"].drop_duplicates("area")
+    names = dict(zip(areas["area"], maps.names(areas, frame.lang, "area"), strict=True))
+    county = t("ref.county")
+    rows = series[series["kind"].isin(["area", "county"])].assign(
+        who=lambda s: [names.get(c, county) if k == "area" else county for k, c in zip(s["kind"], s["scope"],
+                                                                                       strict=True)])
+    colours = {names[c]: _hex(rgb) for c, rgb in maps.area_colours(base["shapes"]).items()} | {county: "#e8eaf0"}
+    chart = alt.Chart(rows).mark_line(point=True).encode(
+        x=mapview.MONTH_AXIS,
+        y=alt.Y("value:Q", title=t("ref.trend.axis"), axis=alt.Axis(format=".0%")),
+        color=alt.Color("who:N", title=None, scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+                        legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.condition(alt.datum.who == county, alt.value([6, 4]), alt.value([1, 0])),
+        tooltip=[alt.Tooltip("who:N", title=t("filter.area")),
+                 alt.Tooltip("month:T", format="%Y-%m", title=t("map.col.month")),
+                 alt.Tooltip("value:Q", format=".1%", title=t("map.col.value")),
+                 alt.Tooltip("numerator:Q", title=t("map.col.numerator")),
+                 alt.Tooltip("denominator:Q", title=t("map.col.denominator"))],
+    )
+    st.markdown(f"**{t('ref.trend')}**")
+    st.altair_chart(chart.properties(height=320), width="stretch")

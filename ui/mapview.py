@@ -1,0 +1,222 @@
+"""The map page's controls, legend, facility profile and table (the page itself only lays them out).
+
+The chosen indicator and the open profile live in the URL (``?indicator=…&facility=…``), like the
+shared filters: a link or a kiosk playlist entry opens the same view. A click on a facility writes
+``facility`` (pydeck selection callback); the facility selectbox is the same choice for keyboards,
+screen readers, AppTest and anyone who cannot hit a dot on a WebGL canvas.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from lib import i18n
+from lib.kpi import KpiValue, Scope
+from lib.period import Period
+from ui import data, maps
+from ui.frame import Frame
+
+INDICATOR_PARAM, FACILITY_PARAM = "indicator", "facility"
+INDICATOR_KEY, FACILITY_KEY = "map-indicator", "map-facility"
+MAP_KEY = "facility-map"
+MAP_HEIGHT = 560
+DEFAULT_INDICATOR = "out_of_county_rate"  # the map's first question: where do residents leave the county
+MONTH_AXIS = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=-45,
+                                                                   tickCount={"interval": "month", "step": 1}))
+STATUS_ORDER = {"missed": 0, "near": 1, "met": 2, None: 3}
+
+
+def _to_url(param: str, key: str, default: str | None) -> Callable[[], None]:
+    def apply() -> None:
+        value = st.session_state[key]
+        if value in (None, default):
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = value
+    return apply
+
+
+def _name(frame: Frame, row: Any, prefix: str = "name") -> str:
+    return row[f"{prefix}_{'en' if frame.lang == 'en' else 'zh'}"]
+
+
+def indicator_choice(frame: Frame, catalogue: pd.DataFrame) -> str:
+    """The indicator that colours the dots: one with a target direction, defined per facility."""
+    options = [c for c, r in catalogue.iterrows()
+               if "facility" in r["scopes"].split(",") and r["direction"] in ("up", "down", "band")]
+    default = DEFAULT_INDICATOR if DEFAULT_INDICATOR in options else options[0]
+    current = st.query_params.get(INDICATOR_PARAM)
+    current = current if current in options else default
+    if frame.kiosk:
+        return current
+    st.session_state[INDICATOR_KEY] = current
+    st.selectbox(frame.t("map.indicator"), options, key=INDICATOR_KEY, width=420,
+                 format_func=lambda c: _name(frame, catalogue.loc[c]),
+                 on_change=_to_url(INDICATOR_PARAM, INDICATOR_KEY, default))
+    return current
+
+
+def view(shapes: Mapping[str, Any]) -> pdk.ViewState:
+    """The map's opening view: the whole county in the map's column at 1920 px."""
+    return maps.fit(shapes["bbox"], height=MAP_HEIGHT)
+
+
+def picked() -> None:
+    """The map's selection callback: a clicked facility opens its profile (an empty click keeps it)."""
+    objects = st.session_state[MAP_KEY]["selection"]["objects"].get("facilities") or []
+    if objects:
+        st.query_params[FACILITY_PARAM] = objects[0]["code"]
+
+
+def _swatch(rgb: list[int], text: str, *, ring: bool = False) -> str:
+    colour = f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
+    style = f"border:2px solid {colour}" if ring else f"background:{colour}"
+    return (f"<span style='display:inline-block;width:.8em;height:.8em;border-radius:50%;{style};"
+            f"margin:0 .3em 0 .9em;vertical-align:middle'></span>{html.escape(text)}")
+
+
+def legend(frame: Frame, shapes: Mapping[str, Any], indicator: pd.Series) -> None:
+    """What the colours, outlines and sizes mean, in the reader's language."""
+    t = frame.t
+    statuses = "".join(_swatch(maps.STATUS_RGB[s], t(f"map.status.{s}")) for s in ("met", "near", "missed"))
+    statuses += _swatch(maps.STATUS_RGB[None], t("map.status.na"))
+    areas = maps.area_colours(shapes)
+    area_names = {f["properties"]["area"]: f["properties"][f"name_{frame.lang}"] for f in shapes["areas"]["features"]}
+    shading = "".join(_swatch(rgb, area_names[code]) for code, rgb in areas.items())
+    marks = _swatch(maps.PORT_RGB, t("map.port"), ring=True) + _swatch(maps.DISPATCH_RGB, t("map.layer.dispatches"))
+    st.html(f"<div style='font-size:.85rem;line-height:1.9'><b>{html.escape(_name(frame, indicator))}</b>"
+            f"{statuses}<br>{html.escape(t('map.legend.size'))}{marks}<br>"
+            f"{html.escape(t('map.legend.areas'))}{shading}</div>")
+
+
+def facility(frame: Frame, points: pd.DataFrame, period: Period, indicator: pd.Series) -> None:
+    """The selectbox of units and the chosen unit's profile."""
+    codes = list(points["code"])
+    current = st.query_params.get(FACILITY_PARAM)
+    current = current if current in codes else None
+    by_code = points.set_index("code")
+    if not frame.kiosk:
+        st.session_state[FACILITY_KEY] = current
+        st.selectbox(frame.t("map.facility"), codes, key=FACILITY_KEY, placeholder=frame.t("map.pick"),
+                     format_func=lambda c: _name(frame, by_code.loc[c]),
+                     on_change=_to_url(FACILITY_PARAM, FACILITY_KEY, None))
+    if current is None:
+        st.caption(frame.t("map.pick.hint"))
+        return
+    with st.container(key="facility-profile"):
+        _profile(frame, by_code.loc[current], current, period, indicator)
+
+
+def _profile(frame: Frame, unit: pd.Series, code: str, period: Period, indicator: pd.Series) -> None:
+    t = frame.t
+    st.subheader(_name(frame, unit))
+    st.caption(" · ".join([_name(frame, unit, "tier"), _name(frame, unit, "area"), _name(frame, unit, "community"),
+                           t(f"map.coords.{unit['coord_source']}")]))
+    values = data.kpi_values(None, [Scope("facility", (code,))], period)
+    catalogue = data.indicator_catalogue()
+    st.markdown(f"**{t('map.profile.indicators', period=period.label())}**")
+    st.dataframe(_indicator_rows(frame, values, catalogue), hide_index=True, height=240)
+    chosen = next((v for v in values if v.code == indicator.name), None)
+    st.markdown(f"**{t('map.profile.trend', indicator=_name(frame, indicator))}**")
+    _trend(frame, code, period, indicator, chosen)
+    links = data.facility_links(period, int(unit["facility_id"]))
+    st.markdown(f"**{t('map.profile.referrals', period=period.label())}**")
+    st.dataframe(_referral_rows(frame, links["referrals"]), hide_index=True)
+    st.markdown(f"**{t('map.profile.doctors', until=i18n.fmt_datetime(period.last_date, frame.lang))}**")
+    st.dataframe(_doctor_rows(frame, links["doctors"]), hide_index=True)
+
+
+def _status(frame: Frame, v: KpiValue) -> str:
+    return maps.status_text(v, frame.lang) + (" ⚠" if v.small_denominator else "")
+
+
+def _indicator_rows(frame: Frame, values: list[KpiValue], catalogue: pd.DataFrame) -> pd.DataFrame:
+    t, lang = frame.t, frame.lang
+    rows = [{t("map.col.indicator"): _name(frame, catalogue.loc[v.code]),
+             t("map.col.value"): i18n.fmt_value(v.value, v.unit, lang),
+             t("map.col.target"): i18n.fmt_value(v.target, v.unit, lang),
+             t("map.col.status"): _status(frame, v),
+             t("map.col.previous"): i18n.fmt_value(v.previous, v.unit, lang),
+             t("map.col.last_year"): i18n.fmt_value(v.last_year, v.unit, lang),
+             t("map.col.fraction"): f"{i18n.fmt_number(v.numerator, lang)} / {i18n.fmt_number(v.denominator, lang)}"
+             if v.denominator is not None else i18n.MISSING,
+             "_order": STATUS_ORDER.get(v.status, 3)}
+            for v in values]
+    frame_ = pd.DataFrame(rows)
+    return frame_.sort_values("_order", kind="stable").drop(columns="_order") if rows else frame_
+
+
+def _trend(frame: Frame, code: str, period: Period, indicator: pd.Series, value: KpiValue | None) -> None:
+    series = data.kpi_trend(indicator.name, period.last_month)
+    series = series[(series["kind"] == "facility") & (series["scope"] == code)]
+    if series.empty or series["value"].isna().all():
+        st.caption(frame.t("map.status.na"))
+        return
+    axis = alt.Axis(format=".0%") if indicator["unit"] == "pct" else alt.Axis()
+    line = alt.Chart(series).mark_line(point=True).encode(
+        x=MONTH_AXIS,
+        y=alt.Y("value:Q", title=None, axis=axis),
+        tooltip=[alt.Tooltip("month:T", format="%Y-%m", title=frame.t("map.col.month")),
+                 alt.Tooltip("value:Q", format=".1%" if indicator["unit"] == "pct" else ",.2f",
+                             title=frame.t("map.col.value"))])
+    layers: list[alt.Chart] = [line]
+    if value is not None and value.target is not None:
+        rule = pd.DataFrame({"target": [value.target], "label": [frame.t("map.col.target")]})
+        layers.append(alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="#f1c40f").encode(y="target:Q"))
+    st.altair_chart(alt.layer(*layers).properties(height=200), width="stretch")
+
+
+def _partner_names(frame: Frame) -> dict[str, str]:
+    base = data.map_base()
+    col = f"name_{'en' if frame.lang == 'en' else 'zh'}"
+    names = {f"F{i}": n for i, n in zip(base["points"]["facility_id"], base["points"][col], strict=True)}
+    return names | {f"D{i}": n for i, n in zip(base["destinations"]["id"], base["destinations"][col], strict=True)}
+
+
+def _referral_rows(frame: Frame, refs: pd.DataFrame) -> pd.DataFrame:
+    t, names = frame.t, _partner_names(frame)
+    return pd.DataFrame({
+        t("map.col.way"): [t(f"map.way.{w}") for w in refs["way"]],
+        t("map.col.direction"): [t(f"map.dir.{d}") for d in refs["direction"]],
+        t("map.col.partner"): [names.get(p, p) for p in refs["partner"]],
+        t("map.col.referrals"): refs["n"].astype(int).tolist(),
+    })
+
+
+def _doctor_rows(frame: Frame, doctors: pd.DataFrame) -> pd.DataFrame:
+    t, names = frame.t, _partner_names(frame)
+    return pd.DataFrame({
+        t("map.col.from"): [names.get(f"F{i}", str(i)) for i in doctors["from_id"]],
+        t("map.col.kind"): [t(f"map.stint.{k}") for k in doctors["kind"]],
+        t("map.col.doctors"): doctors["doctors"].astype(int).tolist(),
+        t("map.col.stints"): doctors["stints"].astype(int).tolist(),
+        t("map.col.days"): doctors["days"].astype(int).tolist(),
+    })
+
+
+def status_table(frame: Frame, points: pd.DataFrame, volumes: pd.DataFrame, values: Mapping[str, KpiValue],
+                 indicator: pd.Series) -> None:
+    """The map as a table: every unit shown, its status on the indicator and its volumes (sortable, readable
+    without the canvas)."""
+    t, lang = frame.t, frame.lang
+    vols = volumes.reindex(points["facility_id"], fill_value=0)
+    rows = []
+    for (_, unit), (_, vol) in zip(points.iterrows(), vols.iterrows(), strict=True):
+        v = values.get(unit["code"])
+        rows.append({
+            t("map.col.facility"): _name(frame, unit), t("map.col.tier"): _name(frame, unit, "tier"),
+            t("map.col.area"): _name(frame, unit, "area"),
+            _name(frame, indicator): i18n.fmt_value(None if v is None else v.value, indicator["unit"], lang),
+            t("map.col.status"): maps.status_text(v, lang) if v is None else _status(frame, v),
+            t("map.col.visits"): int(vol["visits"]), t("map.col.sent"): int(vol["ref_sent"]),
+            t("map.col.received"): int(vol["ref_in"]), t("map.col.calls"): int(vol["ems_calls"]),
+        })
+    st.markdown(f"**{t('map.table')}**")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height=320)
