@@ -10,7 +10,7 @@ from pathlib import Path
 from lib import db
 
 SETTINGS = db.ROOT / "data" / "kiosk.toml"
-LIMITS = {"every": (10, 3600), "refresh": (5, 600)}  # seconds: keep a mistyped URL from hammering the store
+LIMITS = {"every": (10, 3600), "refresh": (2, 600)}  # seconds; the shared data cache shields the store
 
 
 @dataclass(frozen=True)
