@@ -1,7 +1,14 @@
 """Monthly rankings: member-unit scores across the five assessment systems, by peer group."""
 
-from ui import placeholder
+import datetime as dt
+
+import streamlit as st
+
+from ui import filters, rankings
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
-placeholder.page(frame, "rankings")
+st.title(frame.t("page.rankings"))
+today = dt.date.today()
+rankings.default_to_last_month(today)
+rankings.page(frame, filters.bar(frame, today=today), today)

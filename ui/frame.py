@@ -47,6 +47,7 @@ PAGES = (
     PageDef("map", "sec.live", ":material/map:"),
     PageDef("referrals", "sec.live", ":material/swap_vert:"),
     PageDef("rankings", "sec.monthly", ":material/leaderboard:"),
+    PageDef("meeting", "sec.monthly", ":material/slideshow:"),
     PageDef("sinking", "sec.monthly", ":material/move_down:"),
     PageDef("insurance", "sec.monthly", ":material/account_balance_wallet:"),
     PageDef("public_health", "sec.monthly", ":material/health_and_safety:"),

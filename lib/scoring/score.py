@@ -183,10 +183,15 @@ def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, n
     reports = completeness.reports(conn, month, units.index, now).set_axis(units["code"])
     county = conn.execute(sa.select(County.name_zh, County.name_en).where(County.id == engine.county_id)).one()
     return Scores(month=month, weights=weights, units=_units_frame(units, totals[month], totals[previous], reports,
-                                                                   [totals[m]["total"] for m in months]),
+                                                                   [_ranked_total(totals[m]) for m in months]),
                   items=order_items(_with_previous(items[month], items[previous])),
                   indicators=indicators(conn, weights.codes), county_zh=county.name_zh,
                   county_en=county.name_en, computed_at=now, data_as_of=completeness.data_as_of(conn, month))
+
+
+def _ranked_total(totals: pd.DataFrame) -> pd.Series:
+    """A month's totals for the trend: only where the unit was ranked (a month with too little data is a gap)."""
+    return totals["total"].where(totals["rank"].notna())
 
 
 def _with_previous(items: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,19 @@ DETAIL_COLUMNS = ("code", "unit", "dimension", "indicator", "value", "target", "
                   "points", "previous_value", "previous_points", "delta", "state")
 
 
+def status(scores: Scores, lang: str) -> str:
+    """Which scores these are: "Published version 2 · by … · reports as of …" or "Live draft (not published) · …"."""
+    p = scores.published
+    w = scores.weights.version
+    weights = i18n.t("rankings.weights_file", lang) if w is None else i18n.t("rankings.weights_v", lang, v=w)
+    as_of = i18n.fmt_datetime(scores.data_as_of, lang)
+    if p is None:
+        return i18n.t("rankings.draft", lang, at=i18n.fmt_datetime(scores.computed_at, lang), asof=as_of,
+                      weights=weights)
+    return i18n.t("rankings.published", lang, v=p.version, by=p.published_by,
+                  at=i18n.fmt_datetime(p.published_at, lang), asof=as_of, weights=weights)
+
+
 def arrow(change: int | None) -> str:
     """▲2 / ▼1 / – (same place) / "" (not ranked in one of the two months)."""
     if change is None or pd.isna(change):
@@ -66,7 +79,7 @@ def trends(scores: Scores, peer_group: str) -> list[list[float | None]]:
 
 def headers(lang: str) -> dict[str, str]:
     """Column titles of the league and detail tables."""
-    names = {c: i18n.t(f"score.col.{c}", lang) for c in (*LEAGUE_COLUMNS, *DETAIL_COLUMNS)}
+    names = {c: i18n.t(f"score.col.{c}", lang) for c in (*LEAGUE_COLUMNS, *DETAIL_COLUMNS, "trend")}
     return names | {d: i18n.t(f"score.dim.{d}", lang) for d in DIMENSIONS}
 
 

@@ -1,0 +1,141 @@
+"""The rankings and meeting pages on the tiny county (AppTest): what the screen shows is what the files hold.
+
+October 2026 of tests/fixtures/tiny.py under the default weights. The page computes its draft with
+today's clock; the test's own draft (lib.scoring) reads the same store a moment later, so both hold
+the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+
+import openpyxl
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import db, exports, i18n
+from lib.scoring import score, snapshot, tables
+from tests.fixtures import tiny
+
+MONTH = "2026-10"
+
+
+@pytest.fixture
+def store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    tiny.build(sqlite_url)
+    monkeypatch.setenv("COCKPIT_DB_URL", sqlite_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield sqlite_url
+    st.cache_data.clear()
+
+
+def _open(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    return at
+
+
+def _draft(url: str) -> score.Scores:
+    with db.engine(url).connect() as conn:
+        return score.draft(conn, tiny.OCT)
+
+
+def _leagues(at: AppTest) -> list[pd.DataFrame]:
+    """The league tables (selectable, so keyed "league-<group>"), in page order."""
+    return [df.value for df in at.dataframe if "-league-" in df.proto.id]
+
+
+def test_league_tables_match_the_excel_export(store):
+    at = _open("rankings", period=MONTH)
+    assert [s.value for s in at.subheader][:3] == ["旗级医院", "卫生院", "村卫生室"]
+    shown = _leagues(at)
+    assert len(shown) == 3
+    workbook = openpyxl.load_workbook(io.BytesIO(exports.excel(_draft(store), "zh")))
+    assert workbook.sheetnames == ["说明", "旗级医院", "卫生院", "村卫生室", "指标明细"]
+    for frame, sheet in zip(shown, ["旗级医院", "卫生院", "村卫生室"], strict=True):
+        rows = list(workbook[sheet].iter_rows(values_only=True))
+        headers = tables.headers("zh")
+        assert list(rows[0]) == [headers[c] for c in tables.LEAGUE_COLUMNS]
+        screen = frame[list(tables.LEAGUE_COLUMNS)].astype(object).where(frame.notna(), None)
+        # A spreadsheet keeps no empty strings: an empty cell reads back as None.
+        assert [[None if v == "" else v for v in r] for r in screen.itertuples(index=False)] == \
+            [list(r) for r in rows[1:]], sheet
+
+
+def test_ordering_is_stable_across_refreshes(store):
+    at = _open("rankings", period=MONTH)
+    first = [f["code"].tolist() for f in _leagues(at)]
+    at.run()
+    assert [f["code"].tolist() for f in _leagues(at)] == first
+    draft = _draft(store)
+    assert first == [tables.league(draft, g, "zh")["code"].tolist() for g in draft.groups]  # rank, then code
+
+
+def test_a_unit_is_explained_with_its_indicators_and_waterfall(store):
+    at = _open("rankings", period=MONTH, unit="T1")
+    assert "一号卫生院：得分说明" in [s.value for s in at.subheader]
+    detail = next(df.value for df in at.dataframe if "dimension" in df.value.columns)
+    expected = tables.detail(_draft(store), "zh", code="T1")
+    assert detail["indicator"].tolist() == expected["indicator"].tolist()
+    assert detail["points"].tolist() == pytest.approx(expected["points"].tolist(), nan_ok=True)
+    assert {"value", "target", "rule", "weight", "effective_weight", "previous_value", "delta", "state"} <= \
+        set(detail.columns)
+    assert [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]  # the waterfall
+
+
+def test_published_version_first_and_the_draft_labelled_apart(store):
+    with db.engine(store).begin() as conn:
+        snapshot.publish(conn, tiny.OCT, by="运营发展中心")
+    at = _open("rankings", period=MONTH)
+    assert any("已发布第1版" in s.value for s in at.success)
+    assert any("一致" in c.value for c in at.caption)  # the draft matches what was published
+    at.button_group(key="rankings-view").set_value("draft").run()
+    assert any("实时草稿（未发布）" in w.value for w in at.warning)
+
+
+def test_publishing_from_the_page(store):
+    at = _open("rankings", period=MONTH)
+    at.text_input[0].set_value("王主任")
+    at.button(key="rankings-publish-go").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success][-1] == i18n.t("rankings.publish.done", "zh", v=1)
+    with db.engine(store).connect() as conn:
+        assert snapshot.versions(conn, tiny.OCT)[0].published_by == "王主任"
+
+
+def test_english_headers_and_filters(store):
+    at = _open("rankings", period=MONTH, lang="en", area="pastoral")
+    assert [s.value for s in at.subheader][:2] == ["Township health centres", "Village clinics"]
+    assert [f["code"].tolist() for f in _leagues(at)] == [["T2"], ["V2"]]  # H, T1, V1 are urban
+
+
+def test_meeting_steps_through_the_slides(store):
+    at = _open("meeting", period=MONTH)
+    assert [h.value for h in at.header] == ["小旗2026年10月成员单位考核"]
+    assert any("草稿" in e.value for e in at.error)  # not published yet: the draft, labelled
+    assert any("共5家成员单位参加考核" in m.value for m in at.markdown)
+    at.button(key="meeting-next").click().run()
+    assert [h.value for h in at.header] == ["旗级医院排名 · 2026年10月"]
+    assert at.table[0].value.iloc[0]["单位"] == "旗医院"
+    at.button(key="meeting-next").click().run()
+    assert [h.value for h in at.header] == ["卫生院排名 · 2026年10月"]
+    at.button(key="meeting-prev").click().run()
+    assert [h.value for h in at.header] == ["旗级医院排名 · 2026年10月"]
+    assert at.query_params["slide"] == "1"  # the slide is in the URL: a link reopens it
+
+
+def test_meeting_shows_the_published_version(store):
+    with db.engine(store).begin() as conn:
+        snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
+    at = _open("meeting")  # no month given: the latest published one
+    assert [h.value for h in at.header] == ["小旗2026年10月成员单位考核"]
+    assert any("已发布第1版" in s.value for s in at.success)

@@ -1,0 +1,168 @@
+"""Meeting mode: the month's assessment as full-screen slides, large type, stepped forward and back.
+
+Slide 0 states the month in plain sentences (lib.scoring.narrative); then one slide per peer group.
+The ← and → keys (or the buttons) step back and forward.
+The meeting sees the published version; the live draft is a separate view, labelled DRAFT on every
+slide. "Full screen" (``?present=1``) hides the app's header and menu and widens the slide; with the
+browser's own full screen (F11) nothing but the slide is left. The URL holds the state
+(``?period=YYYY-MM&slide=N&view=draft&present=1``), so a link reopens a slide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from lib import filters, i18n
+from lib.period import add_months, first_of_month
+from lib.scoring import narrative, snapshot, tables
+from lib.scoring.score import Scores
+from ui import data, rankings
+from ui.frame import Frame
+
+SLIDE_PARAM, VIEW_PARAM, PRESENT_PARAM = "slide", "view", "present"
+SLIDE_KEY = "meeting-slide"
+# Type sized for a projector at the back of the room.
+CSS = """
+<style>
+h1 { font-size: 1.1rem !important; opacity: 0.7; padding: 0 !important; }
+.st-key-meeting-slide h2 { font-size: 2.6rem !important; }
+.st-key-meeting-slide li, .st-key-meeting-slide p { font-size: 1.7rem !important; line-height: 1.45; }
+.st-key-meeting-slide table { font-size: 1.3rem !important; }
+.st-key-meeting-slide th { font-size: 1.05rem !important; }
+.st-key-meeting-slide td { white-space: nowrap !important; padding: 0.25rem 0.6rem !important; }
+.st-key-meeting-banner p { font-size: 1.3rem !important; font-weight: 600; }
+</style>
+"""
+# Full screen: no Streamlit header or navigation, no frame bar, the whole width for the slide.
+FULL_SCREEN_CSS = """
+<style>
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+.st-key-cockpit-frame { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding: 0.8rem 2rem 1rem 2rem !important; max-width: 100% !important; }
+</style>
+"""
+SLIDE_COLUMNS = ("rank", "change", "unit", "total", "satisfaction", "health", "quality", "capacity", "efficiency",
+                 "report", "flags")
+
+
+def _month(today: dt.date) -> dt.date:
+    """?period= if given, else the latest published month, else the last complete month."""
+    if st.query_params.get("period"):
+        return filters.parse(st.query_params, data.units(), today).period.last_month
+    months = data.published_months()
+    return months[0] if months else add_months(first_of_month(today), -1)
+
+
+def _go(slide: int) -> None:
+    st.query_params[SLIDE_PARAM] = str(slide)
+
+
+def _present(on: bool) -> None:
+    if on:
+        st.query_params[PRESENT_PARAM] = "1"
+    else:
+        st.query_params.pop(PRESENT_PARAM, None)
+
+
+def _controls(frame: Frame, slide: int, count: int, month: dt.date, today: dt.date, present: bool) -> None:
+    with st.container(horizontal=True, vertical_alignment="center", key="meeting-controls"):
+        st.button(frame.t("meeting.prev"), key="meeting-prev", disabled=slide == 0, on_click=_go, args=(slide - 1,),
+                  shortcut="Left")
+        st.markdown(f"**{frame.t('meeting.slide', i=slide + 1, n=count)}**")
+        st.button(frame.t("meeting.next"), key="meeting-next", disabled=slide >= count - 1, on_click=_go,
+                  args=(slide + 1,), type="primary", shortcut="Right")
+        months = [add_months(first_of_month(today), -i) for i in range(1, 37)]
+        if month not in months:
+            months.insert(0, month)
+        st.selectbox(frame.t("meeting.month"), months, index=months.index(month), key="meeting-month",
+                     format_func=lambda m: i18n.fmt_month(m, frame.lang), label_visibility="collapsed",
+                     on_change=_set_month, width=160)
+        st.button(frame.t("meeting.window" if present else "meeting.full_screen"), key="meeting-present",
+                  on_click=_present, args=(not present,),
+                  icon=":material/fullscreen_exit:" if present else ":material/fullscreen:")
+        st.page_link("pages/rankings.py", label=frame.t("meeting.exit"), icon=":material/logout:",
+                     query_params={"period": f"{month:%Y-%m}", **({"lang": frame.lang} if frame.lang != "zh" else {})})
+
+
+def _set_month() -> None:
+    st.query_params["period"] = f"{st.session_state['meeting-month']:%Y-%m}"
+    st.query_params[SLIDE_PARAM] = "0"
+
+
+def _views(frame: Frame, published: Scores | None, draft: Scores) -> Scores:
+    """The published version unless ?view=draft; the draft is always labelled as such."""
+    if published is None:
+        return draft
+    views = {"published": frame.t("rankings.view.published"), "draft": frame.t("rankings.view.draft")}
+    current = "draft" if st.query_params.get(VIEW_PARAM) == "draft" else "published"
+
+    def switch() -> None:
+        if st.session_state["meeting-view"] == "draft":
+            st.query_params[VIEW_PARAM] = "draft"
+        else:
+            st.query_params.pop(VIEW_PARAM, None)
+
+    st.session_state["meeting-view"] = current
+    st.segmented_control(frame.t("rankings.view"), list(views), format_func=views.__getitem__, required=True,
+                         key="meeting-view", on_change=switch, label_visibility="collapsed")
+    return draft if current == "draft" else published
+
+
+def _banner(frame: Frame, scores: Scores) -> None:
+    with st.container(key="meeting-banner"):
+        p = scores.published
+        if p is None:
+            st.error(frame.t("meeting.draft_banner"), icon=":material/edit_note:")
+        else:
+            st.success(frame.t("meeting.published_banner", v=p.version, by=p.published_by,
+                               at=i18n.fmt_datetime(p.published_at, frame.lang)), icon=":material/task_alt:")
+        st.caption(tables.status(scores, frame.lang))
+
+
+def _opening(frame: Frame, scores: Scores, published: Scores | None, draft: Scores) -> None:
+    st.header(frame.t("meeting.opening", county=scores.county(frame.lang),
+                      month=i18n.fmt_month(scores.month, frame.lang)))
+    st.markdown("\n".join(f"- {line}" for line in narrative.opening(scores, frame.lang)))
+    if published is not None and scores is published:
+        moved = snapshot.diff(published, draft)
+        if not moved.empty:
+            st.caption(frame.t("meeting.draft_note", n=len(moved)))
+
+
+def _group(frame: Frame, scores: Scores, group: str) -> None:
+    st.header(frame.t("meeting.group", group=frame.t(f"peer.{group}"), month=i18n.fmt_month(scores.month,
+                                                                                             frame.lang)))
+    table = tables.league(scores, group, frame.lang)[list(SLIDE_COLUMNS)]
+    names = tables.headers(frame.lang)
+    shown = table.assign(rank=table["rank"].astype(object).where(table["rank"].notna(), "—"),
+                         **{c: [i18n.fmt_number(v, frame.lang, tables.DIGITS) for v in table[c]]
+                            for c in SLIDE_COLUMNS[3:9]})
+    st.table(shown.rename(columns=names).set_index(names["rank"]))
+
+
+def page(frame: Frame, today: dt.date) -> None:
+    present = st.query_params.get(PRESENT_PARAM) == "1"
+    st.html(CSS + (FULL_SCREEN_CSS if present else ""))
+    st.title(frame.t("page.meeting"))
+    month = _month(today)
+    draft = data.draft_scores(month)
+    published = data.published_scores(month) if data.score_versions(month) else None
+    slides = ["opening", *draft.groups]
+    try:
+        slide = min(max(int(st.query_params.get(SLIDE_PARAM, 0)), 0), len(slides) - 1)
+    except ValueError:
+        slide = 0
+    _controls(frame, slide, len(slides), month, today, present)
+    scores = _views(frame, published, draft)
+    _banner(frame, scores)
+    with st.container(key=SLIDE_KEY):
+        if scores.units.empty:
+            st.info(frame.t("meeting.no_scores"))
+        elif slides[slide] == "opening":
+            _opening(frame, scores, published, draft)
+        else:
+            _group(frame, scores, slides[slide])
+    rankings.downloads(frame, scores, "meeting")
+

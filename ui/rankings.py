@@ -1,0 +1,232 @@
+"""Drawing the monthly rankings: league tables per peer group, a unit's score explained, exports, publishing.
+
+Shared with the meeting page: ``league_table`` (the same frame the Excel sheet holds) and ``downloads``.
+The explained unit lives in the URL (``?unit=CODE``), so a link opens it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lib import exports, i18n
+from lib.filters import Filters
+from lib.period import add_months, first_of_month
+from lib.scoring import snapshot, tables
+from lib.scoring.score import Scores, rank_change
+from lib.scoring.weights import DIMENSIONS, describe
+from ui import data
+from ui.frame import Frame
+
+UNIT_PARAM = "unit"
+VIEW_KEY = "rankings-view"
+DEFAULTED_KEY = "rankings-month-defaulted"
+WATERFALL_COLOURS = {"total": "#5b7db1", "up": "#2e9e5b", "down": "#d9534f"}
+
+
+def default_to_last_month(today: dt.date) -> None:
+    """A first visit without ?period= opens the last complete month (the one a meeting reviews); after
+    that the filter bar rules, the running month included."""
+    if "period" not in st.query_params and not st.session_state.get(DEFAULTED_KEY):
+        st.query_params["period"] = f"{add_months(first_of_month(today), -1):%Y-%m}"
+    st.session_state[DEFAULTED_KEY] = True
+
+
+def column_config(frame: Frame) -> dict[str, object]:
+    names = tables.headers(frame.lang)
+    points = {d: st.column_config.NumberColumn(names[d], format="%.2f") for d in DIMENSIONS}
+    return {
+        "rank": st.column_config.NumberColumn(names["rank"], format="%d", width="small"),
+        "change": st.column_config.TextColumn(names["change"], width="small"),
+        "unit": st.column_config.TextColumn(names["unit"], width="medium"),
+        "total": st.column_config.ProgressColumn(names["total"], format="%.2f", min_value=0, max_value=100),
+        **points,
+        "coverage": st.column_config.NumberColumn(names["coverage"], format="percent"),
+        "report": st.column_config.TextColumn(names["report"]),
+        "flags": st.column_config.TextColumn(names["flags"]),
+        "trend": st.column_config.LineChartColumn(names["trend"], y_min=0, y_max=100),
+        "code": st.column_config.TextColumn(names["code"], width="small"),
+    }
+
+
+def league_table(scores: Scores, group: str, lang: str, chosen: Filters | None = None) -> pd.DataFrame:
+    """The league as drawn: lib.scoring.tables.league plus the 12-month sparkline, rows the filters keep."""
+    frame = tables.league(scores, group, lang)
+    frame.insert(len(frame.columns) - 1, "trend", tables.trends(scores, group))
+    if chosen is None or not (chosen.area or chosen.community):
+        return frame
+    units = scores.group(group).reset_index(drop=True)
+    keep = pd.Series(True, index=units.index)
+    for column, value in (("area", chosen.area), ("community", chosen.community)):
+        if value:
+            keep &= units[column] == value
+    return frame[keep.to_numpy()].reset_index(drop=True)
+
+
+def _pick(key: str, codes: list[str]) -> None:
+    rows = st.session_state[key].selection.rows
+    if rows:
+        st.query_params[UNIT_PARAM] = codes[rows[0]]
+
+
+def leagues(frame: Frame, scores: Scores, chosen: Filters) -> None:
+    groups = [chosen.tier] if chosen.tier in scores.groups else scores.groups
+    shown = 0
+    for group in groups:
+        table = league_table(scores, group, frame.lang, chosen)
+        if table.empty:
+            continue
+        shown += 1
+        st.subheader(frame.t(f"peer.{group}"))
+        key = f"league-{group}"
+        st.dataframe(table, hide_index=True, column_config=column_config(frame), key=key, height="content",
+                     on_select=functools.partial(_pick, key, table["code"].tolist()), selection_mode="single-row")
+    if not shown:
+        st.info(frame.t("rankings.empty"))
+
+
+def explain(frame: Frame, scores: Scores, code: str) -> None:
+    """Every indicator's value, target, rule, weight, points and change, and the waterfall of the total."""
+    units = scores.units.set_index("facility_code")
+    unit = units.loc[code]
+    lang = frame.lang
+    st.subheader(frame.t("rankings.explain", unit=tables.unit_name(units.loc[[code]], lang).iloc[0]))
+    change = rank_change(units.loc[[code]]).iloc[0]
+    with st.container(horizontal=True, key="explain-metrics"):
+        delta = None if pd.isna(unit["previous_total"]) or pd.isna(unit["total"]) else \
+            round(float(unit["total"] - unit["previous_total"]), tables.DIGITS)
+        st.metric(frame.t("rankings.metric.total"), i18n.fmt_number(unit["total"], lang, tables.DIGITS), delta,
+                  border=True)
+        st.metric(frame.t("rankings.metric.rank"), frame.t("rankings.unranked") if pd.isna(unit["rank"])
+                  else f"{int(unit['rank'])}", None if pd.isna(change) else int(change), border=True)
+        st.metric(frame.t("rankings.metric.report"), tables.league(scores, unit["peer_group"], lang)
+                  .set_index("code").at[code, "report"], border=True)
+        st.metric(frame.t("rankings.metric.coverage"), i18n.fmt_pct(unit["coverage"], lang, 0), border=True)
+    detail = tables.detail(scores, lang, code=code).drop(columns=["code", "unit"])
+    names = tables.headers(lang)
+    st.dataframe(detail, hide_index=True, key="explain-detail", height="content",
+                 column_config={c: st.column_config.Column(names[c]) for c in detail.columns})
+    steps = tables.waterfall(scores, code, lang)
+    st.markdown(f"**{frame.t('rankings.waterfall')}**")
+    if len(steps) == 2:
+        st.caption(frame.t("rankings.waterfall.none"))
+    kinds = {k: frame.t(f"score.wf.{k}") for k in WATERFALL_COLOURS}
+    chart = alt.Chart(steps.assign(kind=steps["kind"].map(kinds), delta=steps["delta"].round(tables.DIGITS))).mark_bar(
+    ).encode(
+        x=alt.X("label:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=220)),
+        y=alt.Y("start:Q", title=frame.t("score.wf.axis"), scale=alt.Scale(zero=True)), y2="end:Q",
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=list(kinds.values()),
+                                                               range=list(WATERFALL_COLOURS.values()))),
+        tooltip=[alt.Tooltip("label:N", title=names["indicator"]), alt.Tooltip("delta:Q", title=names["delta"])],
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def downloads(frame: Frame, scores: Scores, key: str) -> None:
+    """Excel (a sheet per peer group + detail) and the printable report, named in the reader's language."""
+    lang = frame.lang
+    with st.container(horizontal=True, key=f"{key}-downloads"):
+        st.download_button(frame.t("score.export.excel"), data=lambda: exports.excel(scores, lang),
+                           file_name=exports.file_name(scores, "xlsx", lang), mime=exports.EXCEL_MIME,
+                           on_click="ignore", key=f"{key}-excel", icon=":material/table_view:")
+        st.download_button(frame.t("score.export.html"), data=lambda: exports.report_html(scores, lang),
+                           file_name=exports.file_name(scores, "html", lang), mime=exports.HTML_MIME,
+                           on_click="ignore", key=f"{key}-html", icon=":material/print:")
+
+
+def rules(frame: Frame, scores: Scores) -> None:
+    with st.expander(frame.t("rankings.rules")):
+        st.markdown(frame.t("rankings.rules.text"))
+        st.caption(frame.t("rankings.weights_table"))
+        names = scores.indicators["name_en" if frame.lang == "en" else "name_zh"]
+        rows = [{frame.t("filter.tier"): frame.t(f"peer.{r.peer_group}"),
+                 frame.t("score.col.dimension"): frame.t(f"score.dim.{r.dimension}"),
+                 frame.t("score.col.indicator"): names.get(r.indicator, r.indicator),
+                 frame.t("score.col.weight"): r.weight,
+                 frame.t("score.col.rule"): describe(r, scores.indicators.at[r.indicator, "direction"])}
+                for r in scores.weights.rules]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="rankings-rules")
+
+
+PUBLISH_BY, PUBLISH_NOTE, PUBLISH_MESSAGE = "rankings-publish-by", "rankings-publish-note", "rankings-publish-msg"
+
+
+def _publish(frame: Frame, month: dt.date) -> None:
+    """The form's callback: a callback, not the button's return value, so a rerun cannot lose the click."""
+    by = st.session_state[PUBLISH_BY].strip()
+    if not by:
+        st.session_state[PUBLISH_MESSAGE] = ("error", frame.t("rankings.publish.need_by"))
+        return
+    outcome = data.publish_scores(month, by, st.session_state[PUBLISH_NOTE].strip())
+    key = "rankings.publish.done" if outcome.created else "rankings.publish.same"
+    st.session_state[PUBLISH_MESSAGE] = ("success", frame.t(key, v=outcome.version))
+
+
+def publish_form(frame: Frame, month: dt.date, today: dt.date) -> None:
+    with st.expander(frame.t("rankings.publish")):
+        st.caption(frame.t("rankings.publish.help"))
+        if month >= first_of_month(today):
+            st.info(frame.t("rankings.publish.running"))
+            return
+        with st.form("rankings-publish"):
+            st.text_input(frame.t("rankings.publish.by"), max_chars=64, key=PUBLISH_BY)
+            st.text_input(frame.t("rankings.publish.note"), key=PUBLISH_NOTE)
+            st.form_submit_button(frame.t("rankings.publish.go"), type="primary", key="rankings-publish-go",
+                                  on_click=_publish, args=(frame, month))
+        if PUBLISH_MESSAGE in st.session_state:
+            kind, text = st.session_state.pop(PUBLISH_MESSAGE)
+            (st.success if kind == "success" else st.error)(text)
+
+
+def changes(frame: Frame, published: Scores, draft: Scores) -> None:
+    """The visible difference between the published version and the live draft (late or corrected data)."""
+    moved = snapshot.diff(published, draft)
+    v = published.published.version  # type: ignore[union-attr]
+    if moved.empty:
+        st.caption(frame.t("rankings.draft_same", v=v))
+        return
+    st.warning(frame.t("rankings.draft_differs", v=v, n=len(moved), next=v + 1), icon=":material/sync_problem:")
+    with st.expander(frame.t("rankings.changes")):
+        units = draft.units.set_index("facility_code")
+        names = tables.unit_name(units, frame.lang)
+        shown = moved.assign(unit=moved["facility_code"].map(names)).drop(columns=["peer_group"])
+        labels = {c: frame.t(f"rankings.col.{c}") for c in
+                  ("old_total", "new_total", "old_rank", "new_rank", "indicators")}
+        st.dataframe(shown, hide_index=True, key="rankings-changes",
+                     column_config={**{c: st.column_config.Column(t) for c, t in labels.items()},
+                                    "unit": frame.t("score.col.unit"), "facility_code": frame.t("score.col.code")})
+
+
+def page(frame: Frame, chosen: Filters, today: dt.date) -> None:
+    month = chosen.period.last_month
+    if chosen.period.kind != "month":
+        st.caption(frame.t("rankings.span_note"))
+    if month == first_of_month(today):
+        st.info(frame.t("rankings.running"))
+    draft = data.draft_scores(month)
+    published = data.published_scores(month) if data.score_versions(month) else None
+    scores = draft
+    if published is None:
+        st.caption(frame.t("rankings.not_published"))
+    else:
+        views = {"published": frame.t("rankings.view.published"), "draft": frame.t("rankings.view.draft")}
+        view = st.segmented_control(frame.t("rankings.view"), list(views), format_func=views.__getitem__,
+                                    default="published", required=True, key=VIEW_KEY)
+        scores = published if view == "published" else draft
+        changes(frame, published, draft)
+    (st.success if scores.published else st.warning)(tables.status(scores, frame.lang))
+    if chosen.area or chosen.community:
+        st.caption(frame.t("rankings.filtered"))
+    st.caption(frame.t("rankings.pick"))
+    leagues(frame, scores, chosen)
+    code = st.query_params.get(UNIT_PARAM)
+    if code in set(scores.units["facility_code"]):
+        explain(frame, scores, code)
+    downloads(frame, scores, "rankings")
+    rules(frame, scores)
+    if not frame.kiosk:
+        publish_form(frame, month, today)
