@@ -82,6 +82,13 @@ def _pick(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray:
     return rng.choice(len(weights), n, p=weights / weights.sum())
 
 
+def _pick_kind(rng: np.random.Generator, expected: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Units and kinds of ``n`` events, weighted by this month's expected counts per kind and unit."""
+    units = next(iter(expected.values())).shape[0]
+    pick = _pick(rng, np.concatenate([e[:, LAST] for e in expected.values()]), n)
+    return pick % units, np.array(list(expected), dtype=object)[pick // units]
+
+
 # --- new events -----------------------------------------------------------------------------------
 
 def _new_visits(w: World, rng: np.random.Generator, ts: np.ndarray, now: dt.datetime) -> Frame:
@@ -100,11 +107,8 @@ def _new_referrals(w: World, rng: np.random.Generator, ts: np.ndarray) -> list[F
 
 
 def _new_reads(w: World, rng: np.random.Generator, ts: np.ndarray) -> Frame:
-    reads = services.expected_reads(w)
-    flat = np.concatenate([r[:, LAST] for r in reads.values()])
-    pick = _pick(rng, flat, len(ts))
-    modality = np.repeat(np.array(list(reads), dtype=object), w.fac.n)[pick]
-    return services.read_frame(w, rng, pick % w.fac.n, modality, ts, LAST)
+    unit, modality = _pick_kind(rng, services.expected_reads(w), len(ts))
+    return services.read_frame(w, rng, unit, modality, ts, LAST)
 
 
 def _follow_ups_done(conn: Connection, w: World, rng: np.random.Generator, now: dt.datetime, n: int) -> int:
@@ -117,12 +121,9 @@ def _follow_ups_done(conn: Connection, w: World, rng: np.random.Generator, now: 
     events.update(conn, FollowUp, ids, {"done_date": today})
     rest = n - len(ids)
     if rest:
-        expected = registers.expected_follow_ups(w)
-        flat = np.concatenate([e[:, LAST] for e in expected.values()])
-        pick = _pick(rng, flat, rest)
-        programme = np.repeat(np.array(list(expected), dtype=object), w.fac.n)[pick]
+        unit, programme = _pick_kind(rng, registers.expected_follow_ups(w), rest)
         due = np.full(rest, np.datetime64(today, "D"))
-        frame = registers.follow_up_frame(w, rng, pick % w.fac.n, programme, due, LAST)
+        frame = registers.follow_up_frame(w, rng, unit, programme, due, LAST)
         frame["done_date"] = due  # recorded when done
         events.record(conn, FollowUp, records(frame))
     return n
