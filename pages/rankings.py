@@ -9,6 +9,4 @@ from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
 st.title(frame.t("page.rankings"))
-today = dt.date.today()
-rankings.default_to_last_month(today)
-rankings.page(frame, filters.bar(frame, today=today), today)
+rankings.page(frame, filters.bar(frame, today=rankings.last_complete_day(dt.date.today())))

@@ -15,25 +15,16 @@ import streamlit as st
 
 from lib import exports, i18n
 from lib.filters import Filters
-from lib.period import add_months, first_of_month
+from lib.period import first_of_month
 from lib.scoring import snapshot, tables
-from lib.scoring.score import Scores, rank_change
+from lib.scoring.score import Published, Scores, rank_change
 from lib.scoring.weights import DIMENSIONS, describe
 from ui import data
 from ui.frame import Frame
 
 UNIT_PARAM = "unit"
 VIEW_KEY = "rankings-view"
-DEFAULTED_KEY = "rankings-month-defaulted"
 WATERFALL_COLOURS = {"total": "#5b7db1", "up": "#2e9e5b", "down": "#d9534f"}
-
-
-def default_to_last_month(today: dt.date) -> None:
-    """A first visit without ?period= opens the last complete month (the one a meeting reviews); after
-    that the filter bar rules, the running month included."""
-    if "period" not in st.query_params and not st.session_state.get(DEFAULTED_KEY):
-        st.query_params["period"] = f"{add_months(first_of_month(today), -1):%Y-%m}"
-    st.session_state[DEFAULTED_KEY] = True
 
 
 def column_config(frame: Frame) -> dict[str, object]:
@@ -166,12 +157,10 @@ def _publish(frame: Frame, month: dt.date) -> None:
     st.session_state[PUBLISH_MESSAGE] = ("success", frame.t(key, v=outcome.version))
 
 
-def publish_form(frame: Frame, month: dt.date, today: dt.date) -> None:
+def publish_form(frame: Frame, month: dt.date) -> None:
+    """Freeze the month (always one that is over: the filter bar here offers no running month)."""
     with st.expander(frame.t("rankings.publish")):
         st.caption(frame.t("rankings.publish.help"))
-        if month >= first_of_month(today):
-            st.info(frame.t("rankings.publish.running"))
-            return
         with st.form("rankings-publish"):
             st.text_input(frame.t("rankings.publish.by"), max_chars=64, key=PUBLISH_BY)
             st.text_input(frame.t("rankings.publish.note"), key=PUBLISH_NOTE)
@@ -180,6 +169,16 @@ def publish_form(frame: Frame, month: dt.date, today: dt.date) -> None:
         if PUBLISH_MESSAGE in st.session_state:
             kind, text = st.session_state.pop(PUBLISH_MESSAGE)
             (st.success if kind == "success" else st.error)(text)
+
+
+def _moved(frame: Frame, moved: pd.DataFrame, units: pd.DataFrame, key: str) -> None:
+    """Units whose total or rank differs between two scorings, and the indicators whose points moved."""
+    names = tables.unit_name(units.set_index("facility_code"), frame.lang)
+    shown = moved.assign(unit=moved["facility_code"].map(names)).drop(columns=["peer_group"])
+    labels = {c: frame.t(f"rankings.col.{c}") for c in ("old_total", "new_total", "old_rank", "new_rank", "indicators")}
+    st.dataframe(shown, hide_index=True, key=key,
+                 column_config={**{c: st.column_config.Column(t) for c, t in labels.items()},
+                                "unit": frame.t("score.col.unit"), "facility_code": frame.t("score.col.code")})
 
 
 def changes(frame: Frame, published: Scores, draft: Scores) -> None:
@@ -191,28 +190,39 @@ def changes(frame: Frame, published: Scores, draft: Scores) -> None:
         return
     st.warning(frame.t("rankings.draft_differs", v=v, n=len(moved), next=v + 1), icon=":material/sync_problem:")
     with st.expander(frame.t("rankings.changes")):
-        units = draft.units.set_index("facility_code")
-        names = tables.unit_name(units, frame.lang)
-        shown = moved.assign(unit=moved["facility_code"].map(names)).drop(columns=["peer_group"])
-        labels = {c: frame.t(f"rankings.col.{c}") for c in
-                  ("old_total", "new_total", "old_rank", "new_rank", "indicators")}
-        st.dataframe(shown, hide_index=True, key="rankings-changes",
-                     column_config={**{c: st.column_config.Column(t) for c, t in labels.items()},
-                                    "unit": frame.t("score.col.unit"), "facility_code": frame.t("score.col.code")})
+        _moved(frame, moved, draft.units, "rankings-changes")
 
 
-def page(frame: Frame, chosen: Filters, today: dt.date) -> None:
+def history(frame: Frame, month: dt.date, versions: list[Published]) -> None:
+    """Every published version of the month, and what the latest changed against the one before."""
+    items = [frame.t("rankings.version_item", v=p.version, by=p.published_by,
+                     at=i18n.fmt_datetime(p.published_at, frame.lang)) for p in versions]
+    st.caption(frame.t("rankings.versions", list=i18n.t("score.nar.join", frame.lang).join(items)))
+    if len(versions) < 2:
+        return
+    old, new = data.published_scores(month, versions[-2].version), data.published_scores(month)
+    moved = snapshot.diff(old, new)  # type: ignore[arg-type]
+    with st.expander(frame.t("rankings.supersedes", v=versions[-1].version, old=versions[-2].version, n=len(moved))):
+        _moved(frame, moved, new.units, "rankings-versions")  # type: ignore[union-attr]
+
+
+def last_complete_day(today: dt.date) -> dt.date:
+    """The filter bar's "today" on this page: scores are for months that are over, the last one by default."""
+    return first_of_month(today) - dt.timedelta(days=1)
+
+
+def page(frame: Frame, chosen: Filters) -> None:
     month = chosen.period.last_month
     if chosen.period.kind != "month":
         st.caption(frame.t("rankings.span_note"))
-    if month == first_of_month(today):
-        st.info(frame.t("rankings.running"))
     draft = data.draft_scores(month)
-    published = data.published_scores(month) if data.score_versions(month) else None
+    versions = data.score_versions(month)
+    published = data.published_scores(month) if versions else None
     scores = draft
     if published is None:
         st.caption(frame.t("rankings.not_published"))
     else:
+        history(frame, month, versions)
         views = {"published": frame.t("rankings.view.published"), "draft": frame.t("rankings.view.draft")}
         view = st.segmented_control(frame.t("rankings.view"), list(views), format_func=views.__getitem__,
                                     default="published", required=True, key=VIEW_KEY)
@@ -229,4 +239,4 @@ def page(frame: Frame, chosen: Filters, today: dt.date) -> None:
     downloads(frame, scores, "rankings")
     rules(frame, scores)
     if not frame.kiosk:
-        publish_form(frame, month, today)
+        publish_form(frame, month)

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 import openpyxl
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import db, exports, i18n
+from lib.models import Facility, MonthlyReport
 from lib.scoring import score, snapshot, tables
 from tests.fixtures import tiny
 
@@ -42,6 +44,14 @@ def _open(page: str, **params: str) -> AppTest:
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception
     return at
+
+
+def late_report(url: str) -> None:
+    """V1's patient survey for October, arriving after the deadline: 95 points of satisfaction to score."""
+    with db.engine(url).begin() as conn:
+        v1 = conn.execute(sa.select(Facility.id).where(Facility.code == "V1")).scalar_one()
+        conn.execute(sa.insert(MonthlyReport).values(facility_id=v1, month=tiny.OCT, metric="satisfaction_patient",
+                                                     value=95, received_at=dt.datetime(2026, 11, 21, 9)))
 
 
 def _draft(url: str) -> score.Scores:
@@ -100,6 +110,18 @@ def test_published_version_first_and_the_draft_labelled_apart(store):
     assert any("一致" in c.value for c in at.caption)  # the draft matches what was published
     at.button_group(key="rankings-view").set_value("draft").run()
     assert any("实时草稿（未发布）" in w.value for w in at.warning)
+
+
+def test_a_new_version_shows_what_it_changed(store):
+    with db.engine(store).begin() as conn:
+        snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
+    late_report(store)
+    with db.engine(store).begin() as conn:
+        assert snapshot.publish(conn, tiny.OCT, by="运营发展中心").version == 2
+    at = _open("rankings", period=MONTH)
+    assert any("第1版（运营发展中心" in c.value and "第2版" in c.value for c in at.caption)
+    assert [e.label for e in at.expander if "替代" in e.label] == ["第2版替代第1版：1家单位的得分或排名不同"]
+    assert any("已发布第2版" in s.value for s in at.success)
 
 
 def test_publishing_from_the_page(store):

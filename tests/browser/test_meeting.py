@@ -1,0 +1,89 @@
+"""Meeting mode in Chromium, as a new user would go through it: from the menu to the published month,
+full screen, slide by slide with the buttons and the arrow keys, the live draft labelled apart, and
+the month exported.
+
+The store is the tiny county (tests/fixtures/tiny.py) with October 2026 published. The "must not
+happen": any request to a host other than the app's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+
+import openpyxl
+import pytest
+from playwright.sync_api import Page, expect
+
+from lib import db, schema
+from lib.scoring import snapshot
+from tests.browser.conftest import wait_for_app_run
+from tests.fixtures import tiny
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This module's server reads the tiny county with October published (overrides the registry-only store)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('meeting') / 'cockpit.db'}"
+    schema.upgrade(url)
+    tiny.build(url)
+    with db.engine(url).begin() as conn:
+        snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
+    db.engine(url).dispose()
+    return url
+
+
+def _slide(page: Page, title: str) -> None:
+    wait_for_app_run(page)
+    expect(page.locator(".st-key-meeting-slide h2")).to_have_text(title)
+
+
+def test_meeting_stepped_through_from_the_menu(open_app: Callable[[str], Page], outside_requests: list[str]) -> None:
+    page = open_app("/")
+    page.get_by_test_id("stTopNavSection").filter(has_text="每月考核").click()
+    page.get_by_test_id("stTopNavDropdownLink").filter(has_text="月度考核会议").click()
+    _slide(page, "小旗2026年10月成员单位考核")  # the latest published month, unasked
+    expect(page.get_by_text("已发布第1版 · 2026年11月20日 09:00 · 运营发展中心")).to_be_visible()
+    expect(page.locator(".st-key-meeting-slide li").first).to_contain_text("共5家成员单位参加考核")
+
+    page.get_by_role("button", name="全屏放映").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stHeader")).to_be_hidden()  # no menu, no app bar: the slide alone
+    slides = [("下一页", "旗级医院排名 · 2026年10月"), ("ArrowRight", "卫生院排名 · 2026年10月"),
+              ("下一页", "村卫生室排名 · 2026年10月")]
+    for step, title in slides:
+        if step == "ArrowRight":
+            page.keyboard.press("ArrowRight")
+        else:
+            page.get_by_role("button", name=step).click()
+        _slide(page, title)
+        expect(page.locator(".st-key-meeting-slide [data-testid='stTable']")).to_be_visible()
+    expect(page.get_by_role("button", name="下一页")).to_be_disabled()  # the last slide
+    expect(page.locator(".st-key-meeting-slide td").filter(has_text="一号卫生室")).to_be_visible()
+    font = page.locator(".st-key-meeting-slide td").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert font >= 20  # large type, readable from the back of the room
+    page.keyboard.press("ArrowLeft")
+    _slide(page, "卫生院排名 · 2026年10月")
+
+    page.get_by_role("radio", name="实时草稿").click()  # the live draft, never mistaken for the published one
+    wait_for_app_run(page)
+    expect(page.get_by_text("草稿 · 未发布 · 仅供参考")).to_be_visible()
+    _slide(page, "卫生院排名 · 2026年10月")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出Excel").click()
+    assert download.value.suggested_filename == "小旗2026年10月成员单位考核（草稿）.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    assert book.sheetnames == ["说明", "旗级医院", "卫生院", "村卫生室", "指标明细"]
+    page.get_by_role("radio", name="已发布版本").click()
+    wait_for_app_run(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出打印版报告").click()
+    assert download.value.suggested_filename == "小旗2026年10月成员单位考核（第1版）.html"
+    assert "小旗2026年10月成员单位月度考核" in download.value.path().read_text(encoding="utf-8")
+
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert outside_requests == []
