@@ -54,7 +54,7 @@ def test_every_page_runs_inside_the_frame(app: AppTest, page: str) -> None:
 def test_default_page_is_the_overview_in_chinese(app: AppTest) -> None:
     app.run()
     _assert_framed(app, "总览")
-    assert "嘎查村卫生室" in app.dataframe[0].value["tier"].tolist()
+    assert "今日门急诊" in [m.label for m in app.metric]  # the live counters
 
 
 def test_english_from_the_url(app: AppTest) -> None:
@@ -91,4 +91,4 @@ def test_first_start_builds_the_default_store_then_shows_the_page(
     _assert_framed(at, "总览")
     assert len(demo_calls) == 1
     assert not bootstrap.needs_demo(f"sqlite:///{default}")
-    assert at.dataframe[0].value["facilities"].sum() > 0
+    assert "今日门急诊" in [m.label for m in at.metric]
