@@ -15,6 +15,7 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | dispatches | LIVE_TTL | ambulances under way, the map's live layer |
 | kpi_trend | TREND_TTL (10 min, refreshed in the background) | 13 engine periods: seconds cold, history moves slowly |
 | draft_scores, published_scores, score_versions, published_months | SCORES_TTL (5 min) | 12 months of scores: seconds |
+| export_file | SCORES_TTL | the month's Excel / printable report, built once per version shown |
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from lib import db, facilities, flows, kpi, live, mapdata, overview, trend
+from lib import db, exports, facilities, flows, kpi, live, mapdata, overview, trend
 from lib.period import Period
 from lib.scoring import score, snapshot
 
@@ -247,6 +248,21 @@ def _published_months(url: str) -> list[dt.date]:
 def published_months() -> list[dt.date]:
     """Months with a published version, newest first."""
     return _published_months(db.resolve_url())
+
+
+@st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24)
+def _export_file(kind: str, lang: str, key: tuple[object, ...], _scores: score.Scores) -> bytes | str:
+    return exports.excel(_scores, lang) if kind == "xlsx" else exports.report_html(_scores, lang)
+
+
+def export_file(scores: score.Scores, kind: str, lang: str) -> bytes | str:
+    """The month as a file (lib.exports): "xlsx" or "html", built once per store, version and language.
+
+    Plain bytes, not a deferred callable: a deferred download's id is revoked when a rerun redraws the
+    button, and a click between the two fails ("Deferred file not found").
+    """
+    version = None if scores.published is None else scores.published.version
+    return _export_file(kind, lang, (db.resolve_url(), scores.month, version, scores.computed_at), scores)
 
 
 def publish_scores(month: dt.date, by: str, note: str = "") -> snapshot.Outcome:

@@ -121,10 +121,10 @@ def downloads(frame: Frame, scores: Scores, key: str) -> None:
     """Excel (a sheet per peer group + detail) and the printable report, named in the reader's language."""
     lang = frame.lang
     with st.container(horizontal=True, key=f"{key}-downloads"):
-        st.download_button(frame.t("score.export.excel"), data=lambda: exports.excel(scores, lang),
+        st.download_button(frame.t("score.export.excel"), data=data.export_file(scores, "xlsx", lang),
                            file_name=exports.file_name(scores, "xlsx", lang), mime=exports.EXCEL_MIME,
                            on_click="ignore", key=f"{key}-excel", icon=":material/table_view:")
-        st.download_button(frame.t("score.export.html"), data=lambda: exports.report_html(scores, lang),
+        st.download_button(frame.t("score.export.html"), data=data.export_file(scores, "html", lang),
                            file_name=exports.file_name(scores, "html", lang), mime=exports.HTML_MIME,
                            on_click="ignore", key=f"{key}-html", icon=":material/print:")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 
 import openpyxl
@@ -85,5 +86,21 @@ def test_meeting_stepped_through_from_the_menu(open_app: Callable[[str], Page], 
     assert download.value.suggested_filename == "小旗2026年10月成员单位考核（第1版）.html"
     assert "小旗2026年10月成员单位月度考核" in download.value.path().read_text(encoding="utf-8")
 
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert outside_requests == []
+
+
+def test_clicking_a_row_explains_the_unit(open_app: Callable[[str], Page], outside_requests: list[str]) -> None:
+    page = open_app("/rankings?period=2026-10")
+    grid = page.locator(".st-key-league-thc [data-testid='stDataFrameResizable']")
+    expect(grid).to_be_visible()
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    row = 35  # the grid's header and row height
+    page.mouse.click(box["x"] + 15, box["y"] + row + row // 2)  # the first row's selection box
+    wait_for_app_run(page)
+    expect(page).to_have_url(re.compile(r"unit=T1"))  # the link now opens the explanation
+    expect(page.get_by_role("heading", name="一号卫生院：得分说明")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()  # the waterfall
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert outside_requests == []
