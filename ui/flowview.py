@@ -20,6 +20,7 @@ from lib.disease import name as disease_name
 from lib.kpi import Scope
 from lib.period import Period
 from ui import data, maps, mapview
+from ui.filters import _set as url_param  # the filter bar's widget → URL callback
 from ui.frame import Frame
 
 DIRECTION_PARAM, DISEASE_PARAM = "dir", "disease"
@@ -49,20 +50,14 @@ def flow_filters(frame: Frame) -> tuple[tuple[str, ...], str | None]:
         else:
             st.query_params.pop(DIRECTION_PARAM, None)
 
-    def set_disease() -> None:
-        value = st.session_state[DISEASE_KEY]
-        if value:
-            st.query_params[DISEASE_PARAM] = value
-        else:
-            st.query_params.pop(DISEASE_PARAM, None)
-
     with st.container(horizontal=True, key="ref-filters"):
         st.session_state[DIRECTION_KEY] = list(directions)
         st.pills(frame.t("ref.direction"), flows.DIRECTIONS, selection_mode="multi", key=DIRECTION_KEY,
                  format_func=lambda d: frame.t(f"map.dir.{d}"), on_change=set_directions)
         st.session_state[DISEASE_KEY] = disease
         st.selectbox(frame.t("ref.disease"), CODES, key=DISEASE_KEY, placeholder=frame.t("filter.all"), width=320,
-                     format_func=_disease_label(frame), on_change=set_disease)
+                     format_func=_disease_label(frame),
+                     on_change=url_param(DISEASE_PARAM, DISEASE_KEY, None))
     return directions, disease
 
 
@@ -81,7 +76,7 @@ def headline(frame: Frame, flow: pd.DataFrame, scope: Scope, period: Period) -> 
             if v is None:
                 continue
             change = None if v.previous is None or v.value is None else v.value - v.previous
-            label = catalogue.at[code, f"name_{'en' if lang == 'en' else 'zh'}"]
+            label = catalogue.at[code, f"name_{lang}"]
             st.metric(label, i18n.fmt_value(v.value, v.unit, lang),
                       delta=None if change is None else i18n.fmt_change(change, v.unit, lang),
                       delta_color="inverse" if v.direction == "down" else "normal" if v.direction == "up" else "off",
@@ -113,7 +108,7 @@ def flow_map(frame: Frame, flow: pd.DataFrame) -> None:
 def od_table(frame: Frame, flow: pd.DataFrame) -> None:
     """Who refers to whom: origins (rows) × destinations (columns), busiest first."""
     base = data.map_base()
-    col = f"name_{'en' if frame.lang == 'en' else 'zh'}"
+    col = f"name_{frame.lang}"
     origins = dict(zip(base["points"]["facility_id"], base["points"][col], strict=True))
     targets = {f"F{i}": n for i, n in origins.items()}
     targets |= {f"D{i}": n for i, n in zip(base["destinations"]["id"], base["destinations"][col], strict=True)}

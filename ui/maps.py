@@ -10,6 +10,7 @@ refresh stays in the tens of kilobytes. Bilingual: every pickable record carries
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -29,7 +30,7 @@ AREA_RGB: tuple[RGB, ...] = ([94, 129, 172], [163, 190, 140], [208, 135, 112], [
                              [136, 192, 208])
 PORT_RGB: RGB = [0, 229, 255]
 DISPATCH_RGB: RGB = [255, 64, 129]
-DESTINATION_RGB: RGB = [255, 128, 64]
+DESTINATION_RGB: RGB = DIRECTION_RGB["out"]
 # Tier → (outline px, outline colour): county hospitals ringed white, THCs grey, sub-centres cyan.
 LEVEL_OUTLINE: dict[str, tuple[float, RGB]] = {"county": (3.0, [255, 255, 255]), "township": (1.5, [200, 205, 215]),
                                                "village": (0.5, [40, 44, 52])}
@@ -58,8 +59,8 @@ def area_colours(shapes: Mapping[str, Any]) -> dict[str, RGB]:
 
 
 def names(frame: pd.DataFrame, lang: str, prefix: str = "name") -> pd.Series:
-    """The ``<prefix>_zh`` or ``<prefix>_en`` column, as the language asks."""
-    return frame[f"{prefix}_{'en' if lang == 'en' else 'zh'}"]
+    """The ``<prefix>_zh`` or ``<prefix>_en`` column (``lang`` is a normalized lib.i18n language)."""
+    return frame[f"{prefix}_{lang}"]
 
 
 # -- view --------------------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def county_layers(shapes: Mapping[str, Any], lang: str, *, shade: bool = True, l
     areas = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": f["geometry"],
          "properties": {"fill": [*(colours[f["properties"]["area"]] if shade else quiet), opacity],
-                        "tip": i18n.t("map.tip.area", lang, area=f["properties"][f"name_{lang}"])}}
+                        "tip": f["properties"][f"name_{lang}"]}}
         for f in features]}
     layers = [
         pdk.Layer("GeoJsonLayer", areas, id="areas", filled=True, stroked=True, get_fill_color="properties.fill",
@@ -120,12 +121,12 @@ def county_layers(shapes: Mapping[str, Any], lang: str, *, shade: bool = True, l
     return layers
 
 
-def _text(layer_id: str, rows: list[dict[str, Any]], *, size: int, colour: RGB, offset: Sequence[int] = (0, 0),
-          anchor: str = "middle") -> pdk.Layer:
+def _text(layer_id: str, rows: list[dict[str, Any]], *, size: int, colour: RGB,
+          offset: Sequence[int] = (0, 0)) -> pdk.Layer:
+    """Labels in any script: the glyph atlas is built in the browser from system fonts (characterSet auto)."""
     return pdk.Layer("TextLayer", rows, id=layer_id, get_position="p", get_text="t", get_size=size,
                      get_color=colour, character_set='"auto"', font_family=FONT, get_pixel_offset=list(offset),
-                     get_text_anchor=f'"{anchor}"', outline_width=2, outline_color=[10, 12, 16, 255],
-                     font_settings={"sdf": True})
+                     outline_width=2, outline_color=[10, 12, 16, 255], font_settings={"sdf": True})
 
 
 # -- facilities ----------------------------------------------------------------------------------------
@@ -163,11 +164,9 @@ def status_text(value: KpiValue | None, lang: str) -> str:
 def facility_tip(row: Any, value: KpiValue | None, vol: pd.Series, indicator: Mapping[str, str],
                  lang: str) -> str:
     """Name; tier · area · community; the indicator against its target; the unit's volumes."""
-    en = lang == "en"
-    lines = [row.name_en if en else row.name_zh,
-             " · ".join([row.tier_en if en else row.tier_zh, row.area_en if en else row.area_zh,
-                         row.community_en if en else row.community_zh])]
-    label = indicator[f"name_{'en' if en else 'zh'}"]
+    lines = [getattr(row, f"name_{lang}"),
+             " · ".join(getattr(row, f"{field}_{lang}") for field in ("tier", "area", "community"))]
+    label = indicator[f"name_{lang}"]
     if value is None:
         lines.append(f"{label}: {status_text(None, lang)}")
     else:
@@ -192,10 +191,11 @@ def point_records(points: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-def facility_layer(records: list[dict[str, Any]], *, pickable: bool = True) -> pdk.Layer:
+def facility_layer(records: list[dict[str, Any]]) -> pdk.Layer:
+    """Dots of facility_records or point_records; the map's click opens the profile of the ``code`` picked."""
     return pdk.Layer("ScatterplotLayer", records, id="facilities", get_position="p", get_radius="r",
                      radius_units='"pixels"', get_fill_color="fill", get_line_color="line", get_line_width="lw",
-                     line_width_units='"pixels"', stroked=True, filled=True, pickable=pickable)
+                     line_width_units='"pixels"', stroked=True, filled=True, pickable=True)
 
 
 def port_layers(points: pd.DataFrame, lang: str) -> list[pdk.Layer]:
@@ -214,7 +214,7 @@ def port_layers(points: pd.DataFrame, lang: str) -> list[pdk.Layer]:
 # -- live emergency dispatches ---------------------------------------------------------------------------
 
 
-def dispatch_layers(dispatches: pd.DataFrame, points: pd.DataFrame, now: Any, lang: str) -> list[pdk.Layer]:
+def dispatch_layers(dispatches: pd.DataFrame, points: pd.DataFrame, now: dt.datetime, lang: str) -> list[pdk.Layer]:
     """Ambulances under way: a line from the station to each scene, a dot sized by the calls there."""
     if dispatches.empty:
         return []

@@ -9,7 +9,7 @@ screen readers, AppTest and anyone who cannot hit a dot on a WebGL canvas.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import altair as alt
@@ -21,6 +21,7 @@ from lib import i18n
 from lib.kpi import KpiValue, Scope
 from lib.period import Period
 from ui import data, maps
+from ui.filters import _set as url_param  # the filter bar's widget → URL callback
 from ui.frame import Frame
 
 INDICATOR_PARAM, FACILITY_PARAM = "indicator", "facility"
@@ -33,18 +34,8 @@ MONTH_AXIS = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%Y-%m
 STATUS_ORDER = {"missed": 0, "near": 1, "met": 2, None: 3}
 
 
-def _to_url(param: str, key: str, default: str | None) -> Callable[[], None]:
-    def apply() -> None:
-        value = st.session_state[key]
-        if value in (None, default):
-            st.query_params.pop(param, None)
-        else:
-            st.query_params[param] = value
-    return apply
-
-
 def _name(frame: Frame, row: Any, prefix: str = "name") -> str:
-    return row[f"{prefix}_{'en' if frame.lang == 'en' else 'zh'}"]
+    return row[f"{prefix}_{frame.lang}"]
 
 
 def indicator_choice(frame: Frame, catalogue: pd.DataFrame) -> str:
@@ -59,7 +50,7 @@ def indicator_choice(frame: Frame, catalogue: pd.DataFrame) -> str:
     st.session_state[INDICATOR_KEY] = current
     st.selectbox(frame.t("map.indicator"), options, key=INDICATOR_KEY, width=420,
                  format_func=lambda c: _name(frame, catalogue.loc[c]),
-                 on_change=_to_url(INDICATOR_PARAM, INDICATOR_KEY, default))
+                 on_change=url_param(INDICATOR_PARAM, INDICATOR_KEY, default))
     return current
 
 
@@ -106,7 +97,7 @@ def facility(frame: Frame, points: pd.DataFrame, period: Period, indicator: pd.S
         st.session_state[FACILITY_KEY] = current
         st.selectbox(frame.t("map.facility"), codes, key=FACILITY_KEY, placeholder=frame.t("map.pick"),
                      format_func=lambda c: _name(frame, by_code.loc[c]),
-                     on_change=_to_url(FACILITY_PARAM, FACILITY_KEY, None))
+                     on_change=url_param(FACILITY_PARAM, FACILITY_KEY, None))
     if current is None:
         st.caption(frame.t("map.pick.hint"))
         return
@@ -175,7 +166,7 @@ def _trend(frame: Frame, code: str, period: Period, indicator: pd.Series, value:
 
 def _partner_names(frame: Frame) -> dict[str, str]:
     base = data.map_base()
-    col = f"name_{'en' if frame.lang == 'en' else 'zh'}"
+    col = f"name_{frame.lang}"
     names = {f"F{i}": n for i, n in zip(base["points"]["facility_id"], base["points"][col], strict=True)}
     return names | {f"D{i}": n for i, n in zip(base["destinations"]["id"], base["destinations"][col], strict=True)}
 

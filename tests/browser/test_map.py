@@ -1,0 +1,111 @@
+"""The map and referral pages in Chromium: drawn with no request beyond the app's own host, and a click
+on a facility dot opens its profile.
+
+The store is the tiny county (tests/fixtures/tiny.py) instead of the bare reference registry, so
+October 2026 has facilities with volumes, referral arcs and an out-of-county destination to draw.
+The "must not happen": any request to another host (a basemap style, tiles, fonts).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Locator, Page, expect
+
+from lib import db, i18n, mapdata, schema
+from tests.browser.conftest import wait_for_app_run
+from tests.fixtures import tiny
+from ui import maps, mapview
+
+pytestmark = pytest.mark.browser
+DRAW_TIMEOUT = 30.0
+
+
+@pytest.fixture(scope="module")
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This module's server reads the tiny county (overrides tests/browser/conftest.py's registry-only store)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('tiny') / 'cockpit.db'}"
+    schema.upgrade(url)
+    tiny.build(url)
+    db.engine(url).dispose()
+    return url
+
+
+def _pixels(canvas: Locator) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB"), dtype=int)
+
+
+def _drawn(canvas: Locator, colour: list[int] | None = None) -> np.ndarray:
+    """The canvas once deck.gl has drawn on it: many pixels differ from its corner (the empty background),
+    and, if given, some pixels carry ``colour`` (an arc's)."""
+    deadline = time.monotonic() + DRAW_TIMEOUT
+    while True:
+        px = _pixels(canvas)
+        busy = (np.abs(px - px[0, 0]).sum(axis=2) > 30).mean()
+        coloured = colour is None or (np.abs(px - np.array(colour)).sum(axis=2) < 40).sum() > 20
+        if (busy > 0.05 and coloured) or time.monotonic() > deadline:
+            return px
+        time.sleep(0.25)
+
+
+def _canvas(page: Page) -> Locator:
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    expect(canvas).to_be_visible(timeout=20_000)
+    return canvas
+
+
+def test_both_pages_draw_without_leaving_the_host(open_app: Callable[[str], Page], outside_requests: list[str]) -> None:
+    page = open_app("/map?period=2026-10")
+    px = _drawn(_canvas(page), maps.STATUS_RGB[None])
+    assert (np.abs(px - px[0, 0]).sum(axis=2) > 30).mean() > 0.05, "the map canvas stayed blank"
+    assert px.reshape(-1, 3).std(axis=0).sum() > 20
+    page = open_app("/referrals?period=2026-10")
+    px = _drawn(_canvas(page), maps.DIRECTION_RGB["out"])
+    near_out = (np.abs(px - np.array(maps.DIRECTION_RGB["out"])).sum(axis=2) < 40).sum()
+    assert near_out > 20, "no out-of-county arc was drawn"
+    assert (np.abs(px - px[0, 0]).sum(axis=2) > 30).mean() > 0.05
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    assert outside_requests == []
+
+
+def _pixel_of(canvas: Locator, lon: float, lat: float, view: object) -> tuple[float, float]:
+    """Where deck.gl draws (lon, lat): Web Mercator around the view's centre at the canvas's centre."""
+    box = canvas.bounding_box()
+    assert box is not None
+    scale = 512 * 2 ** view.zoom  # type: ignore[attr-defined]
+
+    def merc(y: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(y) / 2))
+
+    x = box["x"] + box["width"] / 2 + (lon - view.longitude) / 360 * scale  # type: ignore[attr-defined]
+    y = box["y"] + box["height"] / 2 - (merc(lat) - merc(view.latitude)) / (2 * math.pi) * scale  # type: ignore[attr-defined]
+    return x, y
+
+
+def test_clicking_a_facility_opens_its_profile(open_app: Callable[[str], Page], reference_store: str,
+                                                outside_requests: list[str]) -> None:
+    with db.engine(reference_store).connect() as conn:
+        points, shapes = mapdata.facility_points(conn), mapdata.shapes(conn)
+    top = points.iloc[-1]  # drawn last, so nothing covers the centre of its dot
+    page = open_app("/map?period=2026-10&lang=en")
+    canvas = _canvas(page)
+    _drawn(canvas)
+    x, y = _pixel_of(canvas, top.longitude, top.latitude, mapview.view(shapes))
+    page.mouse.move(x, y)
+    tooltip = page.locator(".deck-tooltip")
+    expect(tooltip).to_contain_text(top.name_en)
+    expect(tooltip).to_contain_text(top.tier_en)
+    page.mouse.click(x, y)
+    expect(page).to_have_url(re.compile(f"[?&]facility={top.code}(&|$)"))
+    wait_for_app_run(page)
+    profile = page.locator(".st-key-facility-profile")
+    expect(profile.get_by_role("heading", level=3)).to_have_text(top.name_en)
+    expect(profile).to_contain_text(i18n.t("map.profile.referrals", "en", period="2026-10"))
+    assert outside_requests == []
