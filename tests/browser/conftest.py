@@ -130,7 +130,7 @@ def wait_for_app_run(page: Page) -> None:
             "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
         )
     ).to_be_attached(timeout=20_000)
-    expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0)
+    expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=20_000)  # lazy chunks (deck.gl, Vega)
 
 
 @pytest.fixture
