@@ -29,7 +29,7 @@ DIRECTION_RGB: dict[str, RGB] = {"up": [77, 163, 255], "down": [64, 214, 148], "
 AREA_RGB: tuple[RGB, ...] = ([94, 129, 172], [163, 190, 140], [208, 135, 112], [180, 142, 173], [235, 203, 139],
                              [136, 192, 208])
 PORT_RGB: RGB = [0, 229, 255]
-DISPATCH_RGB: RGB = [255, 64, 129]
+DISPATCH_RGB: RGB = [186, 104, 255]  # violet: apart from the status reds and greens
 DESTINATION_RGB: RGB = DIRECTION_RGB["out"]
 # Tier → (outline px, outline colour): county hospitals ringed white, THCs grey, sub-centres cyan.
 LEVEL_OUTLINE: dict[str, tuple[float, RGB]] = {"county": (3.0, [255, 255, 255]), "township": (1.5, [200, 205, 215]),
@@ -227,14 +227,14 @@ def dispatch_layers(dispatches: pd.DataFrame, points: pd.DataFrame, now: dt.date
         minutes = max(0, int((now - pd.Timestamp(d.first_call)).total_seconds() // 60))
         state = i18n.t(f"map.live.{d.stage}", lang)
         rows.append({"s": _xy(home.longitude, home.latitude), "p": _xy(d.longitude, d.latitude),
-                     "r": 7 + 3 * min(int(d.calls), 5),
+                     "r": 4 + 2 * min(int(d.calls), 5),
                      "tip": i18n.t("map.tip.dispatch", lang, station=names(home, lang), calls=int(d.calls),
                                    state=state, minutes=minutes)})
     return [pdk.Layer("LineLayer", rows, id="dispatch-routes", get_source_position="s", get_target_position="p",
-                      get_color=[*DISPATCH_RGB, 160], get_width=2, width_units='"pixels"'),
+                      get_color=[*DISPATCH_RGB, 200], get_width=2, width_units='"pixels"'),
             pdk.Layer("ScatterplotLayer", rows, id="dispatches", get_position="p", get_radius="r",
-                      radius_units='"pixels"', get_fill_color=[*DISPATCH_RGB, 230], stroked=True,
-                      get_line_color=[255, 255, 255], get_line_width=1.5, line_width_units='"pixels"', pickable=True)]
+                      radius_units='"pixels"', get_fill_color=[*DISPATCH_RGB, 170], stroked=True,
+                      get_line_color=[255, 255, 255], get_line_width=1, line_width_units='"pixels"', pickable=True)]
 
 
 # -- referral arcs -----------------------------------------------------------------------------------------
