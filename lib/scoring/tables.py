@@ -17,7 +17,7 @@ from lib.scoring.weights import DIMENSIONS, describe
 DIGITS = 2  # points are shown, exported and tied at two decimals
 LEAGUE_COLUMNS = ("rank", "change", "unit", "total", *DIMENSIONS, "coverage", "report", "flags", "code")
 DETAIL_COLUMNS = ("code", "unit", "dimension", "indicator", "value", "target", "rule", "weight", "effective_weight",
-                  "points", "previous_value", "previous_points", "delta", "state")
+                  "points", "previous_value", "value_change", "previous_points", "delta", "state")
 
 
 def status(scores: Scores, lang: str) -> str:
@@ -99,6 +99,10 @@ def detail(scores: Scores, lang: str, *, code: str | None = None, formatted: boo
         return [i18n.fmt_value(None if pd.isna(v) else v, u or names.at[c, "unit"], lang)
                 for v, u, c in zip(items[column], items["unit"], items["indicator_code"], strict=True)]
 
+    change = items["value"].astype(float) - items["previous_value"].astype(float)
+    if formatted:
+        change = [i18n.fmt_change(None if pd.isna(c) else c, names.at[code, "unit"], lang)
+                  for c, code in zip(change, items["indicator_code"], strict=True)]
     delta = items["points"].astype(float).fillna(0) - items["previous_points"].astype(float).fillna(0)
     frame = pd.DataFrame({
         "code": items["facility_code"],
@@ -113,6 +117,7 @@ def detail(scores: Scores, lang: str, *, code: str | None = None, formatted: boo
         "effective_weight": items["effective_weight"].astype(float).round(DIGITS),
         "points": items["points"].astype(float).round(DIGITS),
         "previous_value": value("previous_value"),
+        "value_change": change,
         "previous_points": items["previous_points"].astype(float).round(DIGITS),
         "delta": delta.round(DIGITS),
         "state": [i18n.t(f"score.state.{s}", lang) for s in items["state"]],

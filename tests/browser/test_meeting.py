@@ -80,6 +80,7 @@ def test_meeting_stepped_through_from_the_menu(open_app: Callable[[str], Page], 
     book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
     assert book.sheetnames == ["说明", "旗级医院", "卫生院", "村卫生室", "指标明细"]
     page.get_by_role("radio", name="已发布版本").click()
+    expect(page.get_by_text("草稿 · 未发布 · 仅供参考")).to_have_count(0)  # the rerun has landed
     wait_for_app_run(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="导出打印版报告").click()
