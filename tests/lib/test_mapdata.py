@@ -66,10 +66,10 @@ def test_doctors_sent_to_a_unit_in_the_year(tiny_url: str) -> None:
     assert [(r.kind, r.days) for r in before.itertuples()] == [("rotation", 5)]
 
 
-def test_dispatches_under_way_by_station_scene_and_stage(sqlite_url: str) -> None:
-    tiny.build(sqlite_url)
+def test_dispatches_under_way_by_station_scene_and_stage(store_url: str) -> None:
+    tiny.build(store_url)
     now = dt.datetime(2026, 11, 5, 10, 0)
-    with db.engine(sqlite_url).begin() as conn:
+    with db.engine(store_url).begin() as conn:
         ids = dict(conn.execute(sa.select(Facility.code, Facility.id)).all())
 
         def run(minutes_ago: int, lat: float, **stages: int) -> dict[str, object]:
