@@ -132,7 +132,10 @@ def downloads(frame: Frame, scores: Scores, key: str) -> None:
 def rules(frame: Frame, scores: Scores) -> None:
     with st.expander(frame.t("rankings.rules")):
         st.markdown(frame.t("rankings.rules.text"))
-        st.caption(frame.t("rankings.weights_table"))
+        w = scores.weights
+        st.caption(frame.t("rankings.weights_table") + (" · " + frame.t("rankings.weights_file") if w.version is None
+                   else " · " + frame.t("rankings.weights_meta", v=w.version, by=w.created_by,
+                                        at=i18n.fmt_datetime(w.created_at, frame.lang))))
         names = scores.indicators["name_en" if frame.lang == "en" else "name_zh"]
         rows = [{frame.t("filter.tier"): frame.t(f"peer.{r.peer_group}"),
                  frame.t("score.col.dimension"): frame.t(f"score.dim.{r.dimension}"),
