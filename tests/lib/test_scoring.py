@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from lib import db, events
+from lib.catalogue import CATALOGUE
 from lib.models import Facility, MonthlyReport, SinkingDeployment, Staff
 from lib.scoring import completeness, snapshot, tables, weights
 from lib.scoring import score as scoring
@@ -172,8 +173,7 @@ def test_default_weights_are_a_valid_local_setting(conn):
     assert weights.check(default, weights.directions(conn)) == []
     assert {g: sum(r.weight for r in default.of(g)) for g in default.groups} == \
         {"county_hospital": 100, "thc": 100, "village_clinic": 100, "public_health": 100}
-    catalogue = {r["code"]: r for r in tomllib.loads(tiny.HERE.parent.parent.joinpath(
-        "data", "kpi", "catalogue.toml").read_text("utf-8"))["indicator"]}
+    catalogue = {r["code"]: r for r in tomllib.loads(CATALOGUE.read_text("utf-8"))["indicator"]}
     tiers = dict(conn.execute(sa.text("SELECT code, peer_group FROM tier")).all())
     for rule in default.rules:  # each indicator is computed at facility scope for that peer group's tiers
         row = catalogue[rule.indicator]
