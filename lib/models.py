@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT (years of events).
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -64,16 +64,24 @@ class County(Base):
     boundary: Mapped[str] = mapped_column(sa.String(256))  # GeoJSON file, relative to data/
 
 
-class Area(Base):
-    """A county's own area group (DHIS2-style group set): 乌拉特中旗 has urban/irrigation/mountain-dry/pastoral."""
+class _CodedInCounty:
+    """A county's own grouping, named in both languages; its code is unique within the county."""
 
-    __tablename__ = "area"
-    __table_args__ = (sa.UniqueConstraint("county_id", "code"),)
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[sa.UniqueConstraint]:  # noqa: N805 - a class-level directive
+        return (sa.UniqueConstraint("county_id", "code"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    county_id: Mapped[int] = _fk("county.id")
+    county_id: Mapped[int] = mapped_column(sa.ForeignKey("county.id"), index=True)
     code: Mapped[str] = mapped_column(sa.String(32))
     name_zh: Mapped[str] = mapped_column(sa.String(64))
     name_en: Mapped[str] = mapped_column(sa.String(128))
+
+
+class Area(_CodedInCounty, Base):
+    """A county's own area group (DHIS2-style group set): 乌拉特中旗 has urban/irrigation/mountain-dry/pastoral."""
+
+    __tablename__ = "area"
 
 
 class Tier(Base):
@@ -89,16 +97,10 @@ class Tier(Base):
     sort: Mapped[int]
 
 
-class Community(Base):
+class Community(_CodedInCounty, Base):
     """A 医共体 (or sub-community) and its lead hospital(s)."""
 
     __tablename__ = "community"
-    __table_args__ = (sa.UniqueConstraint("county_id", "code"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    county_id: Mapped[int] = _fk("county.id")
-    code: Mapped[str] = mapped_column(sa.String(32))
-    name_zh: Mapped[str] = mapped_column(sa.String(64))
-    name_en: Mapped[str] = mapped_column(sa.String(128))
 
 
 class Facility(Base):

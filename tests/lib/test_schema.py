@@ -24,3 +24,13 @@ def test_no_identifying_columns_anywhere():
     person_tables = {"visit", "admission", "referral", "follow_up", "fd_contract", "staff"}
     for table in person_tables:
         assert not forbidden & set(Base.metadata.tables[table].columns.keys()), table
+
+
+def test_models_and_migrations_agree(store_url):
+    """What lib/models.py declares is exactly what the migrations build (alembic check)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine(store_url).connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diffs == []
