@@ -147,7 +147,9 @@ def page(frame: Frame, today: dt.date) -> None:
     st.html(CSS + (FULL_SCREEN_CSS if present else ""))
     st.title(frame.t("page.meeting"))
     month = _month(today)
-    draft = data.draft_scores(month)
+    draft = rankings.load_draft(month)
+    if draft is None:
+        return
     published = data.published_scores(month) if data.score_versions(month) else None
     slides = ["opening", *draft.groups]
     try:

@@ -18,7 +18,7 @@ from lib.filters import Filters
 from lib.period import first_of_month
 from lib.scoring import snapshot, tables
 from lib.scoring.score import Published, Scores, rank_change
-from lib.scoring.weights import DIMENSIONS, describe
+from lib.scoring.weights import DIMENSIONS, WeightsError, describe
 from ui import data
 from ui.frame import Frame
 
@@ -189,9 +189,9 @@ def changes(frame: Frame, published: Scores, draft: Scores) -> None:
     moved = snapshot.diff(published, draft)
     v = published.published.version  # type: ignore[union-attr]
     if moved.empty:
-        st.caption(frame.t("rankings.draft_same", v=v))
+        st.caption(frame.t("rankings.draftsame", v=v))
         return
-    st.warning(frame.t("rankings.draft_differs", v=v, n=len(moved), next=v + 1), icon=":material/sync_problem:")
+    st.warning(frame.t("rankings.draftdiffers", v=v, n=len(moved), next=v + 1), icon=":material/sync_problem:")
     with st.expander(frame.t("rankings.changes")):
         _moved(frame, moved, draft.units, "rankings-changes")
 
@@ -214,11 +214,22 @@ def last_complete_day(today: dt.date) -> dt.date:
     return first_of_month(today) - dt.timedelta(days=1)
 
 
+def load_draft(month: dt.date) -> Scores | None:
+    """The month's draft, or None after saying why it cannot be scored (a store missing indicators)."""
+    try:
+        return data.draft_scores(month)
+    except WeightsError as exc:
+        st.error(str(exc))
+        return None
+
+
 def page(frame: Frame, chosen: Filters) -> None:
     month = chosen.period.last_month
     if chosen.period.kind != "month":
         st.caption(frame.t("rankings.span_note"))
-    draft = data.draft_scores(month)
+    draft = load_draft(month)
+    if draft is None:
+        return
     versions = data.score_versions(month)
     published = data.published_scores(month) if versions else None
     scores = draft

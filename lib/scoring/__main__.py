@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import db
+from lib import db, schema
 from lib.period import Period
 from lib.scoring import score, snapshot, tables, weights
 from lib.scoring.score import Scores
@@ -46,7 +46,8 @@ def _print(scores: Scores) -> None:
     p = scores.published
     head = "draft (not published)" if p is None else \
         f"published v{p.version} by {p.published_by} at {p.published_at:%Y-%m-%d %H:%M}"
-    print(f"{scores.county_zh} {scores.month:%Y-%m}: {head}; weights v{scores.weights.version or 'file'}; "
+    w = scores.weights.version
+    print(f"{scores.county_zh} {scores.month:%Y-%m}: {head}; weights {'default file' if w is None else f'v{w}'}; "
           f"reports as of {scores.data_as_of or '—'}")
     for group in scores.groups:
         frame = tables.league(scores, group, "zh")
@@ -56,8 +57,12 @@ def _print(scores: Scores) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     month = _month(args.month)
-    with db.engine(db.resolve_url(args.db)).connect() as conn:
-        scores = snapshot.load(conn, month, args.version) if args.published else score.draft(conn, month)
+    try:
+        with db.engine(db.resolve_url(args.db)).connect() as conn:
+            scores = snapshot.load(conn, month, args.version) if args.published else score.draft(conn, month)
+    except weights.WeightsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if scores is None:
         print(f"{month:%Y-%m} has no published version" + (f" {args.version}" if args.version else ""),
               file=sys.stderr)
@@ -73,7 +78,7 @@ def _publish(args: argparse.Namespace) -> int:
     try:
         with db.engine(db.resolve_url(args.db)).begin() as conn:
             outcome = snapshot.publish(conn, _month(args.month), by=args.by, note=args.note)
-    except snapshot.PublishError as exc:
+    except (snapshot.PublishError, weights.WeightsError) as exc:
         print(exc, file=sys.stderr)
         return 2
     what = "published as version" if outcome.created else "unchanged since version"
@@ -129,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for p in (show, publish, w):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    schema.upgrade(args.db)  # a store from before the assessment tables (migration 0003) gets them first
     return {"show": _show, "publish": _publish, "weights": _weights}[args.command](args)
 
 

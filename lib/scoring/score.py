@@ -36,7 +36,7 @@ from lib.kpi import Engine, KpiValue, Scope
 from lib.models import County, Indicator
 from lib.period import Period, add_months
 from lib.scoring import completeness
-from lib.scoring.weights import DIMENSIONS, FULL_MARKS, PEER_GROUPS, Rule, Weights, current
+from lib.scoring.weights import DIMENSIONS, FULL_MARKS, PEER_GROUPS, Rule, Weights, WeightsError, current
 
 TREND_MONTHS = 12
 TIE_DIGITS = 2  # totals are compared as shown
@@ -173,6 +173,10 @@ def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, n
     now = now or dt.datetime.now().replace(microsecond=0)
     weights = weights or current(conn)
     engine = Engine(conn, today=now.date())
+    unknown = [c for c in weights.codes if c not in engine.catalogue.index]
+    if unknown:  # a store loaded before these indicators existed
+        raise WeightsError("indicator catalogue", [f"{c}: not in the store's catalogue; run python -m lib.catalogue "
+                                                   "sync --targets FILE --county CODE" for c in unknown])
     units = engine.units[engine.units["peer_group"].isin(weights.groups)]
     months = [add_months(month, -i) for i in reversed(range(max(trend_months, 2)))]
     engine.prefetch([q for m in months
