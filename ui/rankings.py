@@ -189,9 +189,9 @@ def changes(frame: Frame, published: Scores, draft: Scores) -> None:
     moved = snapshot.diff(published, draft)
     v = published.published.version  # type: ignore[union-attr]
     if moved.empty:
-        st.caption(frame.t("rankings.draftsame", v=v))
+        st.caption(frame.t("rankings.draft_same", v=v))
         return
-    st.warning(frame.t("rankings.draftdiffers", v=v, n=len(moved), next=v + 1), icon=":material/sync_problem:")
+    st.warning(frame.t("rankings.draft_differs", v=v, n=len(moved), next=v + 1), icon=":material/sync_problem:")
     with st.expander(frame.t("rankings.changes")):
         _moved(frame, moved, draft.units, "rankings-changes")
 
