@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 
 import openpyxl
@@ -161,3 +162,12 @@ def test_meeting_shows_the_published_version(store):
     at = _open("meeting")  # no month given: the latest published one
     assert [h.value for h in at.header] == ["小旗2026年10月成员单位考核"]
     assert any("已发布第1版" in s.value for s in at.success)
+
+
+def test_every_text_key_used_by_the_assessment_exists():
+    """A key typed wrong shows as the raw key on screen: every literal t("…") of these modules is catalogued."""
+    sources = [*(db.ROOT / "lib" / "scoring").glob("*.py"), db.ROOT / "lib" / "exports.py",
+               db.ROOT / "ui" / "rankings.py", db.ROOT / "ui" / "meeting.py"]
+    used = {key for path in sources for key in re.findall(r'\bt\(\s*"([a-z_.]+)"', path.read_text("utf-8"))}
+    assert len(used) > 40
+    assert sorted(used - set(i18n.CATALOGUE)) == []
