@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -191,11 +191,12 @@ class Engine:
         return [self._one(code, scope, period, compare) for scope in scopes for code in codes
                 if self.applies(code, scope)]
 
-    def series(self, codes: Iterable[str], scope: Scope, end: Period, months: int = 12
+    def series(self, codes: Collection[str], scope: Scope, end: Period, months: int = 12
                ) -> dict[str, list[tuple[dt.date, float | None]]]:
         """Monthly values of each indicator for the months up to ``end`` (sparklines, trends)."""
         periods = _months_to(end, months)
-        self.prefetch([q for p in periods for q in (p, Period("ytd", p.last_month))])
+        ytd = "fund_execution" in codes  # the only indicator that reads the year to date of each month
+        self.prefetch([q for p in periods for q in ((p, Period("ytd", p.last_month)) if ytd else (p,))])
         return {code: [(p.last_month, self.value(code, scope, p)) for p in periods]
                 for code in codes if self.applies(code, scope)}
 

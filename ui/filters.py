@@ -20,10 +20,15 @@ from ui.frame import Frame
 MONTHS_BACK = 36  # the demo keeps 36 full months; older months stay reachable by URL
 
 
-def _set(param: str, key: str, default: str | None) -> Callable[[], None]:
+ALL = ""  # the "all" choice: a real option, since a None option is a selectbox's empty placeholder
+
+
+def url_param(param: str, key: str, default: str | None) -> Callable[[], None]:
+    """An on_change callback writing widget ``key`` into URL parameter ``param`` (dropped when default)."""
+
     def apply() -> None:
         value = st.session_state[key]
-        if value in (None, default):
+        if value in (None, ALL, default):
             st.query_params.pop(param, None)
         else:
             st.query_params[param] = value
@@ -41,11 +46,11 @@ def bar(frame: Frame, *, today: dt.date | None = None) -> Filters:
         return chosen
     names = data.choices()
     col = "name_en" if frame.lang == "en" else "name_zh"
-    options: dict[str, dict[str | None, str]] = {
-        "community": {None: frame.t("filter.all"), **dict(zip(names["community"].code, names["community"][col],
-                                                               strict=True))},
-        "area": {None: frame.t("filter.all"), **dict(zip(names["area"].code, names["area"][col], strict=True))},
-        "tier": {None: frame.t("filter.all"),
+    options: dict[str, dict[str, str]] = {
+        "community": {ALL: frame.t("filter.all"), **dict(zip(names["community"].code, names["community"][col],
+                                                              strict=True))},
+        "area": {ALL: frame.t("filter.all"), **dict(zip(names["area"].code, names["area"][col], strict=True))},
+        "tier": {ALL: frame.t("filter.all"),
                  **{g: frame.t(f"peer.{g}") for g in dict.fromkeys(units["peer_group"])}},
     }
     current = {"community": chosen.community, "area": chosen.area, "tier": chosen.tier}
@@ -56,14 +61,14 @@ def bar(frame: Frame, *, today: dt.date | None = None) -> Filters:
     with st.container(horizontal=True, key="cockpit-filters"):
         for param, labels in options.items():
             key = f"filter-{param}"
-            st.session_state[key] = current[param]
+            st.session_state[key] = current[param] or ALL
             st.selectbox(frame.t(f"filter.{param}"), list(labels), format_func=labels.__getitem__, key=key,
-                         on_change=_set(param, key, None))
+                         on_change=url_param(param, key, None))
         st.session_state["filter-period"] = f"{chosen.period.last_month:%Y-%m}"
         st.selectbox(frame.t("filter.period"), months, key="filter-period",
-                     on_change=_set("period", "filter-period", months[0]))
+                     on_change=url_param("period", "filter-period", months[0]))
         st.session_state["filter-span"] = chosen.period.kind
         st.segmented_control(frame.t("filter.span"), filters.SPANS, key="filter-span", required=True,
                              format_func=lambda s: i18n.t(f"span.{s}", frame.lang),
-                             on_change=_set("span", "filter-span", "month"))
+                             on_change=url_param("span", "filter-span", "month"))
     return chosen

@@ -20,7 +20,7 @@ from lib.disease import name as disease_name
 from lib.kpi import Scope
 from lib.period import Period
 from ui import data, maps, mapview
-from ui.filters import _set as url_param  # the filter bar's widget → URL callback
+from ui.filters import url_param
 from ui.frame import Frame
 
 DIRECTION_PARAM, DISEASE_PARAM = "dir", "disease"

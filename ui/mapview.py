@@ -21,7 +21,7 @@ from lib import i18n
 from lib.kpi import KpiValue, Scope
 from lib.period import Period
 from ui import data, maps
-from ui.filters import _set as url_param  # the filter bar's widget → URL callback
+from ui.filters import url_param
 from ui.frame import Frame
 
 INDICATOR_PARAM, FACILITY_PARAM = "indicator", "facility"
