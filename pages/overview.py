@@ -15,12 +15,13 @@ st.title(frame.t("page.overview"))
 chosen = filter_bar.bar(frame)
 units = data.units()
 scope = chosen.scope(units)
+in_scope = filters.facility_ids(scope, units)
 
 
 @st.fragment(run_every=kiosk.refresh_seconds(frame))
 def body() -> None:
     try:
-        counters = data.live_counters(filters.facility_ids(scope, units))
+        counters = data.live_counters(in_scope)
         tiles = data.overview_tiles(scope, chosen.period)
     except SQLAlchemyError:  # the store is down: say so, keep the screen up, retry on the next tick
         st.error(frame.t("banner.unreachable"), icon="⚠️")
@@ -33,7 +34,7 @@ def body() -> None:
     with left:
         overview.tiles(frame, tiles)
     with right:
-        overview.side(frame)
+        overview.side(frame, chosen.period, in_scope)
 
 
 body()

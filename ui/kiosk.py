@@ -29,6 +29,8 @@ html { font-size: 18px; }
 h1 { font-size: 1.7rem !important; padding: 0.1rem 0 0.3rem 0 !important; }
 [data-testid="stMetricValue"] { font-size: 2.1rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
+/* Banners (stale data, store unreachable) overlay the title strip instead of pushing the page down. */
+[data-testid="stAlert"] { position: fixed; top: 0.4rem; right: 1.2rem; width: 55%; z-index: 1000; }
 @media (min-width: 3000px) { html { font-size: 36px; } }
 </style>
 """

@@ -8,8 +8,10 @@ screen readers, AppTest and anyone who cannot hit a dot on a WebGL canvas.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -52,6 +54,35 @@ def indicator_choice(frame: Frame, catalogue: pd.DataFrame) -> str:
                  format_func=lambda c: _name(frame, catalogue.loc[c]),
                  on_change=url_param(INDICATOR_PARAM, INDICATOR_KEY, default))
     return current
+
+
+@dataclass(frozen=True)
+class StatusMap:
+    """The facilities map for one indicator: its layers and the figures behind them."""
+
+    layers: list[pdk.Layer]
+    volumes: pd.DataFrame
+    values: dict[str, KpiValue]
+    indicator: pd.Series
+
+
+def status_map(frame: Frame, points: pd.DataFrame, period: Period, code: str, shown: Collection[str],
+               now: dt.datetime) -> StatusMap:
+    """Layers of the map page (and the overview's compact map): outline and areas, dots coloured by
+    ``code``'s status, the border port and ambulances under way, as ``shown`` asks."""
+    base = data.map_base()
+    volumes = data.facility_volumes(period)
+    values = {v.scope.split(":", 1)[1]: v for v in data.kpi_values(
+        [code], [Scope("facility", (c,)) for c in points["code"]], period, compare=False)}
+    indicator = data.indicator_catalogue().loc[code]
+    layers = maps.county_layers(base["shapes"], frame.lang, shade="areas" in shown, labels="areas" in shown)
+    if "facilities" in shown:
+        layers.append(maps.facility_layer(maps.facility_records(points, volumes, values, indicator, frame.lang)))
+    if "port" in shown:
+        layers += maps.port_layers(points, frame.lang)
+    if "dispatches" in shown:
+        layers += maps.dispatch_layers(data.dispatches(now), base["points"], now, frame.lang)
+    return StatusMap(layers, volumes, values, indicator)
 
 
 def view(shapes: Mapping[str, Any]) -> pdk.ViewState:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -10,6 +12,8 @@ from lib import i18n
 from lib.kpi import KpiValue
 from lib.live import Counters
 from lib.overview import Tile
+from lib.period import Period
+from ui import data, maps, mapview
 from ui.frame import Frame
 
 STATUS_COLOURS = {"met": "#2e9e5b", "near": "#e0a526", "missed": "#d9534f", None: "#7f8c9a"}
@@ -116,9 +120,25 @@ def tile(frame: Frame, t: Tile) -> None:
             st.caption(trajectory)
 
 
-def side(frame: Frame) -> None:
+COMPACT_MAP = {"width": 520, "height": 330}  # the right-hand column at 1920 px
+COMPACT_LAYERS = ("areas", "facilities", "port", "dispatches")
+
+
+def compact_map(frame: Frame, period: Period, facility_ids: list[int] | None) -> None:
+    """调度一张图 in small: units coloured by the map's default indicator, ambulances under way."""
+    base = data.map_base()
+    points = base["points"]
+    if facility_ids is not None:
+        points = points[points["facility_id"].isin(facility_ids)]
+    m = mapview.status_map(frame, points, period, mapview.DEFAULT_INDICATOR, COMPACT_LAYERS, dt.datetime.now())
+    st.caption(frame.t("overview.map", indicator=m.indicator[f"name_{frame.lang}"]))
+    st.pydeck_chart(maps.deck(m.layers, maps.fit(base["shapes"]["bbox"], **COMPACT_MAP)), key="overview-map",
+                    height=COMPACT_MAP["height"], alt=frame.t("map.alt"))
+
+
+def side(frame: Frame, period: Period, facility_ids: list[int] | None) -> None:
     """The right-hand column: the compact map and the best and worst units of the last published month."""
-    st.caption(frame.t("overview.side_pending"))
+    compact_map(frame, period, facility_ids)
 
 
 def tiles(frame: Frame, items: list[Tile]) -> None:
