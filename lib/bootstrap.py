@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lib import db, schema
+from lib import catalogue, db, schema
 from lib.models import County
 
 Progress = Callable[[float, str], None]
@@ -150,3 +150,15 @@ def start_build(url: str) -> Build:
     build = Build(url)
     threading.Thread(target=build._run, name="cockpit-demo-build", daemon=True).start()
     return build
+
+
+def bring_current(url: str) -> None:
+    """An existing store after an upgrade of the app: migrations to head, then the indicator catalogue.
+
+    Both are idempotent. Targets and weights are a county's own settings and are never overwritten here.
+    """
+    if not schema.is_current(url):
+        schema.upgrade(url)
+    with db.engine(url).begin() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(County)).scalar_one():
+            catalogue.sync_catalogue(conn)

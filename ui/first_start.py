@@ -24,10 +24,17 @@ def _build(url: str) -> bootstrap.Build:
     return bootstrap.start_build(url)
 
 
+@st.cache_resource(show_spinner=False)
+def _brought_current(url: str) -> bool:
+    bootstrap.bring_current(url)  # once per server process and store: a failure is not cached, so it retries
+    return True
+
+
 def ensure_store(frame: Frame) -> None:
     """Return at once if the store is usable; otherwise show the build's progress, then rerun."""
     url = db.resolve_url()
     if not bootstrap.needs_demo(url):
+        _brought_current(url)
         return
     build = _build(url)
     if build.done.is_set():  # finished, yet the store needs one: it failed, or the file was removed since

@@ -12,7 +12,7 @@ from lib import i18n
 from lib.kpi import KpiValue
 from lib.live import Counters
 from lib.overview import Tile
-from lib.period import Period
+from lib.period import Period, add_months, first_of_month
 from ui import data, maps, mapview
 from ui.frame import Frame
 
@@ -136,9 +136,42 @@ def compact_map(frame: Frame, period: Period, facility_ids: list[int] | None) ->
                     height=COMPACT_MAP["height"], alt=frame.t("map.alt"))
 
 
+LEAGUE_PARAM, DEFAULT_LEAGUE, LEAGUE_SIZE = "league", "thc", 5
+
+
+def _league_rows(frame: Frame, units: pd.DataFrame) -> str:
+    """Ranked units as lines: rank, name, total, rank change (▲ up, ▼ down)."""
+    lines = []
+    for u in units.itertuples():
+        moved = "" if pd.isna(u.previous_rank) or u.previous_rank == u.rank else (
+            f" ▲{int(u.previous_rank - u.rank)}" if u.previous_rank > u.rank else f" ▼{int(u.rank - u.previous_rank)}")
+        lines.append(f"{int(u.rank)}\\. {getattr(u, f'name_{frame.lang}')} · {u.total:.1f}{moved}")  # no list
+    return "  \n".join(lines)
+
+
+def league(frame: Frame) -> None:
+    """Top and bottom units of the last published month in one peer group (a draft, labelled, if none is)."""
+    published = data.published_months()
+    scores = data.published_scores(published[0]) if published else None
+    if scores is None:
+        scores = data.draft_scores(add_months(first_of_month(dt.date.today()), -1))
+    group = st.query_params.get(LEAGUE_PARAM, DEFAULT_LEAGUE)
+    ranked = scores.group(group if group in scores.groups else DEFAULT_LEAGUE)
+    ranked = ranked[ranked["rank"].notna()].sort_values(["rank", "facility_code"])  # stable between refreshes
+    state = (frame.t("overview.league.published", version=scores.published.version) if scores.published
+             else frame.t("overview.league.draft"))
+    st.caption(frame.t("overview.league", group=frame.t(f"peer.{group}"),
+                       month=i18n.fmt_month(scores.month, frame.lang), state=state))
+    best, worst = st.columns(2)
+    best.markdown(f"**{frame.t('overview.league.top')}**  \n" + _league_rows(frame, ranked.head(LEAGUE_SIZE)))
+    worst.markdown(f"**{frame.t('overview.league.bottom')}**  \n" +
+                   _league_rows(frame, ranked.tail(LEAGUE_SIZE).iloc[::-1]))
+
+
 def side(frame: Frame, period: Period, facility_ids: list[int] | None) -> None:
     """The right-hand column: the compact map and the best and worst units of the last published month."""
     compact_map(frame, period, facility_ids)
+    league(frame)
 
 
 def tiles(frame: Frame, items: list[Tile]) -> None:
