@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from lib import db
 from lib.models import County, Indicator, IndicatorTarget, Tier
+from lib.problems import InputError
 
 CATALOGUE = db.ROOT / "data" / "kpi" / "catalogue.toml"
 UNITS = ("pct", "ratio", "count", "per_10k", "per_1k", "level", "score", "money")
@@ -30,13 +31,8 @@ SCOPES = ("county", "community", "area", "facility")
 KINDS = ("fixed", "baseline_delta", "elapsed_share")
 
 
-class CatalogueError(ValueError):
-    """A catalogue or targets file that cannot be loaded; each problem names the row and field."""
-
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: {len(problems)} problem(s), nothing written:\n  " + "\n  ".join(problems))
+class CatalogueError(InputError):
+    """A catalogue or targets file that cannot be loaded."""
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from lib import catalogue, db, geo, schema
 from lib.models import Area, Community, County, Destination, Facility, Tier
+from lib.problems import InputError
 
 DATA = db.ROOT / "data"
 DEFAULT_REGISTRY = DATA / "registries" / "wulatezhongqi.toml"
@@ -37,13 +38,8 @@ _REQUIRED = {
 }
 
 
-class RegistryError(ValueError):
-    """A registry file that cannot be loaded; ``problems`` names file, row, field and reason for each."""
-
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: {len(problems)} problem(s), nothing written:\n  " + "\n  ".join(problems))
+class RegistryError(InputError):
+    """A registry file that cannot be loaded."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +143,7 @@ def validate(conn: Connection, path: Path) -> dict[str, Any]:
         try:
             catalogue.read_targets(conn, doc["_targets"])
         except catalogue.CatalogueError as exc:
-            problems.extend(f"targets {exc.path.name}: {p}" for p in exc.problems)
+            problems.extend(f"targets {Path(exc.source).name}: {p}" for p in exc.problems)
     if problems:
         raise RegistryError(path, problems)
     doc["_boundary"] = boundary

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from lib import db
 from lib.models import Indicator, ScoreRule, ScoreWeights
+from lib.problems import InputError
 
 DEFAULT_FILE = db.ROOT / "data" / "scoring" / "weights.toml"
 DIMENSIONS = ("satisfaction", "health", "quality", "capacity", "efficiency")  # 四方满意 … 运行效率, 000 §二(三)
@@ -31,12 +32,8 @@ MISSING = ("skip", "zero")
 FULL_MARKS = 100.0
 
 
-class WeightsError(ValueError):
+class WeightsError(InputError):
     """A weights file or version that cannot be used; each problem names the indicator and field."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
 
 
 @dataclass(frozen=True)
