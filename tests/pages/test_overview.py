@@ -1,0 +1,58 @@
+"""The overview shows the KPI engine's values for the chosen scope and month (tiny county, both stores)."""
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import db, i18n
+from lib.kpi import Engine, Scope
+from lib.overview import HEADLINE
+from lib.period import Period
+
+
+def _run(url: str, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    monkeypatch.setenv("COCKPIT_DB_URL", url)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _expected(url: str, scope: Scope, lang: str) -> dict[str, str]:
+    with db.engine(url).connect() as conn:
+        engine = Engine(conn, today=dt.date.today())
+        values = engine.compute(HEADLINE, [scope], Period("month", dt.date(2026, 10, 1)))
+    return {i18n.t(f"kpi.short.{v.code}", lang): i18n.fmt_value(v.value, v.unit, lang) for v in values}
+
+
+def _shown(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_headline_tiles_show_the_engines_values(tiny_url, monkeypatch, lang):
+    at = _run(tiny_url, monkeypatch, period="2026-10", lang=lang)
+    expected = _expected(tiny_url, Scope(), lang)
+    shown = _shown(at)
+    assert expected  # the county scope has headline values
+    assert {k: shown.get(k) for k in expected} == expected
+    # The tiny county's October, worked out by hand in tests/lib/test_kpi.py: 7 of 11 resident visits.
+    assert shown[i18n.t("kpi.short.primary_visit_share", lang)] == "63.6%"
+
+
+def test_area_filter_changes_scope_and_drops_county_only_tiles(tiny_url, monkeypatch):
+    at = _run(tiny_url, monkeypatch, period="2026-10", area="pastoral")
+    shown = _shown(at)
+    assert shown[i18n.t("kpi.short.primary_visit_share", "zh")] == "100.0%"  # T2 + V2 only
+    assert i18n.t("kpi.short.fund_execution", "zh") not in shown  # the envelope is county-wide
+
+
+def test_unknown_filter_values_are_ignored_with_a_notice(tiny_url, monkeypatch):
+    at = _run(tiny_url, monkeypatch, period="2026-10", area="grassland")
+    assert any("area" in w.value for w in at.warning)
+    assert _shown(at)[i18n.t("kpi.short.primary_visit_share", "zh")] == "63.6%"
