@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import bootstrap, db, events, i18n
@@ -26,25 +24,6 @@ from ui import maps
 
 OCTOBER = Period("month", dt.date(2026, 10, 1))
 NO_BASEMAP = "__MAP_STYLE__"  # pydeck's sentinel: with no mapProvider the frontend mounts no basemap
-
-
-@pytest.fixture
-def open_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Open pages/<name>.py on a store with URL parameters; fresh caches, no exception allowed."""
-
-    def _open(url: str, name: str, **params: str) -> AppTest:
-        monkeypatch.setenv("COCKPIT_DB_URL", url)
-        st.cache_data.clear()
-        at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=60)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page(f"pages/{name}.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    yield _open
-    st.cache_data.clear()
 
 
 def _deck(at: AppTest) -> dict[str, Any]:

@@ -3,24 +3,12 @@
 import datetime as dt
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import db, i18n
 from lib.kpi import Engine, Scope
 from lib.overview import HEADLINE
 from lib.period import Period
-
-
-def _run(url: str, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
-    monkeypatch.setenv("COCKPIT_DB_URL", url)
-    st.cache_data.clear()
-    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
 
 
 def _expected(url: str, scope: Scope, lang: str) -> dict[str, str]:
@@ -35,8 +23,8 @@ def _shown(at: AppTest) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_headline_tiles_show_the_engines_values(tiny_url, monkeypatch, lang):
-    at = _run(tiny_url, monkeypatch, period="2026-10", lang=lang)
+def test_headline_tiles_show_the_engines_values(tiny_url, open_page, lang):
+    at = open_page(tiny_url, None, period="2026-10", lang=lang)
     expected = _expected(tiny_url, Scope(), lang)
     shown = _shown(at)
     assert expected  # the county scope has headline values
@@ -45,14 +33,14 @@ def test_headline_tiles_show_the_engines_values(tiny_url, monkeypatch, lang):
     assert shown[i18n.t("kpi.short.primary_visit_share", lang)] == "63.6%"
 
 
-def test_area_filter_changes_scope_and_drops_county_only_tiles(tiny_url, monkeypatch):
-    at = _run(tiny_url, monkeypatch, period="2026-10", area="pastoral")
+def test_area_filter_changes_scope_and_drops_county_only_tiles(tiny_url, open_page):
+    at = open_page(tiny_url, None, period="2026-10", area="pastoral")
     shown = _shown(at)
     assert shown[i18n.t("kpi.short.primary_visit_share", "zh")] == "100.0%"  # T2 + V2 only
     assert i18n.t("kpi.short.fund_execution", "zh") not in shown  # the envelope is county-wide
 
 
-def test_unknown_filter_values_are_ignored_with_a_notice(tiny_url, monkeypatch):
-    at = _run(tiny_url, monkeypatch, period="2026-10", area="grassland")
+def test_unknown_filter_values_are_ignored_with_a_notice(tiny_url, open_page):
+    at = open_page(tiny_url, None, period="2026-10", area="grassland")
     assert any("area" in w.value for w in at.warning)
     assert _shown(at)[i18n.t("kpi.short.primary_visit_share", "zh")] == "63.6%"
