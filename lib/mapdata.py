@@ -17,7 +17,7 @@ from shapely.geometry import MultiPoint, Point, mapping
 from shapely.ops import unary_union, voronoi_diagram
 from sqlalchemy.engine import Connection
 
-from lib import db, geo, live, registry
+from lib import db, geo, live, measures, registry
 from lib.flows import Bbox, window
 from lib.models import Area, EmergencyDispatch, SinkingDeployment, Staff
 from lib.period import Period
@@ -29,15 +29,8 @@ HOSTED_DAYS = 365  # doctors sent here: stints started in the year to the period
 
 
 def facility_points(conn: Connection) -> pd.DataFrame:
-    """Every member unit with its coordinates, flags and display names (tens of rows)."""
-    return db.read_frame(conn, sa.text(
-        "SELECT f.id AS facility_id, f.code, f.name_zh, f.name_en, f.tier_code AS tier, t.name_zh AS tier_zh, "
-        "t.name_en AS tier_en, t.level, t.peer_group, a.code AS area, a.name_zh AS area_zh, a.name_en AS area_en, "
-        "c.code AS community, c.name_zh AS community_zh, c.name_en AS community_en, f.latitude, f.longitude, "
-        "f.is_lead, f.is_sub_centre, f.is_border_port, f.coord_source "
-        "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN area a ON a.id = f.area_id "
-        "JOIN community c ON c.id = f.community_id ORDER BY t.sort, f.id"
-    ))
+    """Every member unit with its coordinates, flags and display names (lib.measures.facilities, as columns)."""
+    return measures.facilities(conn).reset_index()
 
 
 def _light(geom: Any) -> Any:
