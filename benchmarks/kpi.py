@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import statistics
 import time
-from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
+from benchmarks.stores import RESULTS, save
 from lib import db, demo, kpi, schema
 from lib.period import Period
 
-RESULTS = Path(__file__).resolve().parent / "results"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECTIONS = ("A", "B", "C", "D", "E")
 
@@ -122,9 +120,7 @@ def main() -> None:
             ratio = part.set_index("scale").cold_ms
             print(f"{backend}, comparisons={compare}: scale 10 / scale 1 (cold) = {ratio[10] / ratio[1]:.2f}")
     print(table.to_string(index=False))
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"kpi-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    out = save("kpi", rows)
     print(f"saved {out}")
 
 

@@ -10,7 +10,6 @@ warm ≤ 500 ms, deck ≤ 1 MB). The store defaults to the scale-1 demo that ben
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import statistics
@@ -19,7 +18,8 @@ import time
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from benchmarks.overview import RESULTS
+from benchmarks.overview import warm_times
+from benchmarks.stores import RESULTS, save
 from lib import db
 
 CASES = {"map": ("map", {}), "map+profile": ("map", {"facility": "THC-DLS"}), "referrals": ("referrals", {})}
@@ -36,12 +36,7 @@ def measure(url: str, page: str, params: dict[str, str], runs: int) -> dict[str,
     started = time.perf_counter()
     at.switch_page(f"pages/{page}.py").run()
     cold = time.perf_counter() - started
-    warm = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - started)
-        assert not at.exception, at.exception
+    warm = warm_times(at, runs)
     deck = at.get("deck_gl_json_chart")[0].proto.json
     return {"cold_ms": round(cold * 1000, 1), "warm_ms_median": round(statistics.median(warm) * 1000, 1),
             "warm_ms_max": round(max(warm) * 1000, 1), "deck_bytes": len(deck.encode()),
@@ -57,9 +52,7 @@ def main() -> None:
     for name, (page, params) in CASES.items():
         out[name] = measure(args.store, page, params, args.runs)
         print(f"{name:<12} {out[name]}")
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"maps-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps(out, indent=1), encoding="utf-8")
+    path = save("maps", out)
     print(f"saved {path}")
 
 

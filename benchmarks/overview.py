@@ -14,8 +14,6 @@ The store defaults to the scale-1 demo that benchmarks.kpi builds.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import statistics
 import subprocess
@@ -24,12 +22,13 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import sync_playwright
 
+from benchmarks.stores import RESULTS, save
 from lib import db
 
-RESULTS = Path(__file__).resolve().parent / "results"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
@@ -42,6 +41,11 @@ def script_time(url: str, runs: int = 10) -> list[float]:
     st.cache_data.clear()
     at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=120)
     at.run()
+    return warm_times(at, runs)
+
+
+def warm_times(at: Any, runs: int) -> list[float]:
+    """Seconds per rerun of an AppTest that has already run once (its caches are warm)."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -146,9 +150,7 @@ def main() -> None:
     out["soak"] = {"cycles": args.soak_cycles, "rss_start_mb": round(start_rss, 1), "rss_end_mb": round(end_rss, 1),
                    "growth_mb": round(end_rss - start_rss, 1), "errors": errors[:10], "error_count": len(errors)}
     print(f"soak: {out['soak']}")
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"overview-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
+    path = save("overview", out)
     print(f"saved {path}")
 
 
