@@ -4,7 +4,6 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import filters
 from ui import data, kiosk, maps, mapview
 from ui import filters as filter_bar
 from ui.frame import enter
@@ -13,9 +12,7 @@ LAYERS = ("areas", "facilities", "port", "dispatches")
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
 st.title(frame.t("page.map"))
-chosen = filter_bar.bar(frame)
-units = data.units()
-in_scope = filters.facility_ids(chosen.scope(units), units)
+chosen, _, in_scope = filter_bar.scoped(frame)
 catalogue = data.indicator_catalogue()
 with st.container(horizontal=True, key="map-controls"):
     code = mapview.indicator_choice(frame, catalogue)

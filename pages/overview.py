@@ -5,17 +5,14 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from lib import filters, i18n, live
+from lib import i18n, live
 from ui import data, kiosk, overview
 from ui import filters as filter_bar
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
 st.title(frame.t("page.overview"))
-chosen = filter_bar.bar(frame)
-units = data.units()
-scope = chosen.scope(units)
-in_scope = filters.facility_ids(scope, units)
+chosen, scope, in_scope = filter_bar.scoped(frame)
 
 
 @st.fragment(run_every=kiosk.refresh_seconds(frame))

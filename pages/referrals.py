@@ -2,17 +2,13 @@
 
 import streamlit as st
 
-from lib import filters
 from ui import data, flowview, kiosk
 from ui import filters as filter_bar
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
 st.title(frame.t("page.referrals"))
-chosen = filter_bar.bar(frame)
-units = data.units()
-scope = chosen.scope(units)
-in_scope = filters.facility_ids(scope, units)
+chosen, scope, in_scope = filter_bar.scoped(frame)
 directions, disease = flowview.flow_filters(frame)
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import NamedTuple
 
 import streamlit as st
 
 from lib import filters, i18n
 from lib.filters import Filters
+from lib.kpi import Scope
 from lib.period import add_months, first_of_month
 from ui import data
 from ui.frame import Frame
@@ -72,3 +74,19 @@ def bar(frame: Frame, *, today: dt.date | None = None) -> Filters:
                              format_func=lambda s: i18n.t(f"span.{s}", frame.lang),
                              on_change=url_param("span", "filter-span", "month"))
     return chosen
+
+
+class Scoped(NamedTuple):
+    """The filters of this run, the KPI scope they select, and its facility ids (None: the county)."""
+
+    filters: Filters
+    scope: Scope
+    facility_ids: list[int] | None
+
+
+def scoped(frame: Frame, *, today: dt.date | None = None) -> Scoped:
+    """Draw the bar and resolve it against the registry: what the live pages start from."""
+    chosen = bar(frame, today=today)
+    units = data.units()
+    scope = chosen.scope(units)
+    return Scoped(chosen, scope, filters.facility_ids(scope, units))
