@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from pathlib import Path
 from lib import db
 
 SETTINGS = db.ROOT / "data" / "kiosk.toml"
-LIMITS = {"every": (10, 3600), "refresh": (2, 600)}  # seconds; the shared data cache shields the store
+# Seconds. The shared data cache shields the store from short refreshes; the watchdog floor leaves a
+# page switch and a slow first render well clear of a reload.
+LIMITS = {"every": (10, 3600), "refresh": (2, 600), "watchdog": (10, 3600)}
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class Kiosk:
     rotate_seconds: int
     refresh_seconds: int
     stale_minutes: int
+    watchdog_seconds: int
+    reload_at: dt.time | None
 
     def next_page(self, current: str) -> str:
         """The page after ``current`` in the playlist (the first one if ``current`` is not in it)."""
@@ -35,8 +40,24 @@ def _bounded(text: str | None, default: int, name: str) -> int:
         return default
 
 
+def _time_of_day(text: str | None, default: dt.time | None) -> dt.time | None:
+    """``HH:MM`` or ``HH:MM:SS``; empty or "off" turns the daily reload off; anything else keeps the default."""
+    if text is None:
+        return default
+    if text.strip().lower() in ("", "off", "none"):
+        return None
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError:
+        return default
+
+
 def settings(params: Mapping[str, str], pages: Iterable[str], path: Path = SETTINGS) -> Kiosk:
-    """The file's settings with the URL's ``rotate``, ``every`` and ``refresh`` applied (unknown pages dropped)."""
+    """The file's settings with the URL's ``rotate``, ``every``, ``refresh``, ``watchdog`` and ``reload`` applied.
+
+    Unknown pages are dropped from the playlist; out-of-range numbers are clamped; unreadable values
+    fall back to the file's setting, so a typo in a wall's URL never takes the wall down.
+    """
     with path.open("rb") as fh:
         base = tomllib.load(fh)
     known = set(pages)
@@ -47,4 +68,6 @@ def settings(params: Mapping[str, str], pages: Iterable[str], path: Path = SETTI
         rotate_seconds=_bounded(params.get("every"), int(base["rotate_seconds"]), "every"),
         refresh_seconds=_bounded(params.get("refresh"), int(base["refresh_seconds"]), "refresh"),
         stale_minutes=int(base["stale_minutes"]),
+        watchdog_seconds=_bounded(params.get("watchdog"), int(base["watchdog_seconds"]), "watchdog"),
+        reload_at=_time_of_day(params.get("reload"), _time_of_day(base["reload_at"], None)),
     )

@@ -21,7 +21,6 @@ with st.container(horizontal=True, key="map-controls"):
                  format_func=lambda layer: frame.t(f"map.layer.{layer}")))
 
 
-@st.fragment(run_every=kiosk.refresh_seconds(frame))
 def body() -> None:
     base = data.map_base()
     points = base["points"]
@@ -40,4 +39,4 @@ def body() -> None:
     mapview.status_table(frame, points, m.volumes, m.values, m.indicator)
 
 
-body()
+kiosk.live(frame, body)

@@ -15,7 +15,6 @@ st.title(frame.t("page.overview"))
 chosen, scope, in_scope = filter_bar.scoped(frame)
 
 
-@st.fragment(run_every=kiosk.refresh_seconds(frame))
 def body() -> None:
     try:
         counters = data.live_counters(in_scope)
@@ -34,4 +33,4 @@ def body() -> None:
         overview.side(frame, chosen.period, in_scope)
 
 
-body()
+kiosk.live(frame, body)

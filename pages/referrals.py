@@ -12,7 +12,6 @@ chosen, scope, in_scope = filter_bar.scoped(frame)
 directions, disease = flowview.flow_filters(frame)
 
 
-@st.fragment(run_every=kiosk.refresh_seconds(frame))
 def body() -> None:
     flow = data.referral_flows(chosen.period, in_scope, directions, disease)
     flowview.headline(frame, flow, scope, chosen.period)
@@ -25,4 +24,4 @@ def body() -> None:
     flowview.area_trend(frame, data.kpi_trend("out_of_county_rate", chosen.period.last_month))
 
 
-body()
+kiosk.live(frame, body)

@@ -6,7 +6,11 @@ Each PostgreSQL store is its own schema (search_path), so tests and parallel run
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +21,8 @@ import sqlalchemy as sa
 from lib import db, schema
 
 BACKENDS = ["sqlite", "postgresql"]
+SOAK_SECONDS = float(os.environ.get("COCKPIT_SOAK_SECONDS", "600"))  # issue #9: at least ten minutes
+_SOAK = pytest.StashKey[tuple[subprocess.Popen, Path]]()
 PG_URL = os.environ.get("COCKPIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -74,3 +80,35 @@ def sqlite_url(tmp_path) -> Iterator[str]:
 def pg_url() -> Iterator[str]:
     """A migrated, empty PostgreSQL store."""
     yield from _pg_store()
+
+
+@pytest.hookimpl(trylast=True)  # after -m/-k deselection: start the soak only if a soak test remains
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the wall-screen soak (tests/browser/soak.py) beside the suite; its tests go last to read it.
+
+    The soak mostly waits on a browser, so the suite's ten minutes of wall clock cover it instead of
+    adding to it.
+    """
+    soak = [item for item in items if item.get_closest_marker("soak")]
+    if not soak:
+        return
+    items[:] = [item for item in items if item not in soak] + soak
+    out = Path(tempfile.mkdtemp(prefix="cockpit-soak-")) / "report.json"
+    cmd = [sys.executable, "-m", "tests.browser.soak", "--seconds", str(SOAK_SECONDS), "--out", str(out)]
+    log = out.with_suffix(".log").open("w")
+    config.stash[_SOAK] = (subprocess.Popen(cmd, cwd=db.ROOT, stdout=log, stderr=subprocess.STDOUT), out)
+
+
+@pytest.fixture(scope="session")
+def soak_report(pytestconfig: pytest.Config) -> dict:
+    """The soak's report, once it has finished (it started at collection)."""
+    proc, out = pytestconfig.stash[_SOAK]
+    proc.wait(timeout=SOAK_SECONDS + 600)
+    if not out.exists():
+        pytest.fail(f"the soak wrote no report:\n{out.with_suffix('.log').read_text()}")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SOAK in config.stash:
+        config.stash[_SOAK][0].kill()  # an interrupted run leaves no wall behind

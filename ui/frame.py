@@ -144,8 +144,7 @@ def route() -> None:
     if frame.kiosk:
         from ui import kiosk  # imports this module
 
-        kiosk.style()
-        kiosk.rotation(page.url_path or DEFAULT_PAGE)
+        kiosk.wall(page.url_path or DEFAULT_PAGE)
     with _around_page(frame):
         page.run()
 

@@ -1,21 +1,34 @@
-"""Wall-screen mode (?kiosk=1): large type, no chrome, page rotation, refresh cadence.
+"""Wall-screen mode (?kiosk=1): large type, no chrome, page rotation, refresh cadence, a watchdog.
 
-Rotation is a small ``run_every`` fragment: the browser's timer reruns it, and once a page has been
-on screen for ``rotate_seconds`` it switches to the next playlist page, keeping the URL's parameters
-(language, filters, playlist). A kiosk left alone for days thus only ever reruns fragments and
-switches pages; nothing accumulates in the session.
+One timer per wall: a tiny ``run_every`` fragment (:func:`wall`) that, every few seconds, either
+switches to the next playlist page once this one has been shown for ``rotate_seconds`` (keeping the
+URL's parameters: language, filters, playlist), or reruns the whole page once its figures are
+``refresh_seconds`` old. Pages draw their live region through :func:`live`, which on a wall is a
+plain call, never a second timer.
+
+Why one timer: with two (a rotation tick and the page's refresh fragment), a refresh request the
+browser sent while the tick was switching pages was queued by the server and run *after* the new
+page's full run, under the old page's hash. The browser took that for a page change, dropped the new
+page's elements, and the next delta addressed an element that was gone ("Bad delta path index 3"):
+the frontend stopped and the wall stayed white (issue #9). With one timer there is no second request
+to queue, and the browser cancels the old page's timer as soon as the new page starts.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
 from lib import kiosk
 from ui.frame import PAGES, Frame
 
-TICK_SECONDS = 5
+DESK_REFRESH_SECONDS = 60  # a desk user's live figures are re-read every minute
+TICK_SECONDS = 5  # a wall checks this often whether to rotate or refresh
+WATCHDOG_JS = Path(__file__).with_name("kiosk_watchdog.js").read_text(encoding="utf-8")
 
 # Readable at 5 m. A 3840 px screen at device scale 1 doubles the root size (Streamlit sizes in rem,
 # charts follow their containers); CSS zoom would break canvas charts, which measure unzoomed widths.
@@ -40,27 +53,42 @@ def settings() -> kiosk.Kiosk:
     return kiosk.settings(st.query_params, [p.name for p in PAGES])
 
 
-def style() -> None:
-    st.html(CSS)
+def live(frame: Frame, draw: Callable[[], None]) -> None:
+    """Draw a page's live region: on a desk a fragment re-read every minute; on a wall, the wall's beat."""
+    if frame.kiosk:
+        draw()  # the wall's tick reruns the whole page: a timer here would be the second one
+    else:
+        st.fragment(run_every=DESK_REFRESH_SECONDS)(draw)()
 
 
-def rotation(current: str) -> None:
-    """Switch to the next playlist page after the configured time on this one."""
+def wall(current: str) -> None:
+    """Style the page as a wall, watch it, and start its one timer (rotation and refresh)."""
     config = settings()
-    if len(config.playlist) < 2:
-        return
+    st.html(CSS)
+    _watchdog(config)
+    now = time.monotonic()
     if st.session_state.get("kiosk-page") != current:
         st.session_state["kiosk-page"] = current
-        st.session_state["kiosk-since"] = time.monotonic()
+        st.session_state["kiosk-since"] = now
+    st.session_state["kiosk-drawn"] = now  # this full run re-reads every figure on the page
 
-    @st.fragment(run_every=TICK_SECONDS)
+    @st.fragment(run_every=min(TICK_SECONDS, config.refresh_seconds))
     def tick() -> None:
-        if time.monotonic() - st.session_state["kiosk-since"] >= config.rotate_seconds:
+        elapsed = time.monotonic()
+        if elapsed - st.session_state["kiosk-since"] >= config.rotate_seconds and len(config.playlist) > 1:
             st.switch_page(f"pages/{config.next_page(current)}.py", query_params=st.query_params.to_dict())
+        elif elapsed - st.session_state["kiosk-drawn"] >= config.refresh_seconds:
+            st.rerun(scope="app")
 
     tick()
 
 
-def refresh_seconds(frame: Frame) -> int:
-    """How often a page re-reads its figures: the kiosk setting, or a minute for desk users."""
-    return settings().refresh_seconds if frame.kiosk else 60
+def _watchdog(config: kiosk.Kiosk) -> None:
+    base = st.get_option("server.baseUrlPath").strip("/")
+    settings_js = {
+        "watchdogSeconds": config.watchdog_seconds,
+        "reloadAt": config.reload_at.isoformat() if config.reload_at else None,
+        "health": f"/{base}/_stcore/health" if base else "/_stcore/health",
+    }
+    script = WATCHDOG_JS.replace("__CONFIG__", json.dumps(settings_js))
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)

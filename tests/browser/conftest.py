@@ -35,6 +35,7 @@ class AppServer:
     host: str
     port: int
     log: Path
+    pid: int
 
     @property
     def origin(self) -> str:
@@ -81,7 +82,7 @@ def serve(store_url: str, log_dir: Path, *options: str) -> Iterator[AppServer]:
     ]  # fmt: skip
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=db.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = AppServer("127.0.0.1", port, log)
+    server = AppServer("127.0.0.1", port, log, proc.pid)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not _healthy(server.origin):

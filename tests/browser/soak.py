@@ -1,0 +1,158 @@
+"""A wall screen left alone: the default playlist rotating in Chromium with the live feed on (issue #9).
+
+Runs as its own process, so the suite can start it first and read its report last while the other
+tests run (tests/conftest.py), and so an operator can watch longer on a target machine::
+
+    python -m tests.browser.soak --seconds 3600 --out soak.json
+
+It records, from the browser: uncaught page errors, console errors, the longest time the app showed
+no element or was not connected, the pages it rotated through, and full page loads (one is the
+start; any more means the watchdog had to rescue the wall, which counts as a failure here). The
+server's resident memory at the start and the end is printed as a figure, not judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import ConsoleMessage, sync_playwright
+
+from lib import db, schema
+from lib.demo import generate
+from tests.browser.conftest import serve
+
+# Compressed timings: the shortest rotation the kiosk accepts and a short refresh, so ten minutes
+# hold about sixty page switches and a hundred refreshes (the white screen came on a switch).
+QUERY = "/?kiosk=1&every=10&refresh=5"
+SAMPLE_SECONDS = 1.0
+HARMLESS_CONSOLE = ("GL Driver Message",)  # SwiftShader's WebGL performance notes (tech notes §4)
+
+
+@dataclass
+class Report:
+    seconds: float
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    longest_blank_seconds: float = 0.0
+    pages_seen: list[str] = field(default_factory=list)
+    page_loads: int = 0
+    server_rss_mb: tuple[float, float] | None = None
+
+    @property
+    def problems(self) -> list[str]:
+        found = [f"page error: {e}" for e in self.page_errors] + [f"console error: {e}" for e in self.console_errors]
+        if self.longest_blank_seconds > BLANK_LIMIT_SECONDS:
+            found.append(f"blank or disconnected for {self.longest_blank_seconds:.0f} s")
+        if self.page_loads != 1:
+            found.append(f"{self.page_loads} full page loads (a watchdog reload means the wall broke)")
+        return found
+
+
+BLANK_LIMIT_SECONDS = 20.0  # a switch into the referrals page takes a few seconds on this machine
+
+_STATE_JS = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    const connected = !!app && app.getAttribute("data-test-connection-state") === "CONNECTED";
+    const shown = document.querySelectorAll(
+        "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']").length;
+    return connected && shown > 0;
+}"""
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _store(folder: Path) -> str:
+    """A small demo store whose last month is this month, so every page has figures."""
+    url = f"sqlite:///{folder / 'cockpit.db'}"
+    schema.upgrade(url)
+    generate(db.engine(url), scale=0.02, today=dt.date.today())
+    db.engine(url).dispose()
+    return url
+
+
+def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = None) -> Report:
+    """Open the wall at ``origin`` and watch it for ``seconds``."""
+    report = Report(seconds=seconds)
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type == "error" and not msg.text.startswith(HARMLESS_CONSOLE):
+            report.console_errors.append(msg.text[:300])
+
+    def on_load() -> None:
+        report.page_loads += 1
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True)
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.on("pageerror", lambda err: report.page_errors.append(str(err)[:300]))
+        page.on("console", on_console)
+        page.on("load", on_load)
+        start_rss = _rss_mb(server_pid) if server_pid else None
+        page.goto(origin + QUERY)
+        started = time.monotonic()
+        blank_since: float | None = None
+        while (now := time.monotonic()) - started < seconds:
+            if page.evaluate(_STATE_JS):
+                blank_since = None
+            else:
+                blank_since = blank_since or now
+                report.longest_blank_seconds = max(report.longest_blank_seconds, now - blank_since)
+            path = page.url.removeprefix(origin).split("?")[0].strip("/") or "overview"
+            if not report.pages_seen or report.pages_seen[-1] != path:
+                report.pages_seen.append(path)
+            page.wait_for_timeout(SAMPLE_SECONDS * 1000)
+        if server_pid:
+            report.server_rss_mb = (start_rss, _rss_mb(server_pid))
+        browser.close()
+    return report
+
+
+def run(seconds: float, chromium: str) -> Report:
+    """Build a store, serve the app, start the feed, and watch a wall for ``seconds``."""
+    with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
+        folder = Path(tmp)
+        url = _store(folder)
+        with serve(url, folder) as server:
+            feed = subprocess.Popen(
+                [sys.executable, "-m", "lib.feed", "--rate", "600", "--db", url],
+                cwd=db.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            try:
+                return watch(server.origin, seconds, chromium, server.pid)
+            finally:
+                feed.terminate()
+                feed.wait(timeout=10)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--out", type=Path, help="write the report here as JSON")
+    args = parser.parse_args(argv)
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    report = run(args.seconds, chromium)
+    text = json.dumps({**asdict(report), "problems": report.problems}, ensure_ascii=False, indent=1)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""The wall never goes white: the default playlist rotating with the live feed on (tests/browser/soak.py).
+
+The soak starts when the suite is collected and runs beside it (tests/conftest.py); this test reads
+its report at the end. ``COCKPIT_SOAK_SECONDS`` sets its length (default ten minutes).
+"""
+
+import pytest
+
+from lib import kiosk
+from ui.frame import PAGES
+
+pytestmark = [pytest.mark.browser, pytest.mark.soak]
+
+
+def test_the_wall_never_goes_white(soak_report: dict) -> None:
+    assert soak_report["problems"] == []
+
+
+def test_the_wall_rotated_through_the_default_playlist(soak_report: dict) -> None:
+    playlist = kiosk.settings({}, [p.name for p in PAGES]).playlist
+    assert set(soak_report["pages_seen"]) == set(playlist)
+    assert soak_report["pages_seen"].count(playlist[0]) >= 2  # came round to the first page again
