@@ -63,3 +63,49 @@ def test_kiosk_rotates_through_its_playlist(browser: Browser, app_server):
     assert "rotate=overview%2Creferrals" in page.url
     expect(page).to_have_url(re.compile(r"/\?.*kiosk=1"), timeout=40_000)
     page.close()
+
+
+def _connected(page) -> None:
+    expect(page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")).to_be_attached(
+        timeout=30_000)
+    expect(page.locator("div[class*='st-key-tile-']")).to_have_count(10, timeout=30_000)
+
+
+def test_watchdog_reloads_a_wall_that_lost_its_connection(browser: Browser, app_server):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    cut = {"on": False}
+
+    def stream(ws) -> None:
+        if cut["on"]:
+            ws.close()  # the server is up, but this tab cannot reach its session
+        else:
+            ws.connect_to_server()
+            sockets.append(ws)
+
+    sockets = []
+    page.route_web_socket(re.compile(r"/_stcore/stream"), stream)
+    page.goto(f"{app_server.origin}/?kiosk=1&rotate=overview&watchdog=10")
+    _connected(page)
+    cut["on"] = True
+    for ws in sockets:
+        ws.close()
+    expect(page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")).to_have_count(0)
+    with page.expect_event("load", timeout=40_000):
+        pass  # the watchdog reloads after 10 s of disconnection (the health check answers)
+    cut["on"] = False
+    page.reload()  # Streamlit's own back-off may be mid-wait; a reload reconnects at once
+    _connected(page)
+    page.close()
+
+
+def test_wall_reloads_itself_at_the_daily_time(browser: Browser, app_server):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{app_server.origin}/?kiosk=1&rotate=overview")
+    _connected(page)
+    soon = page.evaluate("() => new Date(Date.now() + 8000).toTimeString().slice(0, 8)")
+    page.goto(f"{app_server.origin}/?kiosk=1&rotate=overview&reload={soon}")
+    _connected(page)
+    with page.expect_event("load", timeout=30_000):
+        pass
+    _connected(page)
+    page.close()

@@ -1,0 +1,42 @@
+"""Wall-screen settings: the file's values, each overridable per screen in the URL, never fatal."""
+
+import datetime as dt
+
+import pytest
+
+from lib import kiosk
+
+PAGES = ["overview", "map", "referrals", "rankings", "meeting"]
+
+
+def test_the_file_gives_the_defaults():
+    config = kiosk.settings({}, PAGES)
+    assert config.playlist == ("overview", "map", "referrals", "rankings")
+    assert (config.rotate_seconds, config.refresh_seconds, config.watchdog_seconds) == (60, 30, 60)
+    assert config.reload_at == dt.time(3, 0)
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "expected"),
+    [
+        ({"rotate": "map,nowhere,meeting"}, "playlist", ("map", "meeting")),
+        ({"rotate": "nowhere"}, "playlist", ("overview", "map", "referrals", "rankings")),
+        ({"every": "3"}, "rotate_seconds", 10),
+        ({"every": "abc"}, "rotate_seconds", 60),
+        ({"refresh": "9999"}, "refresh_seconds", 600),
+        ({"watchdog": "1"}, "watchdog_seconds", 10),
+        ({"reload": "04:30"}, "reload_at", dt.time(4, 30)),
+        ({"reload": "23:59:30"}, "reload_at", dt.time(23, 59, 30)),
+        ({"reload": "off"}, "reload_at", None),
+        ({"reload": "25:00"}, "reload_at", dt.time(3, 0)),
+    ],
+)
+def test_url_overrides_are_bounded_and_forgiving(params, field, expected):
+    assert getattr(kiosk.settings(params, PAGES), field) == expected
+
+
+def test_next_page_wraps_round_and_starts_over_from_a_page_not_in_the_playlist():
+    config = kiosk.settings({"rotate": "overview,map"}, PAGES)
+    assert config.next_page("overview") == "map"
+    assert config.next_page("map") == "overview"
+    assert config.next_page("meeting") == "overview"
