@@ -21,6 +21,10 @@ from sqlalchemy.engine import Connection, Engine
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE = ROOT / "data" / "cockpit.db"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
+CONNECT_TIMEOUT = 5  # seconds, PostgreSQL
+# What a store that cannot be reached raises (connection refused, dropped, timed out, file locked):
+# the pages show a banner and retry. Other database errors are bugs and keep their tracebacks.
+UNREACHABLE: tuple[type[Exception], ...] = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -46,10 +50,21 @@ def engine(url: str | None = None) -> Engine:
         eng = sa.create_engine(resolved, connect_args={"timeout": 30})
         sa.event.listen(eng, "connect", _sqlite_pragmas)
     else:
-        eng = sa.create_engine(resolved, pool_pre_ping=True)
+        # A store that does not answer must fail fast, so pages can say so instead of hanging.
+        eng = sa.create_engine(resolved, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
     if os.environ.get("COCKPIT_QUERY_LOG"):  # benchmarks count the statements a server sends
         sa.event.listen(eng, "before_cursor_execute", _log_query)
     return eng
+
+
+def reachable(url: str | None = None) -> bool:
+    """Whether the store answers a trivial query now."""
+    try:
+        with engine(url).connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except UNREACHABLE:
+        return False
+    return True
 
 
 def _log_query(*_args: Any) -> None:

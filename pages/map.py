@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from ui import data, kiosk, maps, mapview
+from ui import data, live, maps, mapview
 from ui import filters as filter_bar
 from ui.frame import enter
 
@@ -39,4 +39,4 @@ def body() -> None:
     mapview.status_table(frame, points, m.volumes, m.values, m.indicator)
 
 
-kiosk.live(frame, body)
+live.region(frame, body)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, flowview, kiosk
+from ui import data, flowview, live
 from ui import filters as filter_bar
 from ui.frame import enter
 
@@ -24,4 +24,4 @@ def body() -> None:
     flowview.area_trend(frame, data.kpi_trend("out_of_county_rate", chosen.period.last_month))
 
 
-kiosk.live(frame, body)
+live.region(frame, body)

@@ -100,6 +100,17 @@ def _live_counters(url: str, facility_ids: tuple[int, ...] | None, minute: dt.da
         return live.counters(conn, minute, facility_ids)
 
 
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=20)
+def _data_as_of(url: str, minute: dt.datetime) -> dt.datetime | None:
+    with db.engine(url).connect() as conn:
+        return live.data_as_of(conn)
+
+
+def data_as_of() -> dt.datetime | None:
+    """The newest event time in the store (lib.live.data_as_of), re-read at most every LIVE_TTL."""
+    return _data_as_of(db.resolve_url(), dt.datetime.now().replace(second=0, microsecond=0))
+
+
 def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
     """Today's counters (lib.live.counters), re-read at most every LIVE_TTL; failures are never cached."""
     now = dt.datetime.now().replace(second=0, microsecond=0)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import i18n
-from ui import first_start
+from lib import db, i18n
+from ui import first_start, outage
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 APP_ICON = "🩺"  # an emoji favicon is drawn inline; a ":material/...:" one comes from fonts.gstatic.com
@@ -137,7 +137,13 @@ def _around_page(frame: Frame) -> Iterator[None]:
 def route() -> None:
     """The body of app.py: set up the run, then run the page the URL asks for."""
     frame = _this_run()
-    first_start.ensure_store(frame)  # before navigation: no menu to click while the store is built
+    try:
+        first_start.ensure_store(frame)  # before navigation: no menu to click while the store is built
+    except db.UNREACHABLE:
+        _navigation(frame)  # keeps the URL's page; nothing else to draw until the store answers
+        outage.banner(frame)
+        outage.retry_until_reachable()
+        return
     page = _navigation(frame)
     st.set_page_config(page_title=f"{page.title} · {frame.t('app.short')}")
     _header(frame)
@@ -145,7 +151,8 @@ def route() -> None:
         from ui import kiosk  # imports this module
 
         kiosk.wall(page.url_path or DEFAULT_PAGE)
-    with _around_page(frame):
+    # The wall's tick reruns the page; elsewhere the guard starts its own retry timer.
+    with _around_page(frame), outage.guard(frame, retry=not frame.kiosk):
         page.run()
 
 

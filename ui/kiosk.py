@@ -3,8 +3,8 @@
 One timer per wall: a tiny ``run_every`` fragment (:func:`wall`) that, every few seconds, either
 switches to the next playlist page once this one has been shown for ``rotate_seconds`` (keeping the
 URL's parameters: language, filters, playlist), or reruns the whole page once its figures are
-``refresh_seconds`` old. Pages draw their live region through :func:`live`, which on a wall is a
-plain call, never a second timer.
+``refresh_seconds`` old. Pages draw their live region through ui/live.py, which on a wall is a plain
+call, never a second timer.
 
 Why one timer: with two (a rotation tick and the page's refresh fragment), a refresh request the
 browser sent while the tick was switching pages was queued by the server and run *after* the new
@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from lib import kiosk
-from ui.frame import PAGES, Frame
+from ui.frame import PAGES
 
-DESK_REFRESH_SECONDS = 60  # a desk user's live figures are re-read every minute
 TICK_SECONDS = 5  # a wall checks this often whether to rotate or refresh
 WATCHDOG_JS = Path(__file__).with_name("kiosk_watchdog.js").read_text(encoding="utf-8")
 
@@ -51,14 +49,6 @@ h1 { font-size: 1.7rem !important; padding: 0.1rem 0 0.3rem 0 !important; }
 
 def settings() -> kiosk.Kiosk:
     return kiosk.settings(st.query_params, [p.name for p in PAGES])
-
-
-def live(frame: Frame, draw: Callable[[], None]) -> None:
-    """Draw a page's live region: on a desk a fragment re-read every minute; on a wall, the wall's beat."""
-    if frame.kiosk:
-        draw()  # the wall's tick reruns the whole page: a timer here would be the second one
-    else:
-        st.fragment(run_every=DESK_REFRESH_SECONDS)(draw)()
 
 
 def wall(current: str) -> None:

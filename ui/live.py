@@ -1,0 +1,39 @@
+"""A page's live region: re-read on a timer, guarded against an unreachable store, flagged when stale.
+
+On a desk the region is a fragment re-read every minute. On a wall it is a plain call: the wall's one
+timer (ui/kiosk.py) reruns the whole page, and a second timer on the page is what once whited walls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+
+from lib import i18n, live
+from ui import data, kiosk, outage
+from ui.frame import Frame
+
+DESK_REFRESH_SECONDS = 60  # a desk user's live figures are re-read every minute
+
+
+def region(frame: Frame, draw: Callable[[], None]) -> None:
+    """Draw ``draw`` as the page's live region."""
+
+    def guarded() -> None:
+        with outage.guard(frame, retry=False):  # the region's own refresh, or the wall's tick, retries
+            _stale_banner(frame)
+            draw()
+
+    if frame.kiosk:
+        guarded()
+    else:
+        st.fragment(run_every=DESK_REFRESH_SECONDS)(guarded)()
+
+
+def _stale_banner(frame: Frame) -> None:
+    """No event for ``stale_minutes``: the feed or an interface has stopped, so the figures are old."""
+    as_of = data.data_as_of()
+    if live.is_stale(as_of, dt.datetime.now(), dt.timedelta(minutes=kiosk.settings().stale_minutes)):
+        st.warning(frame.t("banner.stale", when=i18n.fmt_datetime(as_of, frame.lang)), icon=":material/schedule:")
