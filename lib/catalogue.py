@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -108,6 +109,20 @@ def sync_catalogue(conn: Connection, path: Path = CATALOGUE) -> int:
         else:
             conn.execute(sa.insert(Indicator).values(code=row["code"], **values))
     return len(rows)
+
+
+def read(conn: Connection, codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """The indicator catalogue as stored, indexed by code in catalogue order (the one reader of it).
+
+    ``scopes`` and ``tiers`` come back as tuples, so no caller splits the stored text again.
+    """
+    query = sa.select(Indicator).order_by(Indicator.section, Indicator.code)
+    if codes is not None:
+        query = query.where(Indicator.code.in_(list(codes)))
+    frame = db.read_frame(conn, query).set_index("code")
+    for column in ("scopes", "tiers"):
+        frame[column] = [tuple(x for x in str(v or "").split(",") if x) for v in frame[column]]
+    return frame
 
 
 def read_targets(conn: Connection, path: Path) -> list[dict[str, Any]]:

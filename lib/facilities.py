@@ -6,7 +6,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db, i18n, measures
+from lib import db, i18n
 from lib.models import Area, Community, Facility, Tier
 
 
@@ -27,11 +27,6 @@ def facility_counts(conn: Connection, lang: str = i18n.DEFAULT_LANG) -> pd.DataF
         .order_by(Tier.sort, Area.code, Area.id)
     )
     return db.read_frame(conn, stmt)
-
-
-def units(conn: Connection) -> pd.DataFrame:
-    """Every member unit with what filters, maps and rankings need (tens of rows; see lib.measures)."""
-    return measures.facilities(conn)
 
 
 def choices(conn: Connection) -> dict[str, pd.DataFrame]:

@@ -43,19 +43,21 @@ class Filters:
             return Scope("area", (self.area,)) if self.area else Scope()
         if self.community and not (self.area or self.tier):
             return Scope("community", (self.community,))
+        return Scope("facilities", tuple(units.loc[self.keeps(units), "code"]))
+
+    def keeps(self, units: pd.DataFrame, *, by_tier: bool = True) -> pd.Series:
+        """Which of ``units`` (rows with community, area and peer_group) the filters keep."""
         keep = pd.Series(True, index=units.index)
-        for column, value in (("community", self.community), ("area", self.area), ("peer_group", self.tier)):
+        chosen = (("community", self.community), ("area", self.area), ("peer_group", self.tier if by_tier else None))
+        for column, value in chosen:
             if value:
                 keep &= units[column] == value
-        return Scope("facilities", tuple(units.loc[keep, "code"]))
+        return keep
 
 
 def facility_ids(scope: Scope, units: pd.DataFrame) -> list[int] | None:
     """The units of a scope as facility ids (None for the whole county)."""
-    if scope.kind == "county":
-        return None
-    column = {"community": "community", "area": "area"}.get(scope.kind, "code")
-    return [int(i) for i in units.index[units[column].isin(scope.codes).to_numpy(dtype=bool)]]
+    return None if scope.kind == "county" else [int(i) for i in scope.members(units)]
 
 
 def parse(params: Mapping[str, str], units: pd.DataFrame, today: dt.date) -> Filters:

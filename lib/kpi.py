@@ -24,9 +24,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db, measures
+from lib import catalogue, db, measures
 from lib.indicators import FORMULAS, FUND_ALL, Ratio, Sums
-from lib.models import County, FundBudget, Indicator
+from lib.models import County, FundBudget
 from lib.period import Period, add_months
 from lib.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
 
@@ -46,11 +46,16 @@ class Scope:
     def label(self) -> str:
         return self.kind if self.kind == "county" else f"{self.kind}:{','.join(self.codes)}"
 
+    def members(self, units: pd.DataFrame) -> pd.Index:
+        """The facility ids of the scope among ``units`` (lib.measures.facilities): the one mapping."""
+        column = SCOPE_COLUMNS.get(self.kind)
+        return units.index if column is None else units.index[units[column].isin(self.codes).to_numpy(dtype=bool)]
+
 
 @dataclass(frozen=True)
 class KpiValue:
     code: str
-    scope: str
+    scope: Scope
     period: str
     unit: str
     direction: str
@@ -77,7 +82,7 @@ class Engine:
         units = measures.facilities(conn)
         # Plain object columns: boolean masks over Arrow-backed strings cost ~10× more, and scopes mask often.
         self.units = units.astype({c: object for c in units.columns if c != "population"})
-        self.catalogue = db.read_frame(conn, sa.select(Indicator)).set_index("code")
+        self.catalogue = catalogue.read(conn)
         self._rows = {r.Index: r for r in self.catalogue.itertuples()}
         self._unit_rows = {r.Index: r for r in self.units.itertuples()}
         county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
@@ -93,9 +98,7 @@ class Engine:
 
     def facility_ids(self, scope: Scope) -> pd.Index:
         if scope not in self._ids:
-            u = self.units
-            column = SCOPE_COLUMNS.get(scope.kind)
-            self._ids[scope] = u.index if column is None else u.index[u[column].isin(scope.codes).to_numpy(dtype=bool)]
+            self._ids[scope] = scope.members(self.units)
         return self._ids[scope]
 
     def prefetch(self, periods: Iterable[Period]) -> None:
@@ -142,10 +145,10 @@ class Engine:
     def applies(self, code: str, scope: Scope) -> bool:
         row = self._rows[code]
         kind = "area" if scope.kind == "facilities" else scope.kind
-        if kind not in row.scopes.split(","):
+        if kind not in row.scopes:
             return False
         if kind == "facility" and row.tiers:
-            return all(self._unit_rows[i].tier in row.tiers.split(",") for i in self.facility_ids(scope))
+            return all(self._unit_rows[i].tier in row.tiers for i in self.facility_ids(scope))
         return True
 
     # -- values --------------------------------------------------------------------------------------
@@ -208,7 +211,7 @@ class Engine:
         small = bool(r is not None and r.denominator is not None and row.unit == "pct" and not r.of_units
                      and r.denominator < SMALL_DENOMINATOR)
         return KpiValue(
-            code=code, scope=scope.label, period=period.label(), unit=row.unit, direction=row.direction,
+            code=code, scope=scope, period=period.label(), unit=row.unit, direction=row.direction,
             value=value, numerator=None if r is None else r.numerator,
             denominator=None if r is None else r.denominator,
             target=None if target is None else target.value, target_upper=None if target is None else target.upper,
@@ -269,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         values = engine.compute(None, [_scope_from_args(args)], period)
         names = engine.catalogue["name_zh"]
     if args.json:
-        print(json.dumps([asdict(v) for v in values], ensure_ascii=False, default=str, indent=1))
+        print(json.dumps([{**asdict(v), "scope": v.scope.label} for v in values], ensure_ascii=False, default=str,
+                         indent=1))
         return 0
     print(f"{'code':<30} {'value':>12} {'numerator':>14} {'denominator':>14} {'target':>10} {'status':<7} "
           f"{'previous':>10} {'last year':>10}  name")

@@ -239,14 +239,14 @@ def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.dat
 def facilities(conn: Connection) -> pd.DataFrame:
     """Every member unit with what scopes, formulas, filters and maps need, in tier order (tens of rows).
 
-    The one registry query for units: the KPI engine, the filters and the maps all read it.
+    The one registry query for units: the KPI engine, the filters, the maps and the demo all read it.
     """
     return db.read_frame(conn, sa.text(
         "SELECT f.id AS facility_id, f.code, f.name_zh, f.name_en, f.tier_code AS tier, t.name_zh AS tier_zh, "
         "t.name_en AS tier_en, t.level, t.peer_group, t.is_primary, a.code AS area, a.name_zh AS area_zh, "
         "a.name_en AS area_en, c.code AS community, c.name_zh AS community_zh, c.name_en AS community_en, "
         "f.population_served AS population, f.latitude, f.longitude, f.is_lead, f.is_sub_centre, "
-        "f.is_border_port, f.coord_source, f.county_id "
+        "f.is_border_port, f.coord_source, f.county_id, f.parent_id "
         "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN area a ON a.id = f.area_id "
         "JOIN community c ON c.id = f.community_id ORDER BY t.sort, f.id"
     )).set_index("facility_id")

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from lib import db, exports, facilities, flows, kpi, live, mapdata, overview, trend
+from lib import catalogue, db, exports, facilities, flows, kpi, live, mapdata, measures, overview, trend
 from lib.period import Period
 from lib.scoring import score, snapshot
 
@@ -50,11 +50,11 @@ def facility_counts(lang: str) -> pd.DataFrame:
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
 def _units(url: str) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
-        return facilities.units(conn)
+        return measures.facilities(conn)
 
 
 def units() -> pd.DataFrame:
-    """Every member unit with tier, peer group, area, community, population (lib.facilities.units)."""
+    """Every member unit with tier, peer group, area, community, population (lib.measures.facilities)."""
     return _units(db.resolve_url())
 
 
@@ -132,8 +132,7 @@ def map_base() -> dict[str, object]:
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
 def _indicator_catalogue(url: str) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
-        return db.read_frame(conn, "SELECT code, name_zh, name_en, unit, direction, scopes, tiers FROM indicator "
-                                   "ORDER BY section, code").set_index("code")
+        return catalogue.read(conn)
 
 
 def indicator_catalogue() -> pd.DataFrame:

@@ -19,7 +19,7 @@ from lib.disease import CODES, WATCHED
 from lib.disease import name as disease_name
 from lib.kpi import Scope
 from lib.period import Period
-from ui import data, maps, mapview
+from ui import data, maps, mapview, palette
 from ui.filters import url_param
 from ui.frame import Frame
 
@@ -79,7 +79,7 @@ def headline(frame: Frame, flow: pd.DataFrame, scope: Scope, period: Period) -> 
             label = catalogue.at[code, f"name_{lang}"]
             st.metric(label, i18n.fmt_value(v.value, v.unit, lang),
                       delta=None if change is None else i18n.fmt_change(change, v.unit, lang),
-                      delta_color="inverse" if v.direction == "down" else "normal" if v.direction == "up" else "off",
+                      delta_color=palette.delta_color(v.direction, change),
                       help=t("ref.kpi.help", period=v.period, target=i18n.fmt_value(v.target, v.unit, lang)),
                       border=True)
         st.metric(t("ref.out_referrals"), i18n.fmt_number(flows.direction_totals(flow)["out"], lang), border=True,

@@ -21,10 +21,10 @@ import pydeck as pdk
 from lib import i18n
 from lib.flows import Bbox
 from lib.kpi import KpiValue
+from ui import palette
 
 RGB = list[int]
-STATUS_RGB: dict[str | None, RGB] = {"met": [46, 204, 113], "near": [241, 196, 15], "missed": [231, 76, 60],
-                                    None: [138, 148, 166]}
+STATUS_RGB = palette.STATUS_RGB
 DIRECTION_RGB: dict[str, RGB] = {"up": [77, 163, 255], "down": [64, 214, 148], "out": [255, 128, 64]}
 AREA_RGB: tuple[RGB, ...] = ([94, 129, 172], [163, 190, 140], [208, 135, 112], [180, 142, 173], [235, 203, 139],
                              [136, 192, 208])

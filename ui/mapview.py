@@ -43,7 +43,7 @@ def _name(frame: Frame, row: Any, prefix: str = "name") -> str:
 def indicator_choice(frame: Frame, catalogue: pd.DataFrame) -> str:
     """The indicator that colours the dots: one with a target direction, defined per facility."""
     options = [c for c, r in catalogue.iterrows()
-               if "facility" in r["scopes"].split(",") and r["direction"] in ("up", "down", "band")]
+               if "facility" in r["scopes"] and r["direction"] in ("up", "down", "band")]
     default = DEFAULT_INDICATOR if DEFAULT_INDICATOR in options else options[0]
     current = st.query_params.get(INDICATOR_PARAM)
     current = current if current in options else default
@@ -72,7 +72,7 @@ def status_map(frame: Frame, points: pd.DataFrame, period: Period, code: str, sh
     ``code``'s status, the border port and ambulances under way, as ``shown`` asks."""
     base = data.map_base()
     volumes = data.facility_volumes(period)
-    values = {v.scope.split(":", 1)[1]: v for v in data.kpi_values(
+    values = {v.scope.codes[0]: v for v in data.kpi_values(
         [code], [Scope("facility", (c,)) for c in points["code"]], period, compare=False)}
     indicator = data.indicator_catalogue().loc[code]
     layers = maps.county_layers(base["shapes"], frame.lang, shade="areas" in shown, labels="areas" in shown)

@@ -13,10 +13,9 @@ from lib.kpi import KpiValue
 from lib.live import Counters
 from lib.overview import Tile
 from lib.period import Period, add_months, first_of_month
-from ui import data, maps, mapview
+from ui import data, maps, mapview, palette
 from ui.frame import Frame
 
-STATUS_COLOURS = {"met": "#2e9e5b", "near": "#e0a526", "missed": "#d9534f", None: "#7f8c9a"}
 TILES_PER_ROW = 5  # two rows of five in the left column at 1920 px
 COUNTERS = ("visits", "admissions", "referrals_up", "referrals_down", "referrals_out", "dispatches_under_way",
             "reads_waiting")
@@ -24,7 +23,7 @@ COUNTERS = ("visits", "admissions", "referrals_up", "referrals_down", "referrals
 
 TILE_CSS = "<style>" + "".join(
     f'div[class*="st-key-tile-"][class*="-{status}"] {{ border-color: {colour} !important; border-width: 2px; }}'
-    for status, colour in STATUS_COLOURS.items() if status
+    for status, colour in palette.STATUS_HEX.items() if status
 ) + 'div[class*="st-key-tile-"] { gap: 0.3rem !important; }</style>'
 
 
@@ -90,7 +89,7 @@ def bullet(frame: Frame, v: KpiValue) -> alt.LayerChart:
         return alt.X(f"{field}:Q", scale=scale, axis=None)
 
     track = alt.Chart(data).mark_bar(size=16, color="#2b3340").encode(x=x("hi"), tooltip=tooltip)
-    bar = alt.Chart(data).mark_bar(size=16, color=STATUS_COLOURS[v.status]).encode(x=x("value"), tooltip=tooltip)
+    bar = alt.Chart(data).mark_bar(size=16, color=palette.STATUS_HEX[v.status]).encode(x=x("value"), tooltip=tooltip)
     layers = [track, bar]
     if v.target is not None:
         layers.append(alt.Chart(data).mark_tick(thickness=3, size=26, color="#f5f7fa")
@@ -109,7 +108,7 @@ def tile(frame: Frame, t: Tile) -> None:
         st.metric(
             name, i18n.fmt_value(v.value, v.unit, frame.lang),
             delta=None if change is None else i18n.fmt_change(change, v.unit, frame.lang),
-            delta_color="inverse" if v.direction in ("down", "on_track") else "normal",
+            delta_color=palette.delta_color(v.direction, change),
             delta_description=frame.t("kpi.vs_last_month"), help=help_text,
             chart_data=[x for _, x in t.series if x is not None], chart_type="area",
         )

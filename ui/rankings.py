@@ -19,12 +19,12 @@ from lib.period import first_of_month
 from lib.scoring import snapshot, tables
 from lib.scoring.score import Published, Scores, rank_change
 from lib.scoring.weights import DIMENSIONS, WeightsError, describe
-from ui import data
+from ui import data, palette
 from ui.frame import Frame
 
 UNIT_PARAM = "unit"
 VIEW_KEY = "rankings-view"
-WATERFALL_COLOURS = {"total": "#5b7db1", "up": "#2e9e5b", "down": "#d9534f"}
+WATERFALL_COLOURS = {"total": "#5b7db1", "up": palette.BETTER_HEX, "down": palette.WORSE_HEX}
 
 
 def column_config(frame: Frame) -> dict[str, object]:
@@ -50,11 +50,7 @@ def league_table(scores: Scores, group: str, lang: str, chosen: Filters | None =
     frame.insert(len(frame.columns) - 1, "trend", tables.trends(scores, group))
     if chosen is None or not (chosen.area or chosen.community):
         return frame
-    units = scores.group(group).reset_index(drop=True)
-    keep = pd.Series(True, index=units.index)
-    for column, value in (("area", chosen.area), ("community", chosen.community)):
-        if value:
-            keep &= units[column] == value
+    keep = chosen.keeps(scores.group(group).reset_index(drop=True), by_tier=False)  # the group is the tier
     return frame[keep.to_numpy()].reset_index(drop=True)
 
 

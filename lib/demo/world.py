@@ -20,8 +20,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db, pseudonym, registry
-from lib.models import AGE_BANDS, SEXES, Area, Community, County, Destination, Facility, Tier
+from lib import measures, pseudonym, registry
+from lib.models import AGE_BANDS, SEXES, County, Destination
 
 T = TypeVar("T")
 
@@ -151,25 +151,19 @@ class Facilities:
 
 def _load_facilities(conn: Connection) -> Facilities:
     county_id = conn.execute(sa.select(County.id).order_by(County.id).limit(1)).scalar_one()
-    f = db.read_frame(conn, sa.select(
-        Facility.id, Facility.code, Facility.tier_code, Tier.level, Tier.peer_group, Tier.is_primary,
-        Area.code.label("area"), Community.code.label("community"), Facility.parent_id, Facility.is_lead,
-        Facility.is_sub_centre, Facility.is_border_port, Facility.latitude, Facility.longitude,
-        Facility.population_served,
-    ).join(Tier, Facility.tier_code == Tier.code).join(Area, Facility.area_id == Area.id)
-     .join(Community, Facility.community_id == Community.id)
-     .where(Facility.county_id == county_id).order_by(Facility.id))
+    units = measures.facilities(conn)
+    f = units[units["county_id"] == county_id].sort_index().reset_index().rename(columns={"facility_id": "id"})
     ids = f["id"].to_numpy()
     position = {int(v): i for i, v in enumerate(ids)}
     parent = f["parent_id"].map(position).fillna(-1).to_numpy(int)
     return Facilities(
-        id=ids, code=f["code"].to_numpy(object), tier=f["tier_code"].to_numpy(object),
+        id=ids, code=f["code"].to_numpy(object), tier=f["tier"].to_numpy(object),
         level=f["level"].to_numpy(object), peer=f["peer_group"].to_numpy(object),
         primary=f["is_primary"].to_numpy(bool), area=f["area"].to_numpy(object),
         community=f["community"].to_numpy(object), parent=parent, lead=f["is_lead"].to_numpy(bool),
         sub_centre=f["is_sub_centre"].to_numpy(bool), border_port=f["is_border_port"].to_numpy(bool),
         lat=f["latitude"].to_numpy(float), lon=f["longitude"].to_numpy(float),
-        pop=f["population_served"].to_numpy(np.int64),
+        pop=f["population"].to_numpy(np.int64),
     )
 
 

@@ -31,9 +31,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db
+from lib import catalogue
 from lib.kpi import Engine, KpiValue, Scope
-from lib.models import County, Indicator
+from lib.models import County
 from lib.period import Period, add_months
 from lib.scoring import completeness
 from lib.scoring.weights import DIMENSIONS, FULL_MARKS, PEER_GROUPS, Rule, Weights, WeightsError, current
@@ -95,10 +95,7 @@ class Scores:
 
 def indicators(conn: Connection, codes: Iterable[str]) -> pd.DataFrame:
     """Names, unit and direction of the scored indicators, indexed by code."""
-    i = Indicator
-    frame = db.read_frame(conn, sa.select(i.code, i.name_zh, i.name_en, i.unit, i.direction)
-                          .where(i.code.in_(list(codes))))
-    return frame.set_index("code")
+    return catalogue.read(conn, list(codes))[["name_zh", "name_en", "unit", "direction"]]
 
 
 def _item(code: str, rule: Rule, v: KpiValue | None, overdue: bool) -> dict:
@@ -136,7 +133,7 @@ def score_items(engine: Engine, weights: Weights, units: pd.DataFrame, month: dt
     values = engine.compute(weights.codes, scopes, Period("month", month), compare=False)
     by_key = {(v.scope, v.code): v for v in values}
     overdue = completeness.overdue(month, now)
-    rows = [_item(u.code, rule, by_key.get((Scope("facility", (u.code,)).label, rule.indicator)), overdue)
+    rows = [_item(u.code, rule, by_key.get((Scope("facility", (u.code,)), rule.indicator)), overdue)
             for u in units.itertuples() for rule in weights.of(u.peer_group)]
     frame = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in
                                         ("effective_weight", "points", "previous_value", "previous_points")])

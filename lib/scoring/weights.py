@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db
-from lib.models import Indicator, ScoreRule, ScoreWeights
+from lib import catalogue, db
+from lib.models import ScoreRule, ScoreWeights
 from lib.problems import InputError
 
 DEFAULT_FILE = db.ROOT / "data" / "scoring" / "weights.toml"
@@ -159,7 +159,7 @@ def _check_direction(name: str, r: Rule, direction: str | None) -> list[str]:
 
 
 def directions(conn: Connection) -> dict[str, str]:
-    return dict(conn.execute(sa.select(Indicator.code, Indicator.direction)).all())
+    return catalogue.read(conn)["direction"].to_dict()
 
 
 # -- stored versions ---------------------------------------------------------------------------------

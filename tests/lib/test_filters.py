@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from lib import db, facilities, filters
+from lib import db, filters, measures
 from lib.kpi import Scope
 from lib.period import Period
 
@@ -14,7 +14,7 @@ TODAY = dt.date(2026, 11, 5)
 @pytest.fixture
 def units(tiny_url):
     with db.engine(tiny_url).connect() as conn:
-        return facilities.units(conn)
+        return measures.facilities(conn)
 
 
 @pytest.mark.parametrize(

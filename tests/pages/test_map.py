@@ -39,7 +39,7 @@ def _layers(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _engine_values(url: str, code: str, scopes: list[Scope]) -> dict[str, Any]:
     with db.engine(url).connect() as conn:
         values = Engine(conn, today=dt.date.today()).compute([code], scopes, OCTOBER, compare=False)
-    return {v.scope.split(":")[-1]: v for v in values}
+    return {v.scope.codes[0]: v for v in values}
 
 
 def test_map_deck_has_its_layers_and_no_basemap(tiny_url: str, open_page: Any) -> None:

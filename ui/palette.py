@@ -1,0 +1,32 @@
+"""The cockpit's colours with a meaning, in one place (issue #9 item 7, #10 item 2).
+
+Status against a target: met / near / missed, grey where there is no target or no value. A change is
+better or worse by the indicator's direction, neutral when nothing changed or the indicator has no
+direction (counts, and the fund's execution, which rises through every year by design). Hex for CSS
+and Altair, RGB lists for pydeck, both from the same definition.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Status = Literal["met", "near", "missed"] | None
+
+STATUS_HEX: dict[Status, str] = {"met": "#2ecc71", "near": "#f1c40f", "missed": "#e74c3c", None: "#8a94a6"}
+
+
+def rgb(hex_colour: str) -> list[int]:
+    """``"#2ecc71"`` → ``[46, 204, 113]`` (pydeck wants lists)."""
+    return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+STATUS_RGB: dict[Status, list[int]] = {status: rgb(hex_colour) for status, hex_colour in STATUS_HEX.items()}
+BETTER_HEX, WORSE_HEX, NEUTRAL_HEX = STATUS_HEX["met"], STATUS_HEX["missed"], STATUS_HEX[None]
+
+
+def delta_color(direction: str | None, change: float | None) -> Literal["normal", "inverse", "off"]:
+    """``st.metric``'s delta colour: green when better, red when worse, grey when neither applies."""
+    if not change or direction not in ("up", "down"):
+        return "off"
+    return "normal" if direction == "up" else "inverse"
+
