@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lib import catalogue, db, schema
+from lib import catalogue, db, rollup, schema
 from lib.models import County
 
 Progress = Callable[[float, str], None]
@@ -152,13 +152,27 @@ def start_build(url: str) -> Build:
     return build
 
 
-def bring_current(url: str) -> None:
-    """An existing store after an upgrade of the app: migrations to head, then the indicator catalogue.
+def bring_current(url: str, progress: Progress | None = None) -> None:
+    """An existing store after an upgrade of the app: migrations to head, the indicator catalogue, and the
+    rollups rebuilt if the store holds events and they were built by other rollup declarations (or none
+    recorded: a store from before migration 0004).
 
-    Both are idempotent. Targets and weights are a county's own settings and are never overwritten here.
+    All idempotent, each step its own transaction. Targets and weights are a county's own settings and
+    are never overwritten here. ``progress(fraction, message)`` hears only of the slow steps, a migration
+    (``bootstrap.schema``) and a rollup rebuild (``bootstrap.rollups``, 0 to 1), so a caller can show them;
+    it is not called at all when the store was already current.
     """
+    def say(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(fraction, message)
+
     if not schema.is_current(url):
+        say(0.0, "bootstrap.schema")
         schema.upgrade(url)
     with db.engine(url).begin() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(County)).scalar_one():
             catalogue.sync_catalogue(conn)
+    with db.engine(url).begin() as conn:
+        if rollup.stored_fingerprint(conn) != rollup.fingerprint() and rollup.has_events(conn):
+            say(0.0, "bootstrap.rollups")
+            rollup.rebuild(conn, lambda fraction: say(fraction, "bootstrap.rollups"))

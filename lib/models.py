@@ -394,6 +394,18 @@ class MonthlyRollup(_RollupColumns, Base):
     month: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
+class StoreMeta(Base):
+    """Facts about the store itself, so a new app version can tell what its data was built with.
+
+    ``rollup_fingerprint``: the hash of the rollup declarations the rollups were last rebuilt with
+    (lib.rollup.fingerprint); lib.bootstrap rebuilds them when the code's differs.
+    """
+
+    __tablename__ = "store_meta"
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+
+
 # --- indicator catalogue and targets (lib.catalogue loads them; lib.kpi reads them) ----------------
 
 

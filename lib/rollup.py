@@ -5,12 +5,18 @@ optional dimension. The same SQL serves two paths, so they cannot drift apart:
 - ``apply(conn, model, ids, sign)`` adds (or, before an update, subtracts) the contribution of some
   event rows, inside the writer's transaction (lib.events);
 - ``rebuild(conn)`` recomputes both rollup tables from all raw events (``python -m lib.rollup rebuild``).
+
+Rollups built by one version of these declarations are wrong for another, so ``rebuild`` records
+``fingerprint()`` (a hash of the declarations) in the store, and lib.bootstrap rebuilds at start when
+the stored one differs from the code's.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from lib import db
+from lib import db, schema
 from lib.models import (
     Admission,
     Base,
@@ -33,6 +39,7 @@ from lib.models import (
     RemoteRead,
     RxReview,
     SinkingDeployment,
+    StoreMeta,
     Visit,
 )
 from lib.sqlfn import day_after, day_of, minutes_between, month_of
@@ -144,6 +151,46 @@ METRICS: tuple[Metric, ...] = (
 
 EVENT_MODELS: tuple[type[Base], ...] = tuple(dict.fromkeys(m.model for m in METRICS))
 
+FINGERPRINT_KEY = "rollup_fingerprint"  # its row in store_meta
+# Both stores' SQL: a change to one dialect's spelling of a construct (lib.sqlfn) changes its rollups too.
+_DIALECTS = (postgresql.dialect(), sqlite.dialect())
+
+
+def _sql(expr: ColumnElement | None) -> list[str] | None:
+    if expr is None:
+        return None
+    # Literals inlined: with bound parameters, a changed constant (kind == 'emergency') would not show.
+    return [str(expr.compile(dialect=d, compile_kwargs={"literal_binds": True})) for d in _DIALECTS]
+
+
+def fingerprint(metrics: Sequence[Metric] | None = None) -> str:
+    """A sha256 of the metric declarations (default: ``METRICS``), the same in every process.
+
+    Each metric's code, table, day and month keys, facility, value, condition and dimension go in as the
+    SQL they compile to, so changing, adding or removing a metric changes the hash, and reordering does
+    not; nothing depends on object identity or Python's per-process string hashing.
+    """
+    parts = sorted(json.dumps([m.code, m.model.__tablename__, _sql(day_of(m.when)), _sql(month_of(m.when)),
+                               _sql(m.facility), _sql(m.value), _sql(m.where), _sql(m.dim)], ensure_ascii=False)
+                   for m in (METRICS if metrics is None else metrics))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def stored_fingerprint(conn: Connection) -> str | None:
+    """The fingerprint of the declarations the store's rollups were last rebuilt with (None: never)."""
+    return conn.execute(sa.select(StoreMeta.value).where(StoreMeta.key == FINGERPRINT_KEY)).scalar_one_or_none()
+
+
+def has_events(conn: Connection) -> bool:
+    """True when any table the rollups read holds a row (otherwise there is nothing to rebuild)."""
+    return any(conn.execute(sa.select(sa.literal(1)).select_from(m).limit(1)).first() for m in EVENT_MODELS)
+
+
+def _record_fingerprint(conn: Connection) -> None:
+    insert = postgresql.insert(StoreMeta) if conn.dialect.name == "postgresql" else sqlite.insert(StoreMeta)
+    stmt = insert.values(key=FINGERPRINT_KEY, value=fingerprint())
+    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
+
 
 def families() -> list[list[Metric]]:
     """Metrics that share a table, time key, facility key and dimension: one scan computes them all."""
@@ -204,12 +251,24 @@ def apply(conn: Connection, model: type[Base], ids: Sequence[int], sign: int = 1
             _write(conn, MonthlyRollup, _contribution(family, month_of, ids, sign), upsert=True)
 
 
-def rebuild(conn: Connection) -> None:
-    """Recompute both rollup tables from the raw events (after a bulk load or to repair drift)."""
+def rebuild(conn: Connection, progress: Callable[[float], None] | None = None) -> None:
+    """Recompute both rollup tables from the raw events (after a bulk load, a change of the declarations,
+    or to repair drift) and record the declarations' fingerprint, all in the caller's transaction.
+
+    ``progress(fraction)`` hears after each step, ending with 1.0.
+    """
+    if conn.dialect.name == "postgresql":
+        # Writers (the live feed) wait until this transaction ends, so none interleaves its upserts with
+        # the delete and inserts below; readers go on. (SQLite has one writer at a time anyway.)
+        conn.exec_driver_sql(f"LOCK TABLE {DailyRollup.__tablename__}, {MonthlyRollup.__tablename__} "
+                             "IN SHARE ROW EXCLUSIVE MODE")
     conn.execute(sa.delete(DailyRollup))
     conn.execute(sa.delete(MonthlyRollup))
-    for family in families():
+    all_families = families()
+    for i, family in enumerate(all_families, 1):
         _write(conn, DailyRollup, _contribution(family, day_of, None, 1), upsert=False)
+        if progress is not None:
+            progress(0.9 * i / len(all_families))
     d = DailyRollup
     conn.execute(
         sa.insert(MonthlyRollup).from_select(
@@ -218,12 +277,16 @@ def rebuild(conn: Connection) -> None:
             .group_by(month_of(d.day), d.facility_id, d.metric, d.dim),
         )
     )
+    _record_fingerprint(conn)
+    if progress is not None:
+        progress(1.0)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m lib.rollup", description=__doc__)
     parser.add_argument("command", choices=["rebuild"])
     parser.parse_args(argv)
+    schema.upgrade()  # a store from before migration 0004 has no table for the fingerprint yet
     with db.engine().begin() as conn:
         rebuild(conn)
     print("rollups rebuilt")

@@ -1,4 +1,5 @@
-"""First start builds the default store once, completely or not at all, and never touches other stores.
+"""First start builds the default store once, completely or not at all, and never touches other stores;
+a later start brings an existing store current, rebuilding its rollups only when their declarations changed.
 
 The demo generator is replaced by a stub that records its calls: what is under test here is the
 order of steps, the rename into place and the lock, not the demo data (lib.demo has its own tests).
@@ -6,16 +7,21 @@ order of steps, the rename into place and the lock, not the demo data (lib.demo 
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
-from lib import bootstrap, db, schema
-from lib.models import County
+from lib import bootstrap, db, rollup, schema
+from lib.models import County, DailyRollup, Facility, MonthlyRollup, StoreMeta
 from tests import demo_stub
+from tests.fixtures import tiny
+from tests.rollup_snapshot import rebuilt, snapshot
 
 
 @pytest.fixture
@@ -119,3 +125,102 @@ def test_a_background_build_reports_progress_and_errors(default_db: Path, demo_c
     failed = bootstrap.start_build("postgresql+psycopg://cockpit@db/cockpit")
     assert failed.done.wait(timeout=30)
     assert isinstance(failed.error, ValueError)
+
+
+# --- bringing an existing store current: rollups rebuilt when their declarations changed ----------------
+
+
+def _stored(url: str) -> str | None:
+    with db.engine(url).connect() as conn:
+        return rollup.stored_fingerprint(conn)
+
+
+def _bring_current(url: str) -> list[tuple[float, str]]:
+    """Run bring_current and return what it reported."""
+    seen: list[tuple[float, str]] = []
+    bootstrap.bring_current(url, lambda f, msg: seen.append((f, msg)))
+    return seen
+
+
+def _reported_a_rebuild(seen: list[tuple[float, str]]) -> bool:
+    fractions = [f for f, _ in seen]
+    return (bool(seen) and {msg for _, msg in seen} == {"bootstrap.rollups"} and fractions == sorted(fractions)
+            and fractions[-1] == 1.0)
+
+
+def _forget(conn: sa.Connection) -> None:
+    conn.execute(sa.delete(StoreMeta))
+
+
+def _make_stale(conn: sa.Connection) -> None:
+    conn.execute(sa.update(StoreMeta).values(value="built by an older app"))
+
+
+@pytest.mark.parametrize("damage", [_forget, _make_stale])
+def test_rollups_with_a_missing_or_stale_fingerprint_are_rebuilt(
+        store_url: str, damage: Callable[[sa.Connection], None]) -> None:
+    tiny.build(store_url)  # written through lib.events: the incremental path records no fingerprint
+    assert _stored(store_url) is None
+    with db.engine(store_url).connect() as conn:
+        expected = rebuilt(conn)
+    assert _reported_a_rebuild(_bring_current(store_url))
+    assert _stored(store_url) == rollup.fingerprint()
+    with db.engine(store_url).begin() as conn:
+        conn.execute(sa.delete(DailyRollup))
+        conn.execute(sa.delete(MonthlyRollup))
+        damage(conn)
+    assert _reported_a_rebuild(_bring_current(store_url))
+    assert _stored(store_url) == rollup.fingerprint()
+    with db.engine(store_url).connect() as conn:
+        assert snapshot(conn) == expected
+
+
+def test_a_current_store_is_not_rebuilt_until_the_declarations_change(
+        store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tiny.build(store_url)
+    _bring_current(store_url)
+    with db.engine(store_url).begin() as conn:
+        expected = snapshot(conn)
+        facility = conn.execute(sa.select(Facility.id).limit(1)).scalar_one()
+        conn.execute(sa.insert(DailyRollup).values(day=dt.date(2000, 1, 1), facility_id=facility, metric="sentinel",
+                                                   dim="", value=1))
+
+    def sentinel() -> int:
+        with db.engine(store_url).connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(DailyRollup)
+                                .where(DailyRollup.metric == "sentinel")).scalar_one()
+
+    assert _bring_current(store_url) == []  # nothing to report: nothing rebuilt
+    assert sentinel() == 1
+    # A new app version declares its metrics differently (here: one dropped), so its start rebuilds.
+    monkeypatch.setattr(rollup, "METRICS", tuple(m for m in rollup.METRICS if m.code != "visits_tcm"))
+    assert _reported_a_rebuild(_bring_current(store_url))
+    assert sentinel() == 0
+    assert _stored(store_url) == rollup.fingerprint()
+    with db.engine(store_url).connect() as conn:
+        metrics = {m for _, _, m, _ in snapshot(conn)["rollup_daily"]}
+    assert metrics == {m for _, _, m, _ in expected["rollup_daily"]} - {"visits_tcm"}
+    monkeypatch.undo()  # and back: the rollups are those of the declarations in force again
+    assert _reported_a_rebuild(_bring_current(store_url))
+    with db.engine(store_url).connect() as conn:
+        assert snapshot(conn) == expected
+    assert _bring_current(store_url) == []
+
+
+def test_a_store_without_events_is_left_alone(store_url: str) -> None:
+    bootstrap.load_reference(store_url)
+    assert _bring_current(store_url) == []
+    assert _stored(store_url) is None  # nothing was built, so nothing is claimed
+
+
+def test_a_store_from_before_the_fingerprint_is_migrated_then_rebuilt(store_url: str) -> None:
+    command.downgrade(schema._config(store_url), "0003")
+    tiny.build(store_url)
+    assert not schema.is_current(store_url)
+    seen = _bring_current(store_url)
+    assert seen[0] == (0.0, "bootstrap.schema")
+    assert _reported_a_rebuild(seen[1:])
+    assert schema.is_current(store_url)
+    assert _stored(store_url) == rollup.fingerprint()
+    with db.engine(store_url).connect() as conn:
+        assert snapshot(conn) == rebuilt(conn)
