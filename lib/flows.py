@@ -1,9 +1,9 @@
 """Referral flows and out-of-county leakage from the rollups, for the map and referral pages.
 
-Everything here reads the rollup tables with one GROUP BY per figure, never raw referral or admission
-rows: 'ref_flow' is keyed by the sending unit with dim "direction|F<to facility id>|disease" (or
-"|D<destination id>|" for out-of-county), 'adm_home_in'/'adm_home_out' by the patient's home unit with
-the disease group as dim (lib.rollup). Out-of-county destinations are placed on the map in their true
+Everything here reads the rollup tables through lib.rollup_read, never raw referral or admission
+rows: 'ref_flow' is keyed by the sending unit, its dimension (direction, place sent to, disease) read
+back as typed values by lib.rollup; 'adm_home_in'/'adm_home_out' by the patient's home unit with the
+disease group as dimension. Out-of-county destinations are placed on the map in their true
 direction, at most just outside the county (``place_destinations``), so Beijing does not shrink the
 county to a dot.
 """
@@ -17,10 +17,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db
+from lib import db, rollup, rollup_read
 from lib.disease import WATCHED
-from lib.models import DailyRollup, Destination, MonthlyRollup
+from lib.models import Destination
 from lib.period import Period
+from lib.rollup import Place
 
 DIRECTIONS = ("up", "down", "out")
 EARTH_KM = 6371.0088
@@ -30,47 +31,36 @@ RING_MARGIN = 1.08  # destinations sit on a circle 8% beyond the corners of the 
 LOG_SPREAD = 0.3
 
 Bbox = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
-Rollup = type[MonthlyRollup] | type[DailyRollup]
-
-
-def window(period: Period) -> tuple[Rollup, sa.ColumnElement]:
-    """The rollup table and bucket condition of a period: months from the monthly rollup, a day from the daily."""
-    if period.kind == "today":
-        return DailyRollup, DailyRollup.day == period.end
-    return MonthlyRollup, MonthlyRollup.month.between(period.first_month, period.last_month)
 
 
 def flows(conn: Connection, period: Period, *, origins: Sequence[int] | None = None,
           directions: Sequence[str] = DIRECTIONS, disease: str | None = None) -> pd.DataFrame:
-    """Referrals sent over the period per (origin, direction, target): from_id, direction, target, to_id,
-    dest_id, n. ``origins`` limits the senders (a filter's units); the KPI engine counts by sender too."""
-    table, inside = window(period)
-    conds = [table.metric == "ref_flow", inside]
-    if origins is not None:
-        conds.append(table.facility_id.in_([int(i) for i in origins]))
-    if set(directions) != set(DIRECTIONS):
-        conds.append(sa.or_(sa.false(), *(table.dim.startswith(f"{d}|", autoescape=True) for d in directions)))
-    if disease:
-        conds.append(table.dim.endswith(f"|{disease}", autoescape=True))
-    rows = db.read_frame(conn, sa.select(table.facility_id.label("from_id"), table.dim,
-                                         sa.func.sum(table.value).label("n"))
-                         .where(*conds).group_by(table.facility_id, table.dim))
-    columns = ["from_id", "direction", "target", "to_id", "dest_id", "n"]
+    """Referrals sent over the period per (origin, direction, place sent to): from_id, direction, to (a
+    lib.rollup.Place), n. ``origins`` limits the senders (a filter's units); the KPI engine counts by sender too."""
+    where = rollup.flow_where(directions=None if set(directions) == set(DIRECTIONS) else directions, disease=disease)
+    rows = rollup_read.sums(conn, period, metrics=("ref_flow",), by_dim=("ref_flow",), facility_ids=origins,
+                            where=where)
+    columns = ["from_id", "direction", "to", "n"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    parts = rows["dim"].str.split("|", expand=True)
-    rows = rows.assign(direction=parts[0], target=parts[1])
-    out = rows.groupby(["from_id", "direction", "target"], as_index=False)["n"].sum()
-    out = out[out["n"] > 0]
-    kind, number = out["target"].str[0], pd.to_numeric(out["target"].str[1:]).astype("Int64")
-    out = out.assign(to_id=number.where(kind == "F"), dest_id=number.where(kind == "D"), n=out["n"].astype(int))
-    return out[columns].sort_values("n", ascending=False, ignore_index=True)
+    keys = rollup.flow_keys(rows["dim"])
+    out = pd.DataFrame({"from_id": rows["facility_id"].astype(int), "direction": keys["direction"],
+                        "to": keys["to"], "n": rows["value"]})
+    out = out.groupby(["from_id", "direction", "to"], as_index=False, sort=False)["n"].sum()
+    out = out[out["n"] > 0].astype({"n": int})
+    return out[columns].sort_values(["n", "from_id"], ascending=[False, True], ignore_index=True)
 
 
 def direction_totals(flow: pd.DataFrame) -> dict[str, int]:
     """Referrals per direction (0 where none): the arcs' volumes add up to these."""
     sums = flow.groupby("direction")["n"].sum()
     return {d: int(sums.get(d, 0)) for d in DIRECTIONS}
+
+
+def out_by_destination(flow: pd.DataFrame) -> dict[int, int]:
+    """Referrals per out-of-county destination id (the destination markers' counts)."""
+    out = flow.loc[flow["to"].map(lambda place: place.kind == "destination").astype(bool)]
+    return {int(place.id): int(n) for place, n in out.groupby("to", sort=False)["n"].sum().items()}
 
 
 def destinations(conn: Connection) -> pd.DataFrame:
@@ -123,19 +113,19 @@ def place_destinations(dest: pd.DataFrame, bbox: Bbox) -> pd.DataFrame:
     return pd.concat([dest, placed], axis=1)
 
 
-def od_matrix(flow: pd.DataFrame, origin_names: Mapping[int, str], target_names: Mapping[str, str],
+def od_matrix(flow: pd.DataFrame, origin_names: Mapping[int, str], place_names: Mapping[Place, str],
               total: str) -> pd.DataFrame:
-    """Origins × destinations (targets 'F<id>'/'D<id>'), busiest first, with a total row and column."""
+    """Origins × places sent to, busiest first, with a total row and column."""
     if flow.empty:
         return pd.DataFrame()
-    grid = flow.pivot_table(index="from_id", columns="target", values="n", aggfunc="sum", fill_value=0)
+    grid = flow.pivot_table(index="from_id", columns="to", values="n", aggfunc="sum", fill_value=0)
     grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False).index,
                     grid.sum(axis=0).sort_values(ascending=False).index]
     grid[total] = grid.sum(axis=1)
     grid.loc[total] = grid.sum(axis=0)
     grid = grid.astype(int)
     grid.index = [origin_names.get(i, str(i)) if i != total else total for i in grid.index]
-    grid.columns = [target_names.get(c, c) if c != total else total for c in grid.columns]
+    grid.columns = [place_names.get(c, str(c)) if c != total else total for c in grid.columns]
     return grid
 
 
@@ -143,19 +133,14 @@ def leakage_by_disease(conn: Connection, period: Period, home_ids: Sequence[int]
     """Per disease group over the period: residents' admissions out of county and in county (by home unit,
     as out_of_county_rate counts them) and out-of-county referrals (by sender): disease_group, out,
     in_county, out_share, referred_out, watched; most admissions out first."""
-    table, inside = window(period)
-    conds = [inside]
-    if home_ids is not None:
-        conds.append(table.facility_id.in_([int(i) for i in home_ids]))
-    admissions = db.read_frame(conn, sa.select(table.dim.label("disease_group"), table.metric,
-                                               sa.func.sum(table.value).label("n"))
-                               .where(table.metric.in_(("adm_home_out", "adm_home_in")), *conds)
-                               .group_by(table.dim, table.metric))
-    referred = db.read_frame(conn, sa.select(table.dim, sa.func.sum(table.value).label("n"))
-                             .where(table.metric == "ref_flow", table.dim.startswith("out|"), *conds)
-                             .group_by(table.dim))
-    referred = referred.assign(disease_group=referred["dim"].str.rsplit("|", n=1).str[-1], metric="referred_out")
-    long = pd.concat([admissions, referred[["disease_group", "metric", "n"]]])
+    admissions = rollup_read.sums(conn, period, metrics=("adm_home_out", "adm_home_in"), facility_ids=home_ids,
+                                  by_dim=("adm_home_out", "adm_home_in"))
+    admissions = admissions.rename(columns={"dim": "disease_group", "value": "n"})
+    out = rollup_read.sums(conn, period, metrics=("ref_flow",), facility_ids=home_ids, by_dim=("ref_flow",),
+                           where=rollup.flow_where(directions=("out",)))
+    referred = pd.DataFrame({"disease_group": rollup.flow_keys(out["dim"])["disease"] if len(out) else [],
+                             "metric": "referred_out", "n": out["value"]})
+    long = pd.concat([admissions[["disease_group", "metric", "n"]], referred])
     wide = long.pivot_table(index="disease_group", columns="metric", values="n", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=["adm_home_out", "adm_home_in", "referred_out"], fill_value=0).astype(int)
     wide = wide.rename(columns={"adm_home_out": "out", "adm_home_in": "in_county"}).reset_index()
@@ -169,21 +154,17 @@ def leakage_by_disease(conn: Connection, period: Period, home_ids: Sequence[int]
 
 def facility_referrals(conn: Connection, period: Period, facility_id: int) -> pd.DataFrame:
     """One unit's referrals over the period, per partner and direction: way ('sent'/'received'),
-    direction, partner ('F<id>' or 'D<id>'), n."""
-    table, inside = window(period)
-    received = table.dim.contains(f"|F{int(facility_id)}|", autoescape=True)
-    rows = db.read_frame(conn, sa.select(table.facility_id, table.dim, sa.func.sum(table.value).label("n"))
-                         .where(table.metric == "ref_flow", inside,
-                                sa.or_(table.facility_id == int(facility_id), received))
-                         .group_by(table.facility_id, table.dim))
+    direction, partner (a lib.rollup.Place), n."""
+    me = rollup.Place("facility", int(facility_id))
+    rows = rollup_read.sums(conn, period, metrics=("ref_flow",), by_dim=("ref_flow",),
+                            where=rollup.flow_where(to=me, or_sent_by=me.id))
     columns = ["way", "direction", "partner", "n"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    parts = rows["dim"].str.split("|", expand=True)
-    rows = rows.assign(direction=parts[0], target=parts[1])
-    sent = rows[rows["facility_id"] == facility_id].assign(way="sent", partner=lambda r: r["target"])
-    got = rows[rows["target"] == f"F{facility_id}"].assign(way="received",
-                                                             partner=lambda r: "F" + r["facility_id"].astype(str))
-    both = pd.concat([sent, got]).groupby(["way", "direction", "partner"], as_index=False)["n"].sum()
-    both["n"] = both["n"].astype(int)
+    rows = pd.concat([rows, rollup.flow_keys(rows["dim"])], axis=1)
+    sent = rows[rows["facility_id"] == me.id].assign(way="sent", partner=lambda r: r["to"])
+    got = rows[rows["to"] == me].assign(
+        way="received", partner=lambda r: [rollup.Place("facility", int(i)) for i in r["facility_id"]])
+    both = pd.concat([sent, got]).groupby(["way", "direction", "partner"], as_index=False, sort=False)["value"].sum()
+    both = both.rename(columns={"value": "n"}).astype({"n": int})
     return both[both["n"] > 0].sort_values(["way", "n"], ascending=[False, False], ignore_index=True)[columns]

@@ -1,6 +1,6 @@
 """Today's live counters and how fresh the data is, for the wall screen.
 
-Counts come from the daily rollup (kept current by every insert); the two "right now" figures —
+Counts come from the daily rollup through lib.rollup_read (kept current by every insert); the two "right now" figures —
 ambulances under way and remote reads waiting — are indexed range counts over the last hours, so
 neither grows with years of history.
 """
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib.models import DailyRollup, EmergencyDispatch, Referral, RemoteRead, Visit
+from lib import rollup_read
+from lib.models import EmergencyDispatch, Referral, RemoteRead, Visit
+from lib.period import Period
 
 UNDER_WAY_HOURS = 12  # a dispatch not completed within this is a data gap, not an ambulance on the road
 WAITING_DAYS = 3  # remote reads requested in these days and not yet reported
@@ -50,13 +52,9 @@ def _as_datetime(x: dt.datetime | str) -> dt.datetime:
 
 def counters(conn: Connection, now: dt.datetime, facility_ids: Sequence[int] | None = None) -> Counters:
     """Today's counts for the units in ``facility_ids`` (None: the whole county)."""
-    d = DailyRollup
-    metric = sa.case((d.metric == "ref_sent", d.metric + ":" + d.dim), else_=d.metric)
-    rows = dict(conn.execute(
-        sa.select(metric, sa.func.sum(d.value))
-        .where(d.day == now.date(), d.metric.in_(("visits", "adm_at", "ref_sent")), _in(d.facility_id, facility_ids))
-        .group_by(metric)
-    ).all())
+    today = rollup_read.sums(conn, Period("today", now.date()), metrics=("visits", "adm_at", "ref_sent"),
+                             facility_ids=facility_ids, by_dim=("ref_sent",))
+    rows = today.groupby(["metric", "dim"])["value"].sum().to_dict()
     e, r = EmergencyDispatch, RemoteRead
     under_way = conn.execute(sa.select(sa.func.count()).where(
         e.call_at.between(now - dt.timedelta(hours=UNDER_WAY_HOURS), now), e.completed_at.is_(None),
@@ -65,9 +63,9 @@ def counters(conn: Connection, now: dt.datetime, facility_ids: Sequence[int] | N
         r.requested_at.between(now - dt.timedelta(days=WAITING_DAYS), now), r.reported_at.is_(None),
         _in(r.facility_id, facility_ids))).scalar_one()
     return Counters(
-        visits=int(rows.get("visits", 0)), admissions=int(rows.get("adm_at", 0)),
-        referrals_up=int(rows.get("ref_sent:up", 0)), referrals_down=int(rows.get("ref_sent:down", 0)),
-        referrals_out=int(rows.get("ref_sent:out", 0)), dispatches_under_way=int(under_way),
+        visits=int(rows.get(("visits", ""), 0)), admissions=int(rows.get(("adm_at", ""), 0)),
+        referrals_up=int(rows.get(("ref_sent", "up"), 0)), referrals_down=int(rows.get(("ref_sent", "down"), 0)),
+        referrals_out=int(rows.get(("ref_sent", "out"), 0)), dispatches_under_way=int(under_way),
         reads_waiting=int(waiting), data_as_of=data_as_of(conn),
     )
 

@@ -17,8 +17,8 @@ from shapely.geometry import MultiPoint, Point, mapping
 from shapely.ops import unary_union, voronoi_diagram
 from sqlalchemy.engine import Connection
 
-from lib import db, geo, live, measures, registry
-from lib.flows import Bbox, window
+from lib import db, geo, live, measures, registry, rollup_read
+from lib.flows import Bbox
 from lib.models import Area, EmergencyDispatch, SinkingDeployment, Staff
 from lib.period import Period
 
@@ -70,10 +70,8 @@ def shapes(conn: Connection) -> dict[str, Any]:
 
 def volumes(conn: Connection, period: Period) -> pd.DataFrame:
     """Per unit over the period: visits, admissions there, referrals sent and received, ambulance calls."""
-    table, inside = window(period)
-    long = db.read_frame(conn, sa.select(table.facility_id, table.metric, sa.func.sum(table.value).label("n"))
-                         .where(table.metric.in_(VOLUMES), inside).group_by(table.facility_id, table.metric))
-    wide = long.pivot_table(index="facility_id", columns="metric", values="n", aggfunc="sum", fill_value=0)
+    long = rollup_read.sums(conn, period, metrics=VOLUMES)
+    wide = long.pivot_table(index="facility_id", columns="metric", values="value", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=list(VOLUMES), fill_value=0).astype(int)
     wide.columns.name = None
     return wide

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db
-from lib.models import DailyRollup, Facility, MonthlyReport, MonthlyRollup, RegisterCount, SinkingDeployment, Staff
+from lib import db, rollup_read
+from lib.models import Facility, MonthlyReport, RegisterCount, SinkingDeployment, Staff
 from lib.period import Period, add_months, first_of_month
 
 SPLIT_BY_DIM = ("ref_sent", "ref_in", "fd_start", "fd_end")  # rollup metrics whose dimension an indicator needs
-FOLLOW_UP = ("fu_due", "fu_ontime")  # keyed by due date, which can lie ahead: counted up to today only
-CONTRACT = ("fd_start", "fd_end")  # running sums: contracts valid on a day = starts − ends so far
 STATUS_REPORTS = ("tcm_hall", "ecg_networked", "tcm_service", "ambulances", "emr_level")  # latest report counts
 FLOW_REPORTS = ("satisfaction_patient", "satisfaction_staff", "satisfaction_government", "satisfaction_insurer",
                 "tcm_outreach_5jin", "tcm_outreach_nearby")  # summed over the period
@@ -32,7 +29,6 @@ SENIOR_GRADES = ("intermediate", "assoc_senior", "senior")
 COUNTY_HOSPITAL_TIERS = ("county_hospital", "mongolian_tcm_hospital")
 SINKING_DAYS_PER_YEAR = 30  # seed 000 §二(六)1
 
-Range = tuple[dt.date, dt.date]
 
 
 def as_of(period: Period, today: dt.date) -> dt.date:
@@ -40,63 +36,14 @@ def as_of(period: Period, today: dt.date) -> dt.date:
     return min(period.last_date, today)
 
 
-@dataclass(frozen=True)
-class _Windows:
-    """Which rollup buckets make up one period, by class of metric (monthly buckets, then daily ones)."""
-
-    events: Range | None
-    follow_ups: Range | None
-    contracts_through: dt.date | None  # cumulative: every month up to and including this one
-    daily_events: Range | None
-    daily_follow_ups: Range | None
-    daily_contracts: Range | None
-
-    @classmethod
-    def of(cls, period: Period, today: dt.date) -> _Windows:
-        if period.kind == "today":
-            day = period.end
-            return cls(None, None, add_months(first_of_month(day), -1), (day, day), (day, day),
-                       (first_of_month(day), day))
-        first, last = period.first_month, period.last_month
-        if period.last_date <= today:
-            return cls((first, last), (first, last), last, None, None, None)
-        complete = add_months(last, -1)  # the last month is still running: its future-keyed parts go daily
-        return cls((first, last), (first, complete) if complete >= first else None, complete, None,
-                   (last, today), (last, today))
-
-
-def _in(column: sa.ColumnElement, window: Range | None) -> sa.ColumnElement:
-    return sa.false() if window is None else column.between(*window)
-
-
-def _sums(table: type[MonthlyRollup] | type[DailyRollup], where: sa.ColumnElement) -> sa.Select:
-    """Per facility and measure, the sum of the matching rollup rows (an index range scan)."""
-    dim = sa.case((table.metric.in_(SPLIT_BY_DIM), ":" + table.dim), else_="")
-    measure = (table.metric + dim).label("measure")
-    return (sa.select(table.facility_id, measure, sa.func.sum(table.value).label("value"))
-            .where(where, table.metric != "ref_flow").group_by(table.facility_id, measure))
-
-
 def rollup_flows(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
-    """Event measures of one period (long frame: facility_id, measure, value).
+    """Event measures of one period (long frame: facility_id, measure, value), from lib.rollup_read.
 
-    Contracts are running sums (every month so far); a month still in progress reads its follow-ups
-    and contracts from the daily rollup up to today. Each query is an index range scan.
+    A measure is the metric, or "metric:dim" for the metrics whose dimension an indicator needs.
     """
-    w = _Windows.of(period, today)
-    m, d = MonthlyRollup, DailyRollup
-    wheres = []
-    if w.events:
-        wheres.append((m, sa.and_(_in(m.month, w.events), m.metric.not_in(FOLLOW_UP + CONTRACT))))
-    if w.follow_ups:
-        wheres.append((m, sa.and_(m.metric.in_(FOLLOW_UP), _in(m.month, w.follow_ups))))
-    if w.contracts_through:
-        wheres.append((m, sa.and_(m.metric.in_(CONTRACT), m.month <= w.contracts_through)))
-    for window, metrics in ((w.daily_events, None), (w.daily_follow_ups, FOLLOW_UP), (w.daily_contracts, CONTRACT)):
-        if window:
-            kind = d.metric.not_in(FOLLOW_UP + CONTRACT) if metrics is None else d.metric.in_(metrics)
-            wheres.append((d, sa.and_(_in(d.day, window), kind)))
-    return db.read_frame(conn, sa.union_all(*(_sums(table, where) for table, where in wheres)))
+    rows = rollup_read.sums(conn, period, today, exclude=("ref_flow",), by_dim=SPLIT_BY_DIM)
+    measure = rows["metric"].where(rows["dim"] == "", rows["metric"] + ":" + rows["dim"])
+    return pd.DataFrame({"facility_id": rows["facility_id"], "measure": measure, "value": rows["value"]})
 
 
 def report_flows(conn: Connection, periods: Sequence[Period]) -> list[pd.DataFrame]:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -64,10 +66,63 @@ def _s(col: ColumnElement) -> ColumnElement:
 
 _resident_in = sa.and_(Admission.in_county, Admission.is_insured_resident)
 _resident_out = sa.and_(sa.not_(Admission.in_county), Admission.is_insured_resident)
+# The referral-flow dimension, "<direction>|<place>|<disease group>" with place "F<facility id>" (a member
+# unit) or "D<destination id>" (out of county). It is built (here, in SQL) and read back (flow_keys,
+# flow_where) only in this module: every other layer sees typed values.
+FLOW_SEP = "|"
+PLACE_PREFIX = {"facility": "F", "destination": "D"}
+
+
+@dataclass(frozen=True, order=True)
+class Place:
+    """Where a referral goes: a member unit or an out-of-county destination."""
+
+    kind: Literal["facility", "destination"]
+    id: int
+
+    @property
+    def _text(self) -> str:
+        return f"{PLACE_PREFIX[self.kind]}{self.id}"
+
+
 _ref_target = sa.case(
-    (Referral.to_facility_id.is_not(None), "F" + _s(Referral.to_facility_id)),
-    else_="D" + _s(Referral.destination_id),
+    (Referral.to_facility_id.is_not(None), PLACE_PREFIX["facility"] + _s(Referral.to_facility_id)),
+    else_=PLACE_PREFIX["destination"] + _s(Referral.destination_id),
 )
+_ref_flow_dim = Referral.direction + FLOW_SEP + _ref_target + FLOW_SEP + Referral.disease_group
+
+
+def flow_keys(dims: pd.Series) -> pd.DataFrame:
+    """'ref_flow' dimensions read back as typed columns: direction, to (a Place), disease."""
+    parts = dims.str.split(FLOW_SEP, expand=True).reindex(columns=range(3))
+    kinds = {prefix: kind for kind, prefix in PLACE_PREFIX.items()}
+    return pd.DataFrame({"direction": parts[0],
+                         "to": [Place(kinds[p[0]], int(p[1:])) for p in parts[1]],
+                         "disease": parts[2]}, index=dims.index)
+
+
+def flow_where(*, directions: Collection[str] | None = None, disease: str | None = None,
+               to: Place | None = None, or_sent_by: int | None = None) -> Callable[[Any], ColumnElement]:
+    """A condition on a rollup table's 'ref_flow' dimension (for lib.rollup_read.sums ``where``).
+
+    ``directions``/``disease``/``to`` narrow the flows; ``or_sent_by`` also keeps every flow that unit sent
+    (a unit's partners: what it sent, or what was sent to it).
+    """
+
+    def condition(table: Any) -> ColumnElement:
+        dim = table.dim
+        conds: list[ColumnElement] = []
+        if directions is not None:
+            conds.append(sa.or_(sa.false(), *(dim.startswith(f"{d}{FLOW_SEP}", autoescape=True) for d in directions)))
+        if disease:
+            conds.append(dim.endswith(f"{FLOW_SEP}{disease}", autoescape=True))
+        if to is not None:
+            conds.append(dim.contains(f"{FLOW_SEP}{to._text}{FLOW_SEP}", autoescape=True))
+        both = sa.and_(sa.true(), *conds)
+        return both if or_sent_by is None else sa.or_(both, table.facility_id == int(or_sent_by))
+
+    return condition
+
 
 
 _fd_group = sa.case((FdContract.priority_group, "priority"), else_="general")
@@ -108,7 +163,7 @@ METRICS: tuple[Metric, ...] = (
              ("ref_accept_min", minutes_between(Referral.sent_at, Referral.accepted_at),
               Referral.accepted_at.is_not(None))),
     *_family(Referral, Referral.sent_at, Referral.from_facility_id,
-             Referral.direction + "|" + _ref_target + "|" + Referral.disease_group,
+             _ref_flow_dim,
              ("ref_flow", None, None)),
     *_family(Referral, Referral.sent_at, Referral.to_facility_id, Referral.direction,
              ("ref_in", None, Referral.to_facility_id.is_not(None))),

@@ -92,11 +92,10 @@ def flow_map(frame: Frame, flow: pd.DataFrame) -> None:
     base = data.map_base()
     shapes, points = base["shapes"], base["points"]
     places = flows.place_destinations(base["destinations"], shapes["bbox"])
-    out_by_dest = flow.dropna(subset=["dest_id"]).groupby("dest_id")["n"].sum().astype(int).to_dict()
     layers = [*maps.county_layers(shapes, frame.lang, opacity=45),
               maps.facility_layer(maps.point_records(points, frame.lang)),
               maps.arc_layer(maps.arc_records(flow, points, places, frame.lang)),
-              *maps.destination_layers(places, {int(k): v for k, v in out_by_dest.items()}, frame.lang)]
+              *maps.destination_layers(places, flows.out_by_destination(flow), frame.lang)]
     bbox = maps.extend(shapes["bbox"], zip(places["map_lon"], places["map_lat"], strict=True))
     st.pydeck_chart(maps.deck(layers, maps.fit(bbox, height=600)), key=MAP_KEY, height=600,
                     alt=frame.t("ref.map.alt"))
@@ -108,12 +107,10 @@ def flow_map(frame: Frame, flow: pd.DataFrame) -> None:
 def od_table(frame: Frame, flow: pd.DataFrame) -> None:
     """Who refers to whom: origins (rows) × destinations (columns), busiest first."""
     base = data.map_base()
-    col = f"name_{frame.lang}"
-    origins = dict(zip(base["points"]["facility_id"], base["points"][col], strict=True))
-    targets = {f"F{i}": n for i, n in origins.items()}
-    targets |= {f"D{i}": n for i, n in zip(base["destinations"]["id"], base["destinations"][col], strict=True)}
+    places = maps.place_names(base["points"], base["destinations"], frame.lang)
+    origins = {place.id: name for place, name in places.items() if place.kind == "facility"}
     st.markdown(f"**{frame.t('ref.od')}**")
-    grid = flows.od_matrix(flow, origins, targets, frame.t("ref.total"))
+    grid = flows.od_matrix(flow, origins, places, frame.t("ref.total"))
     if grid.empty:
         st.caption(frame.t("ref.none"))
     st.dataframe(grid, height=420)

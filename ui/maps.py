@@ -21,6 +21,7 @@ import pydeck as pdk
 from lib import i18n
 from lib.flows import Bbox
 from lib.kpi import KpiValue
+from lib.rollup import Place
 from ui import palette
 
 RGB = list[int]
@@ -240,18 +241,25 @@ def dispatch_layers(dispatches: pd.DataFrame, points: pd.DataFrame, now: dt.date
 # -- referral arcs -----------------------------------------------------------------------------------------
 
 
+def place_names(points: pd.DataFrame, destinations: pd.DataFrame, lang: str) -> dict[Place, str]:
+    """Every place a referral can go, named in the reader's language: member units and destinations."""
+    col = f"name_{lang}"
+    return ({Place("facility", int(i)): n for i, n in zip(points["facility_id"], points[col], strict=True)}
+            | {Place("destination", int(i)): n for i, n in zip(destinations["id"], destinations[col], strict=True)})
+
+
 def arc_records(flow: pd.DataFrame, points: pd.DataFrame, places: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """One arc per origin → target: width in proportion to the referrals, colour by direction."""
     if flow.empty:
         return []
-    where = {f"F{r.facility_id}": (r.longitude, r.latitude, n) for r, n in
+    where = {Place("facility", int(r.facility_id)): (r.longitude, r.latitude, n) for r, n in
              zip(points.itertuples(index=False), names(points, lang), strict=True)}
-    where |= {f"D{r.id}": (r.map_lon, r.map_lat, n) for r, n in
+    where |= {Place("destination", int(r.id)): (r.map_lon, r.map_lat, n) for r, n in
               zip(places.itertuples(index=False), names(places, lang), strict=True)}
     top = max(int(flow["n"].max()), 1)
     rows = []
     for f in flow.itertuples(index=False):
-        src, dst = where.get(f"F{f.from_id}"), where.get(f.target)
+        src, dst = where.get(Place("facility", int(f.from_id))), where.get(f.to)
         if src is None or dst is None:
             continue
         rows.append({"s": _xy(src[0], src[1]), "t": _xy(dst[0], dst[1]), "n": int(f.n), "dir": f.direction,

@@ -22,6 +22,7 @@ import streamlit as st
 from lib import i18n
 from lib.kpi import KpiValue, Scope
 from lib.period import Period
+from lib.rollup import Place
 from ui import data, maps
 from ui.filters import url_param
 from ui.frame import Frame
@@ -195,11 +196,9 @@ def _trend(frame: Frame, code: str, period: Period, indicator: pd.Series, value:
     st.altair_chart(alt.layer(*layers).properties(height=200), width="stretch")
 
 
-def _partner_names(frame: Frame) -> dict[str, str]:
+def _partner_names(frame: Frame) -> dict[Place, str]:
     base = data.map_base()
-    col = f"name_{frame.lang}"
-    names = {f"F{i}": n for i, n in zip(base["points"]["facility_id"], base["points"][col], strict=True)}
-    return names | {f"D{i}": n for i, n in zip(base["destinations"]["id"], base["destinations"][col], strict=True)}
+    return maps.place_names(base["points"], base["destinations"], frame.lang)
 
 
 def _referral_rows(frame: Frame, refs: pd.DataFrame) -> pd.DataFrame:
@@ -207,7 +206,7 @@ def _referral_rows(frame: Frame, refs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         t("map.col.way"): [t(f"map.way.{w}") for w in refs["way"]],
         t("map.col.direction"): [t(f"map.dir.{d}") for d in refs["direction"]],
-        t("map.col.partner"): [names.get(p, p) for p in refs["partner"]],
+        t("map.col.partner"): [names.get(p, "—") for p in refs["partner"]],
         t("map.col.referrals"): refs["n"].astype(int).tolist(),
     })
 
@@ -215,7 +214,7 @@ def _referral_rows(frame: Frame, refs: pd.DataFrame) -> pd.DataFrame:
 def _doctor_rows(frame: Frame, doctors: pd.DataFrame) -> pd.DataFrame:
     t, names = frame.t, _partner_names(frame)
     return pd.DataFrame({
-        t("map.col.from"): [names.get(f"F{i}", str(i)) for i in doctors["from_id"]],
+        t("map.col.from"): [names.get(Place("facility", int(i)), "—") for i in doctors["from_id"]],
         t("map.col.kind"): [t(f"map.stint.{k}") for k in doctors["kind"]],
         t("map.col.doctors"): doctors["doctors"].astype(int).tolist(),
         t("map.col.stints"): doctors["stints"].astype(int).tolist(),

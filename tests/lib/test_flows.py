@@ -18,6 +18,7 @@ from lib import db, flows
 from lib.kpi import Engine, Scope
 from lib.models import Facility
 from lib.period import Period
+from lib.rollup import Place
 from tests.fixtures import tiny
 
 MONTH = Period("month", dt.date(2026, 10, 1))
@@ -33,7 +34,7 @@ def ids(tiny_url: str) -> dict[str, int]:
 
 def _pairs(flow: pd.DataFrame, ids: dict[str, int]) -> set[tuple[str, str, str, int]]:
     code = {v: k for k, v in ids.items()}
-    return {(code[r.from_id], r.direction, code.get(r.to_id, "D") if pd.notna(r.to_id) else "D", r.n)
+    return {(code[r.from_id], r.direction, code[r.to.id] if r.to.kind == "facility" else "D", r.n)
             for r in flow.itertuples()}
 
 
@@ -42,7 +43,8 @@ def test_october_arcs_one_per_referral(tiny_url: str, ids: dict[str, int]) -> No
         flow = flows.flows(conn, MONTH)
     assert _pairs(flow, ids) == {("V1", "up", "T1", 1), ("T1", "up", "H", 1), ("V2", "up", "T2", 1),
                                  ("H", "down", "T1", 1), ("T2", "out", "D", 1)}
-    assert flow.loc[flow.direction == "out", "dest_id"].notna().all()
+    assert {p.kind for p in flow.loc[flow.direction == "out", "to"]} == {"destination"}
+    assert flows.out_by_destination(flow) == {1: 1}
 
 
 @pytest.mark.parametrize("scope", [Scope(), Scope("area", ("pastoral",)), Scope("facility", ("T1",))],
@@ -88,15 +90,16 @@ def test_one_units_partners(tiny_url: str, ids: dict[str, int]) -> None:
     with db.engine(tiny_url).connect() as conn:
         refs = flows.facility_referrals(conn, MONTH, ids["T1"])
     got = {(r.way, r.direction, r.partner, r.n) for r in refs.itertuples()}
-    assert got == {("sent", "up", f"F{ids['H']}", 1), ("received", "up", f"F{ids['V1']}", 1),
-                   ("received", "down", f"F{ids['H']}", 1)}
+    assert got == {("sent", "up", Place("facility", ids["H"]), 1), ("received", "up", Place("facility", ids["V1"]), 1),
+                   ("received", "down", Place("facility", ids["H"]), 1)}
 
 
 def test_origin_destination_matrix_has_totals(tiny_url: str, ids: dict[str, int]) -> None:
     with db.engine(tiny_url).connect() as conn:
         flow = flows.flows(conn, YTD)
     names = {i: code for code, i in ids.items()}
-    grid = flows.od_matrix(flow, names, {f"F{i}": c for i, c in names.items()} | {"D1": "临河"}, "Σ")
+    places = {Place("facility", i): c for i, c in names.items()} | {Place("destination", 1): "临河"}
+    grid = flows.od_matrix(flow, names, places, "Σ")
     assert grid.loc["Σ", "Σ"] == 7  # 5 in October, 2 in September
     assert (grid.loc["V2", "T2"], grid.loc["T2", "临河"]) == (2, 1)
     assert (grid.loc["Σ", "T2"], grid.loc["T1", "Σ"]) == (2, 1)
