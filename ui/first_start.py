@@ -7,6 +7,7 @@ that reruns the page only re-attaches to the build instead of cutting it short.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -25,16 +26,37 @@ def _build(url: str) -> bootstrap.Build:
 
 
 @st.cache_resource(show_spinner=False)
-def _brought_current(url: str) -> bool:
-    bootstrap.bring_current(url)  # once per server process and store: a failure is not cached, so it retries
-    return True
+def _current() -> tuple[threading.Lock, set[str]]:
+    """Stores brought current by this server process (and the lock that lets one session do it)."""
+    return threading.Lock(), set()
+
+
+def _bring_current(frame: Frame, url: str) -> None:
+    """Once per server process and store: migrations, catalogue, and a rollup rebuild if the rollup
+    declarations changed, with a progress bar for the slow steps. A failure is not remembered: it retries."""
+    lock, done = _current()
+    if url in done:
+        return
+    bar = None
+
+    def progress(fraction: float, message: str) -> None:
+        nonlocal bar
+        bar = bar or st.progress(0.0)
+        bar.progress(min(max(fraction, 0.0), 1.0), text=frame.t(message))
+
+    with lock:
+        if url not in done:
+            bootstrap.bring_current(url, progress)
+            done.add(url)
+    if bar is not None:
+        bar.empty()
 
 
 def ensure_store(frame: Frame) -> None:
     """Return at once if the store is usable; otherwise show the build's progress, then rerun."""
     url = db.resolve_url()
     if not bootstrap.needs_demo(url):
-        _brought_current(url)
+        _bring_current(frame, url)
         return
     build = _build(url)
     if build.done.is_set():  # finished, yet the store needs one: it failed, or the file was removed since

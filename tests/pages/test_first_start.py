@@ -1,0 +1,27 @@
+"""An existing store whose rollups were built by other declarations is rebuilt at start, then drawn."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import db, rollup
+from lib.models import DailyRollup, StoreMeta
+from tests.fixtures import tiny
+
+
+def test_a_store_with_stale_rollups_is_rebuilt_before_the_first_page(sqlite_url: str, monkeypatch) -> None:
+    tiny.build(sqlite_url)
+    with db.engine(sqlite_url).begin() as conn:
+        conn.execute(sa.delete(DailyRollup))  # as if a new metric had never been rolled up
+        conn.execute(sa.delete(StoreMeta))
+    monkeypatch.setenv("COCKPIT_DB_URL", sqlite_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    with db.engine(sqlite_url).connect() as conn:
+        assert rollup.stored_fingerprint(conn) == rollup.fingerprint()
+        assert conn.execute(sa.select(sa.func.count()).select_from(DailyRollup)).scalar_one() > 0
+    st.cache_resource.clear()
