@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
@@ -19,11 +20,13 @@ from sqlalchemy.engine import Connection
 
 from lib import db, rollup, rollup_read
 from lib.disease import WATCHED
+from lib.kpi import KpiValue
 from lib.models import Destination
 from lib.period import Period
 from lib.rollup import Place
 
 DIRECTIONS = ("up", "down", "out")
+HEADLINE = ("up_referrals", "down_referrals", "down_up_ratio", "referral_closure_rate", "out_of_county_rate")
 EARTH_KM = 6371.0088
 RING_MARGIN = 1.08  # destinations sit on a circle 8% beyond the corners of the county's box
 # Beyond the ring, distance is compressed logarithmically: Hohhot and Beijing lie in almost the same
@@ -49,6 +52,20 @@ def flows(conn: Connection, period: Period, *, origins: Sequence[int] | None = N
     out = out.groupby(["from_id", "direction", "to"], as_index=False, sort=False)["n"].sum()
     out = out[out["n"] > 0].astype({"n": int})
     return out[columns].sort_values(["n", "from_id"], ascending=[False, True], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Referrals:
+    """Everything the referrals page draws."""
+
+    flow: pd.DataFrame  # :func:`flows`
+    headline: dict[str, KpiValue]  # the engine's referral indicators for the scope
+    catalogue: pd.DataFrame
+    leakage: pd.DataFrame  # :func:`leakage_by_disease`
+    trend: pd.DataFrame  # out_of_county_rate per month, county and areas (lib.trend.monthly)
+    points: pd.DataFrame  # member units (lib.mapdata.MapBase)
+    shapes: dict  # the county's outline and areas (lib.mapdata.shapes)
+    destinations: pd.DataFrame
 
 
 def direction_totals(flow: pd.DataFrame) -> dict[str, int]:

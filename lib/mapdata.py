@@ -8,6 +8,7 @@ townships' catchments well enough to read the map and follows any county's own a
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from lib import db, geo, live, measures, registry, rollup_read
 from lib.flows import Bbox
+from lib.kpi import KpiValue
 from lib.models import Area, EmergencyDispatch, SinkingDeployment, Staff
 from lib.period import Period
 
@@ -26,6 +28,41 @@ SIMPLIFY_DEG = 0.01  # ~1 km: outlines for a county-wide view; the deck JSON is 
 GRID_DEG = 0.001  # coordinates rounded to ~100 m, which also keeps the JSON short
 VOLUMES = ("visits", "adm_at", "ref_sent", "ref_in", "ems_calls")
 HOSTED_DAYS = 365  # doctors sent here: stints started in the year to the period's end (as lib.measures counts)
+
+
+@dataclass(frozen=True)
+class MapBase:
+    """What every map draws: member units (lib.measures.facilities, as columns), the county's outline and
+    area cells (:func:`shapes`), out-of-county destinations."""
+
+    points: pd.DataFrame
+    shapes: dict[str, Any]
+    destinations: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class StatusMap:
+    """The units of a scope coloured by one indicator: the map page's and the overview's compact map."""
+
+    base: MapBase
+    points: pd.DataFrame  # the units in scope
+    volumes: pd.DataFrame  # per facility id (:func:`volumes`)
+    values: dict[str, KpiValue]  # the indicator per facility code
+    indicator: pd.Series  # its catalogue row (lib.catalogue.read)
+    dispatches: pd.DataFrame  # ambulances under way (:func:`dispatches_under_way`)
+
+
+@dataclass(frozen=True)
+class FacilityProfile:
+    """One unit opened on the map: its indicators, the chosen one's trend, its referral partners, doctors."""
+
+    unit: pd.Series
+    period: Period
+    values: list[KpiValue]
+    catalogue: pd.DataFrame
+    trend: pd.DataFrame  # month, value of the chosen indicator (lib.trend.monthly rows for this unit)
+    referrals: pd.DataFrame  # lib.flows.facility_referrals
+    doctors: pd.DataFrame  # :func:`doctors_hosted`
 
 
 def facility_points(conn: Connection) -> pd.DataFrame:

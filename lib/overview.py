@@ -5,10 +5,16 @@ The headline set is the issue's list (#4): the policy targets leadership watches
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+import pandas as pd
+
 from lib.kpi import Engine, KpiValue, Scope
+from lib.live import Counters
+from lib.mapdata import StatusMap
 from lib.period import Period
+from lib.scoring.score import Scores
 from lib.trajectory import Trajectory, trajectory
 
 HEADLINE = (
@@ -47,3 +53,39 @@ def tiles(engine: Engine, scope: Scope, period: Period, codes: tuple[str, ...] =
         path = None if v.target is None else trajectory(months, points, v.target, v.direction, v.deadline)
         out.append(Tile(v, row.name_zh, row.name_en, series[code], path))
     return out
+
+
+@dataclass(frozen=True)
+class League:
+    """The best and worst units of one peer group in the last published month (or a labelled draft)."""
+
+    group: str
+    month: dt.date
+    top: pd.DataFrame  # rank, name_zh, name_en, total, previous_rank; best first
+    bottom: pd.DataFrame  # worst first
+    published_version: int | None  # None: a draft
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the overview page draws."""
+
+    counters: Counters
+    tiles: list[Tile]
+    status_map: StatusMap
+    league: League
+
+
+LEAGUE_SIZE = 5
+DEFAULT_LEAGUE = "thc"  # the league the overview shows unless the URL names another peer group
+
+
+def league(scores: Scores, group: str, keep: pd.Series | None = None, size: int = LEAGUE_SIZE) -> League:
+    """Top and bottom ``size`` ranked units of ``group``; ``keep`` (a mask over the group's units, e.g. the
+    filters' area) narrows who is listed, never the ranks, which stay the group's own."""
+    units = scores.group(group).reset_index(drop=True)
+    if keep is not None:
+        units = units[keep.to_numpy(dtype=bool)]
+    ranked = units[units["rank"].notna()].sort_values(["rank", "facility_code"])  # stable between refreshes
+    version = scores.published.version if scores.published else None
+    return League(group, scores.month, ranked.head(size), ranked.tail(size).iloc[::-1], version)

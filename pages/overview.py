@@ -1,25 +1,24 @@
 """Overview: today's counters, the headline indicators against their targets, where they are heading."""
 
+import datetime as dt
+
 import streamlit as st
 
-from ui import data, live, overview
+from lib.overview import DEFAULT_LEAGUE
+from ui import data, live, mapview, overview
 from ui import filters as filter_bar
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
 st.title(frame.t("page.overview"))
 chosen, scope, in_scope = filter_bar.scoped(frame)
+league_group = st.query_params.get(overview.LEAGUE_PARAM, DEFAULT_LEAGUE)
 
 
 def body() -> None:
-    counters = data.live_counters(in_scope)
-    tiles = data.overview_tiles(scope, chosen.period)
-    overview.counters(frame, counters)
-    left, right = st.columns([7, 3])
-    with left:
-        overview.tiles(frame, tiles)
-    with right:
-        overview.side(frame, chosen.period, in_scope)
+    now = dt.datetime.now()
+    view = data.overview_page(chosen, scope, in_scope, league_group, mapview.DEFAULT_INDICATOR, now)
+    overview.draw(frame, view, now)
 
 
 live.region(frame, body)

@@ -13,15 +13,7 @@ directions, disease = flowview.flow_filters(frame)
 
 
 def body() -> None:
-    flow = data.referral_flows(chosen.period, in_scope, directions, disease)
-    flowview.headline(frame, flow, scope, chosen.period)
-    flowview.flow_map(frame, flow)
-    left, right = st.columns([3, 2])
-    with left:
-        flowview.od_table(frame, flow)
-    with right:
-        flowview.leakage(frame, data.leakage(chosen.period, in_scope))
-    flowview.area_trend(frame, data.kpi_trend("out_of_county_rate", chosen.period.last_month))
+    flowview.draw(frame, data.referrals_page(chosen.period, scope, in_scope, directions, disease))
 
 
 live.region(frame, body)

@@ -27,7 +27,8 @@ import pandas as pd
 import streamlit as st
 
 from lib import catalogue, db, exports, facilities, flows, kpi, live, mapdata, measures, overview, trend
-from lib.period import Period
+from lib.filters import Filters
+from lib.period import Period, add_months, first_of_month
 from lib.scoring import score, snapshot
 
 REGISTRY_TTL = "10m"  # the registry changes by import only, a few times a year
@@ -124,9 +125,9 @@ def _map_base(url: str) -> dict[str, object]:
                 "destinations": flows.destinations(conn)}
 
 
-def map_base() -> dict[str, object]:
+def map_base() -> mapdata.MapBase:
     """What every map draws: facility points, county outline and areas, out-of-county destinations."""
-    return _map_base(db.resolve_url())
+    return mapdata.MapBase(**_map_base(db.resolve_url()))
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
@@ -282,3 +283,57 @@ def publish_scores(month: dt.date, by: str, note: str = "") -> snapshot.Outcome:
     for cached in (_draft_scores, _published_scores, _score_versions, _published_months):
         cached.clear()
     return outcome
+
+
+# --- what each page draws: lib dataclasses assembled from the cached reads above ---------------------
+
+
+def status_map(period: Period, code: str, facility_ids: Sequence[int] | None,
+               now: dt.datetime) -> mapdata.StatusMap:
+    """The units in scope coloured by ``code`` (the map page and the overview's compact map)."""
+    base = map_base()
+    points = base.points if facility_ids is None else base.points[base.points["facility_id"].isin(facility_ids)]
+    values = kpi_values([code], [kpi.Scope("facility", (c,)) for c in points["code"]], period, compare=False)
+    return mapdata.StatusMap(base, points, facility_volumes(period), {v.scope.codes[0]: v for v in values},
+                             indicator_catalogue().loc[code], dispatches(now))
+
+
+def facility_profile(period: Period, code: str | None, indicator: str) -> mapdata.FacilityProfile | None:
+    """The unit opened on the map (None if ``code`` names no unit)."""
+    points = map_base().points.set_index("code")
+    if code not in points.index:
+        return None
+    unit = points.loc[code]
+    series = kpi_trend(indicator, period.last_month)
+    links = facility_links(period, int(unit["facility_id"]))
+    return mapdata.FacilityProfile(
+        unit=unit, period=period, values=kpi_values(None, [kpi.Scope("facility", (code,))], period),
+        catalogue=indicator_catalogue(),
+        trend=series[(series["kind"] == "facility") & (series["scope"] == code)],
+        referrals=links["referrals"], doctors=links["doctors"])
+
+
+def overview_page(chosen: Filters, scope: kpi.Scope, facility_ids: Sequence[int] | None, league_group: str,
+                  map_indicator: str, now: dt.datetime) -> overview.Overview:
+    """The overview: today's counters, the headline tiles, the compact map and the league of the last
+    published month (a draft, labelled, if none is), listing only the units the filters keep."""
+    published = published_months()
+    scores = published_scores(published[0]) if published else None
+    if scores is None:
+        scores = draft_scores(add_months(first_of_month(now.date()), -1))
+    group = league_group if league_group in scores.groups else overview.DEFAULT_LEAGUE
+    keep = chosen.keeps(scores.group(group).reset_index(drop=True), by_tier=False)
+    return overview.Overview(live_counters(facility_ids), overview_tiles(scope, chosen.period),
+                             status_map(chosen.period, map_indicator, facility_ids, now),
+                             overview.league(scores, group, keep))
+
+
+def referrals_page(period: Period, scope: kpi.Scope, facility_ids: Sequence[int] | None,
+                   directions: Sequence[str], disease: str | None) -> flows.Referrals:
+    """The referrals page: arcs, the engine's referral indicators, leakage by disease, the area trend."""
+    headline = {v.code: v for v in kpi_values(flows.HEADLINE, [scope], period)}
+    base = map_base()
+    return flows.Referrals(referral_flows(period, facility_ids, directions, disease), headline,
+                           indicator_catalogue(), leakage(period, facility_ids),
+                           kpi_trend("out_of_county_rate", period.last_month), base.points, base.shapes,
+                           base.destinations)

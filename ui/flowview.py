@@ -17,15 +17,13 @@ import streamlit as st
 from lib import flows, i18n
 from lib.disease import CODES, WATCHED
 from lib.disease import name as disease_name
-from lib.kpi import Scope
-from lib.period import Period
-from ui import data, maps, mapview, palette
+from lib.flows import Referrals
+from ui import maps, mapview, palette
 from ui.filters import url_param
 from ui.frame import Frame
 
 DIRECTION_PARAM, DISEASE_PARAM = "dir", "disease"
 DIRECTION_KEY, DISEASE_KEY = "ref-directions", "ref-disease"
-HEADLINE = ("up_referrals", "down_referrals", "down_up_ratio", "referral_closure_rate", "out_of_county_rate")
 MAP_KEY = "referral-map"
 WATCHED_RGB, OTHER_RGB = "#ff8040", "#6b7385"
 
@@ -65,14 +63,24 @@ def _disease_label(frame: Frame) -> Callable[[str], str]:
     return lambda code: disease_name(code, frame.lang) + (" ★" if code in WATCHED else "")
 
 
-def headline(frame: Frame, flow: pd.DataFrame, scope: Scope, period: Period) -> None:
+def draw(frame: Frame, view: Referrals) -> None:
+    """The referrals page's body: headline, flow map, origin × destination table, leakage, area trend."""
+    headline(frame, view)
+    flow_map(frame, view)
+    left, right = st.columns([3, 2])
+    with left:
+        od_table(frame, view)
+    with right:
+        leakage(frame, view.leakage)
+    area_trend(frame, view)
+
+
+def headline(frame: Frame, view: Referrals) -> None:
     """The KPI engine's referral indicators for the scope, and out-of-county referrals from the arcs."""
-    t, lang = frame.t, frame.lang
-    catalogue = data.indicator_catalogue()
-    values = {v.code: v for v in data.kpi_values(HEADLINE, [scope], period)}
+    t, lang, catalogue, flow = frame.t, frame.lang, view.catalogue, view.flow
     with st.container(horizontal=True, key="ref-headline"):
-        for code in HEADLINE:
-            v = values.get(code)
+        for code in flows.HEADLINE:
+            v = view.headline.get(code)
             if v is None:
                 continue
             change = None if v.previous is None or v.value is None else v.value - v.previous
@@ -87,11 +95,10 @@ def headline(frame: Frame, flow: pd.DataFrame, scope: Scope, period: Period) -> 
     st.caption(t("ref.kpi.note"))
 
 
-def flow_map(frame: Frame, flow: pd.DataFrame) -> None:
+def flow_map(frame: Frame, view: Referrals) -> None:
     """Arcs over the county, out-of-county destinations in their true direction at the edge of the view."""
-    base = data.map_base()
-    shapes, points = base["shapes"], base["points"]
-    places = flows.place_destinations(base["destinations"], shapes["bbox"])
+    shapes, points, flow = view.shapes, view.points, view.flow
+    places = flows.place_destinations(view.destinations, shapes["bbox"])
     layers = [*maps.county_layers(shapes, frame.lang, opacity=45),
               maps.facility_layer(maps.point_records(points, frame.lang)),
               maps.arc_layer(maps.arc_records(flow, points, places, frame.lang)),
@@ -104,13 +111,12 @@ def flow_map(frame: Frame, flow: pd.DataFrame) -> None:
     st.html(f"<div style='font-size:.85rem'>{swatches} · {frame.t('ref.map.legend')}</div>")
 
 
-def od_table(frame: Frame, flow: pd.DataFrame) -> None:
+def od_table(frame: Frame, view: Referrals) -> None:
     """Who refers to whom: origins (rows) × destinations (columns), busiest first."""
-    base = data.map_base()
-    places = maps.place_names(base["points"], base["destinations"], frame.lang)
+    places = maps.place_names(view.points, view.destinations, frame.lang)
     origins = {place.id: name for place, name in places.items() if place.kind == "facility"}
     st.markdown(f"**{frame.t('ref.od')}**")
-    grid = flows.od_matrix(flow, origins, places, frame.t("ref.total"))
+    grid = flows.od_matrix(view.flow, origins, places, frame.t("ref.total"))
     if grid.empty:
         st.caption(frame.t("ref.none"))
     st.dataframe(grid, height=420)
@@ -144,17 +150,16 @@ def leakage(frame: Frame, by_disease: pd.DataFrame) -> None:
     st.caption(t("ref.leakage.note"))
 
 
-def area_trend(frame: Frame, series: pd.DataFrame) -> None:
+def area_trend(frame: Frame, view: Referrals) -> None:
     """out_of_county_rate per area and for the county, month by month (KPI engine)."""
-    t = frame.t
-    base = data.map_base()
-    areas = base["points"].drop_duplicates("area")
+    t, series = frame.t, view.trend
+    areas = view.points.drop_duplicates("area")
     names = dict(zip(areas["area"], maps.names(areas, frame.lang, "area"), strict=True))
     county = t("ref.county")
     rows = series[series["kind"].isin(["area", "county"])].assign(
         who=lambda s: [names.get(c, county) if k == "area" else county for k, c in zip(s["kind"], s["scope"],
                                                                                        strict=True)])
-    colours = {names[c]: _hex(rgb) for c, rgb in maps.area_colours(base["shapes"]).items()} | {county: "#e8eaf0"}
+    colours = {names[c]: _hex(rgb) for c, rgb in maps.area_colours(view.shapes).items()} | {county: "#e8eaf0"}
     chart = alt.Chart(rows).mark_line(point=True).encode(
         x=mapview.MONTH_AXIS,
         y=alt.Y("value:Q", title=t("ref.trend.axis"), axis=alt.Axis(format=".0%")),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -20,16 +19,17 @@ import pydeck as pdk
 import streamlit as st
 
 from lib import i18n
-from lib.kpi import KpiValue, Scope
-from lib.period import Period
+from lib.kpi import KpiValue
+from lib.mapdata import FacilityProfile, StatusMap
 from lib.rollup import Place
-from ui import data, maps
+from ui import maps
 from ui.filters import url_param
 from ui.frame import Frame
 
 INDICATOR_PARAM, FACILITY_PARAM = "indicator", "facility"
 INDICATOR_KEY, FACILITY_KEY = "map-indicator", "map-facility"
 MAP_KEY = "facility-map"
+LAYERS = ("areas", "facilities", "port", "dispatches")
 MAP_HEIGHT = 560
 DEFAULT_INDICATOR = "out_of_county_rate"  # the map's first question: where do residents leave the county
 MONTH_AXIS = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=-45,
@@ -57,33 +57,40 @@ def indicator_choice(frame: Frame, catalogue: pd.DataFrame) -> str:
     return current
 
 
-@dataclass(frozen=True)
-class StatusMap:
-    """The facilities map for one indicator: its layers and the figures behind them."""
-
-    layers: list[pdk.Layer]
-    volumes: pd.DataFrame
-    values: dict[str, KpiValue]
-    indicator: pd.Series
+def layer_choice(frame: Frame) -> set[str]:
+    """Which layers to draw: all on a wall, the reader's choice on a desk."""
+    if frame.kiosk:
+        return set(LAYERS)
+    return set(st.pills(frame.t("map.layers"), LAYERS, selection_mode="multi", default=LAYERS, key="map-layers",
+                        format_func=lambda layer: frame.t(f"map.layer.{layer}")))
 
 
-def status_map(frame: Frame, points: pd.DataFrame, period: Period, code: str, shown: Collection[str],
-               now: dt.datetime) -> StatusMap:
-    """Layers of the map page (and the overview's compact map): outline and areas, dots coloured by
-    ``code``'s status, the border port and ambulances under way, as ``shown`` asks."""
-    base = data.map_base()
-    volumes = data.facility_volumes(period)
-    values = {v.scope.codes[0]: v for v in data.kpi_values(
-        [code], [Scope("facility", (c,)) for c in points["code"]], period, compare=False)}
-    indicator = data.indicator_catalogue().loc[code]
-    layers = maps.county_layers(base["shapes"], frame.lang, shade="areas" in shown, labels="areas" in shown)
+def layers(frame: Frame, m: StatusMap, shown: Collection[str], now: dt.datetime) -> list[pdk.Layer]:
+    """Layers of the map page (and the overview's compact map): outline and areas, dots coloured by the
+    indicator's status, the border port and ambulances under way, as ``shown`` asks."""
+    shapes = m.base.shapes
+    out = maps.county_layers(shapes, frame.lang, shade="areas" in shown, labels="areas" in shown)
     if "facilities" in shown:
-        layers.append(maps.facility_layer(maps.facility_records(points, volumes, values, indicator, frame.lang)))
+        out.append(maps.facility_layer(maps.facility_records(m.points, m.volumes, m.values, m.indicator, frame.lang)))
     if "port" in shown:
-        layers += maps.port_layers(points, frame.lang)
+        out += maps.port_layers(m.points, frame.lang)
     if "dispatches" in shown:
-        layers += maps.dispatch_layers(data.dispatches(now), base["points"], now, frame.lang)
-    return StatusMap(layers, volumes, values, indicator)
+        out += maps.dispatch_layers(m.dispatches, m.base.points, now, frame.lang)
+    return out
+
+
+def draw(frame: Frame, m: StatusMap, profile: FacilityProfile | None, shown: Collection[str],
+         now: dt.datetime) -> None:
+    """The map page's body: the map and its legend, the opened unit beside it (not on a wall), the table."""
+    left, right = st.columns([3, 2]) if not frame.kiosk else (st.container(), None)
+    with left:
+        st.pydeck_chart(maps.deck(layers(frame, m, shown, now), view(m.base.shapes)), key=MAP_KEY,
+                        height=MAP_HEIGHT, alt=frame.t("map.alt"), on_select=picked, selection_mode="single-object")
+        legend(frame, m.base.shapes, m.indicator)
+    if right is not None:
+        with right:
+            facility(frame, m, profile)
+    status_table(frame, m)
 
 
 def view(shapes: Mapping[str, Any]) -> pdk.ViewState:
@@ -119,41 +126,37 @@ def legend(frame: Frame, shapes: Mapping[str, Any], indicator: pd.Series) -> Non
             f"{html.escape(t('map.legend.areas'))}{shading}</div>")
 
 
-def facility(frame: Frame, points: pd.DataFrame, period: Period, indicator: pd.Series) -> None:
-    """The selectbox of units and the chosen unit's profile."""
-    codes = list(points["code"])
-    current = st.query_params.get(FACILITY_PARAM)
-    current = current if current in codes else None
-    by_code = points.set_index("code")
+def facility(frame: Frame, m: StatusMap, profile: FacilityProfile | None) -> None:
+    """The selectbox of units and the opened unit's profile."""
+    by_code = m.points.set_index("code")
+    current = None if profile is None or profile.unit.name not in by_code.index else profile.unit.name
     if not frame.kiosk:
         st.session_state[FACILITY_KEY] = current
-        st.selectbox(frame.t("map.facility"), codes, key=FACILITY_KEY, placeholder=frame.t("map.pick"),
+        st.selectbox(frame.t("map.facility"), list(by_code.index), key=FACILITY_KEY, placeholder=frame.t("map.pick"),
                      format_func=lambda c: _name(frame, by_code.loc[c]),
                      on_change=url_param(FACILITY_PARAM, FACILITY_KEY, None))
-    if current is None:
+    if current is None or profile is None:
         st.caption(frame.t("map.pick.hint"))
         return
     with st.container(key="facility-profile"):
-        _profile(frame, by_code.loc[current], current, period, indicator)
+        _profile(frame, profile, m)
 
 
-def _profile(frame: Frame, unit: pd.Series, code: str, period: Period, indicator: pd.Series) -> None:
-    t = frame.t
+def _profile(frame: Frame, p: FacilityProfile, m: StatusMap) -> None:
+    t, unit, indicator = frame.t, p.unit, m.indicator
     st.subheader(_name(frame, unit))
     st.caption(" · ".join([_name(frame, unit, "tier"), _name(frame, unit, "area"), _name(frame, unit, "community"),
                            t(f"map.coords.{unit['coord_source']}")]))
-    values = data.kpi_values(None, [Scope("facility", (code,))], period)
-    catalogue = data.indicator_catalogue()
-    st.markdown(f"**{t('map.profile.indicators', period=period.label())}**")
-    st.dataframe(_indicator_rows(frame, values, catalogue), hide_index=True, height=240)
-    chosen = next((v for v in values if v.code == indicator.name), None)
+    st.markdown(f"**{t('map.profile.indicators', period=p.period.label())}**")
+    st.dataframe(_indicator_rows(frame, p.values, p.catalogue), hide_index=True, height=240)
+    chosen = next((v for v in p.values if v.code == indicator.name), None)
     st.markdown(f"**{t('map.profile.trend', indicator=_name(frame, indicator))}**")
-    _trend(frame, code, period, indicator, chosen)
-    links = data.facility_links(period, int(unit["facility_id"]))
-    st.markdown(f"**{t('map.profile.referrals', period=period.label())}**")
-    st.dataframe(_referral_rows(frame, links["referrals"]), hide_index=True)
-    st.markdown(f"**{t('map.profile.doctors', until=i18n.fmt_datetime(period.last_date, frame.lang))}**")
-    st.dataframe(_doctor_rows(frame, links["doctors"]), hide_index=True)
+    _trend(frame, p.trend, indicator, chosen)
+    names = maps.place_names(m.base.points, m.base.destinations, frame.lang)
+    st.markdown(f"**{t('map.profile.referrals', period=p.period.label())}**")
+    st.dataframe(_referral_rows(frame, p.referrals, names), hide_index=True)
+    st.markdown(f"**{t('map.profile.doctors', until=i18n.fmt_datetime(p.period.last_date, frame.lang))}**")
+    st.dataframe(_doctor_rows(frame, p.doctors, names), hide_index=True)
 
 
 def _status(frame: Frame, v: KpiValue) -> str:
@@ -176,9 +179,7 @@ def _indicator_rows(frame: Frame, values: list[KpiValue], catalogue: pd.DataFram
     return frame_.sort_values("_order", kind="stable").drop(columns="_order") if rows else frame_
 
 
-def _trend(frame: Frame, code: str, period: Period, indicator: pd.Series, value: KpiValue | None) -> None:
-    series = data.kpi_trend(indicator.name, period.last_month)
-    series = series[(series["kind"] == "facility") & (series["scope"] == code)]
+def _trend(frame: Frame, series: pd.DataFrame, indicator: pd.Series, value: KpiValue | None) -> None:
     if series.empty or series["value"].isna().all():
         st.caption(frame.t("map.status.na"))
         return
@@ -196,13 +197,8 @@ def _trend(frame: Frame, code: str, period: Period, indicator: pd.Series, value:
     st.altair_chart(alt.layer(*layers).properties(height=200), width="stretch")
 
 
-def _partner_names(frame: Frame) -> dict[Place, str]:
-    base = data.map_base()
-    return maps.place_names(base["points"], base["destinations"], frame.lang)
-
-
-def _referral_rows(frame: Frame, refs: pd.DataFrame) -> pd.DataFrame:
-    t, names = frame.t, _partner_names(frame)
+def _referral_rows(frame: Frame, refs: pd.DataFrame, names: Mapping[Place, str]) -> pd.DataFrame:
+    t = frame.t
     return pd.DataFrame({
         t("map.col.way"): [t(f"map.way.{w}") for w in refs["way"]],
         t("map.col.direction"): [t(f"map.dir.{d}") for d in refs["direction"]],
@@ -211,8 +207,8 @@ def _referral_rows(frame: Frame, refs: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _doctor_rows(frame: Frame, doctors: pd.DataFrame) -> pd.DataFrame:
-    t, names = frame.t, _partner_names(frame)
+def _doctor_rows(frame: Frame, doctors: pd.DataFrame, names: Mapping[Place, str]) -> pd.DataFrame:
+    t = frame.t
     return pd.DataFrame({
         t("map.col.from"): [names.get(Place("facility", int(i)), "—") for i in doctors["from_id"]],
         t("map.col.kind"): [t(f"map.stint.{k}") for k in doctors["kind"]],
@@ -222,12 +218,11 @@ def _doctor_rows(frame: Frame, doctors: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def status_table(frame: Frame, points: pd.DataFrame, volumes: pd.DataFrame, values: Mapping[str, KpiValue],
-                 indicator: pd.Series) -> None:
+def status_table(frame: Frame, m: StatusMap) -> None:
     """The map as a table: every unit shown, its status on the indicator and its volumes (sortable, readable
     without the canvas)."""
-    t, lang = frame.t, frame.lang
-    vols = volumes.reindex(points["facility_id"], fill_value=0)
+    t, lang, points, values, indicator = frame.t, frame.lang, m.points, m.values, m.indicator
+    vols = m.volumes.reindex(points["facility_id"], fill_value=0)
     rows = []
     for (_, unit), (_, vol) in zip(points.iterrows(), vols.iterrows(), strict=True):
         v = values.get(unit["code"])

@@ -11,9 +11,9 @@ import streamlit as st
 from lib import i18n
 from lib.kpi import KpiValue
 from lib.live import Counters
-from lib.overview import Tile
-from lib.period import Period, add_months, first_of_month
-from ui import data, maps, mapview, palette
+from lib.mapdata import StatusMap
+from lib.overview import League, Overview, Tile
+from ui import maps, mapview, palette
 from ui.frame import Frame
 
 TILES_PER_ROW = 5  # two rows of five in the left column at 1920 px
@@ -119,23 +119,16 @@ def tile(frame: Frame, t: Tile) -> None:
             st.caption(trajectory)
 
 
+LEAGUE_PARAM = "league"  # ?league=<peer group>: which league the overview lists
 COMPACT_MAP = {"width": 520, "height": 330}  # the right-hand column at 1920 px
-COMPACT_LAYERS = ("areas", "facilities", "port", "dispatches")
 
 
-def compact_map(frame: Frame, period: Period, facility_ids: list[int] | None) -> None:
+def compact_map(frame: Frame, m: StatusMap, now: dt.datetime) -> None:
     """调度一张图 in small: units coloured by the map's default indicator, ambulances under way."""
-    base = data.map_base()
-    points = base["points"]
-    if facility_ids is not None:
-        points = points[points["facility_id"].isin(facility_ids)]
-    m = mapview.status_map(frame, points, period, mapview.DEFAULT_INDICATOR, COMPACT_LAYERS, dt.datetime.now())
     st.caption(frame.t("overview.map", indicator=m.indicator[f"name_{frame.lang}"]))
-    st.pydeck_chart(maps.deck(m.layers, maps.fit(base["shapes"]["bbox"], **COMPACT_MAP)), key="overview-map",
-                    height=COMPACT_MAP["height"], alt=frame.t("map.alt"))
-
-
-LEAGUE_PARAM, DEFAULT_LEAGUE, LEAGUE_SIZE = "league", "thc", 5
+    st.pydeck_chart(maps.deck(mapview.layers(frame, m, mapview.LAYERS, now),
+                              maps.fit(m.base.shapes["bbox"], **COMPACT_MAP)),
+                    key="overview-map", height=COMPACT_MAP["height"], alt=frame.t("map.alt"))
 
 
 def _league_rows(frame: Frame, units: pd.DataFrame) -> str:
@@ -148,29 +141,26 @@ def _league_rows(frame: Frame, units: pd.DataFrame) -> str:
     return "  \n".join(lines)
 
 
-def league(frame: Frame) -> None:
+def league(frame: Frame, board: League) -> None:
     """Top and bottom units of the last published month in one peer group (a draft, labelled, if none is)."""
-    published = data.published_months()
-    scores = data.published_scores(published[0]) if published else None
-    if scores is None:
-        scores = data.draft_scores(add_months(first_of_month(dt.date.today()), -1))
-    group = st.query_params.get(LEAGUE_PARAM, DEFAULT_LEAGUE)
-    ranked = scores.group(group if group in scores.groups else DEFAULT_LEAGUE)
-    ranked = ranked[ranked["rank"].notna()].sort_values(["rank", "facility_code"])  # stable between refreshes
-    state = (frame.t("overview.league.published", version=scores.published.version) if scores.published
+    state = (frame.t("overview.league.published", version=board.published_version) if board.published_version
              else frame.t("overview.league.draft"))
-    st.caption(frame.t("overview.league", group=frame.t(f"peer.{group}"),
-                       month=i18n.fmt_month(scores.month, frame.lang), state=state))
+    st.caption(frame.t("overview.league", group=frame.t(f"peer.{board.group}"),
+                       month=i18n.fmt_month(board.month, frame.lang), state=state))
     best, worst = st.columns(2)
-    best.markdown(f"**{frame.t('overview.league.top')}**  \n" + _league_rows(frame, ranked.head(LEAGUE_SIZE)))
-    worst.markdown(f"**{frame.t('overview.league.bottom')}**  \n" +
-                   _league_rows(frame, ranked.tail(LEAGUE_SIZE).iloc[::-1]))
+    best.markdown(f"**{frame.t('overview.league.top')}**  \n" + _league_rows(frame, board.top))
+    worst.markdown(f"**{frame.t('overview.league.bottom')}**  \n" + _league_rows(frame, board.bottom))
 
 
-def side(frame: Frame, period: Period, facility_ids: list[int] | None) -> None:
-    """The right-hand column: the compact map and the best and worst units of the last published month."""
-    compact_map(frame, period, facility_ids)
-    league(frame)
+def draw(frame: Frame, view: Overview, now: dt.datetime) -> None:
+    """The overview's body: counters; tiles on the left; the compact map and the league on the right."""
+    counters(frame, view.counters)
+    left, right = st.columns([7, 3])
+    with left:
+        tiles(frame, view.tiles)
+    with right:
+        compact_map(frame, view.status_map, now)
+        league(frame, view.league)
 
 
 def tiles(frame: Frame, items: list[Tile]) -> None:
