@@ -17,7 +17,6 @@ from lib.kpi import Scope
 from lib.period import Period, first_of_month
 
 SPANS = ("month", "ytd", "r12")
-PARAMS = ("community", "area", "tier", "period", "span")
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any
 
-from shapely.geometry import Point, mapping, shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
 
@@ -35,8 +34,3 @@ def _prepared(path: Path) -> PreparedGeometry:
 def contains(path: Path, latitude: float, longitude: float) -> bool:
     """True when the point lies inside (or on) the boundary."""
     return _prepared(path).covers(Point(longitude, latitude))
-
-
-def simplified_geojson(path: Path, tolerance_deg: float = 0.005) -> dict[str, Any]:
-    """A lighter outline for maps (~500 m tolerance): the deck JSON is re-sent on every refresh."""
-    return mapping(boundary(path).simplify(tolerance_deg, preserve_topology=True))

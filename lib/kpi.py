@@ -235,10 +235,6 @@ def compute(conn: Connection, codes: Iterable[str] | None = None, scopes: Iterab
     return engine.compute(codes, scopes, period or Period("month", engine.today))
 
 
-def to_frame(values: Sequence[KpiValue]) -> pd.DataFrame:
-    return pd.DataFrame([asdict(v) for v in values])
-
-
 def _scope_from_args(args: argparse.Namespace) -> Scope:
     for kind in ("area", "community", "facility"):
         if getattr(args, kind):
