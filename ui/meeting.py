@@ -147,8 +147,18 @@ def page(frame: Frame, today: dt.date) -> None:
     st.html(CSS + (FULL_SCREEN_CSS if present else ""))
     st.title(frame.t("page.meeting"))
     month = _month(today)
+    if month >= first_of_month(today):  # a month still running is never presented as an assessment
+        _controls(frame, 0, 1, month, today, present)
+        st.warning(frame.t("meeting.not_over", month=i18n.fmt_month(month, frame.lang)))
+        return
     draft = rankings.load_draft(month)
     if draft is None:
+        return
+    # Nothing reported and nothing recorded: no assessment to present. (Until missing stops reading as zero,
+    # issue #11, "recorded" means a value other than zero.)
+    if draft.data_as_of is None and not draft.items["value"].fillna(0).ne(0).any():
+        _controls(frame, 0, 1, month, today, present)
+        st.warning(frame.t("meeting.no_data", month=i18n.fmt_month(month, frame.lang)))
         return
     published = data.published_scores(month) if data.score_versions(month) else None
     slides = ["opening", *draft.groups]
