@@ -6,13 +6,19 @@ Each PostgreSQL store is its own schema (search_path), so tests and parallel run
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import datetime as dt
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,9 +30,61 @@ BACKENDS = ["sqlite", "postgresql"]
 SOAK_SECONDS = float(os.environ.get("COCKPIT_SOAK_SECONDS", "600"))  # issue #9: at least ten minutes
 _SOAK = pytest.StashKey[tuple[subprocess.Popen, Path]]()
 PG_URL = os.environ.get("COCKPIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Stretches every wait of the browser and AppTest tests (tests/browser/conftest.TIMEOUT_MS, tests/pages/conftest.py)
+# on a slow or busy machine; the tests wait on states, so a larger scale only costs time when something is wrong.
+WAIT_SCALE = float(os.environ.get("COCKPIT_TEST_WAIT_SCALE", "1.0"))
 
 
-def _pg_store() -> Iterator[str]:
+Fill = Callable[[str], None]
+_SQLITE_TEMPLATES: dict[Fill | None, Path] = {}
+
+
+def _sqlite_template(fill: Fill | None) -> Path:
+    """A migrated SQLite file, filled by ``fill``, built once per process; make_store copies it."""
+    if fill not in _SQLITE_TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix="cockpit-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        url = f"sqlite:///{folder / 'cockpit.db'}"
+        schema.upgrade(url)
+        if fill is not None:
+            fill(url)
+        db.engine(url).dispose()
+        _SQLITE_TEMPLATES[fill] = folder / "cockpit.db"
+    return _SQLITE_TEMPLATES[fill]
+
+
+@contextlib.contextmanager
+def make_store(backend: str, folder: Path | None = None, *, fill: Fill | None = None) -> Iterator[str]:
+    """The one store factory: a migrated store on ``backend``, empty or filled by ``fill(url)`` (e.g.
+    ``tiny.build``); yields its URL and cleans up after.
+
+    ``backend`` is "sqlite" (the file ``folder/cockpit.db``; ``folder`` is required) or "postgresql" (a
+    schema of its own in the database at ``PG_URL``, selected by ``search_path`` in the URL, dropped
+    at the end; ``folder`` is not used). Every test module that needs a store of its own builds it
+    here, in a fixture of whatever scope suits it::
+
+        with make_store("sqlite", tmp_path, fill=tiny.build) as url:
+            ...
+
+    A SQLite store is a copy (SQLite's backup API) of a template migrated, and filled, once per test
+    session, which costs a fraction of running the migrations and the fill again; ``fill`` must then
+    depend on nothing but the URL. A PostgreSQL store is migrated and filled each time.
+    """
+    if backend == "sqlite":
+        if folder is None:
+            raise TypeError("a SQLite store needs a folder")
+        path = folder / "cockpit.db"
+        with contextlib.closing(sqlite3.connect(_sqlite_template(fill))) as source, \
+                contextlib.closing(sqlite3.connect(path)) as target:
+            source.backup(target)
+        url = f"sqlite:///{path}"
+        try:
+            yield url
+        finally:
+            db.engine(url).dispose()
+        return
+    if backend != "postgresql":
+        raise ValueError(f"unknown backend {backend!r}: one of {BACKENDS}")
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = db.engine(PG_URL)
     with admin.begin() as conn:
@@ -34,6 +92,8 @@ def _pg_store() -> Iterator[str]:
     url = f"{PG_URL}?options=-csearch_path%3D{name}"
     try:
         schema.upgrade(url)
+        if fill is not None:
+            fill(url)
         yield url
     finally:
         db.engine(url).dispose()
@@ -41,20 +101,60 @@ def _pg_store() -> Iterator[str]:
             conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
 
 
-def _store(backend: str, folder: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        url = f"sqlite:///{folder / 'cockpit.db'}"
-        schema.upgrade(url)
+@contextlib.contextmanager
+def make_demo_store(folder: Path, *, scale: float = 0.02) -> Iterator[str]:
+    """A small SQLite demo store (make_store + lib.demo) whose last month is this month, so every page,
+    tile and wall screen has figures today. For the browser tests and the soak; read it, never write."""
+    from lib.demo import generate  # lazily: only the wall-screen tests need it
+
+    with make_store("sqlite", folder) as url:
+        generate(db.engine(url), scale=scale, today=dt.date.today())
+        db.engine(url).dispose()  # the app server opens its own connections
         yield url
-        db.engine(url).dispose()
-    else:
-        yield from _pg_store()
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    """A store holding one demo history, with what lib.demo.generate() returned and reported."""
+
+    url: str
+    rows: dict[str, int]
+    progress: list[float]
+
+
+@pytest.fixture(scope="session")
+def demo_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., DemoStore]]:
+    """``demo_stores(backend, scale=..., today=...)``: a demo store (default seed) built once per session for
+    each set of arguments and shared by every module asking the same (tests/lib/test_demo.py and
+    test_kpi_parity.py both read the scale-0.02 one): read it, never write."""
+    from lib.demo import generate
+
+    built: dict[tuple[str, float, dt.date], DemoStore] = {}
+    with contextlib.ExitStack() as stores:
+
+        def _get(backend: str, *, scale: float, today: dt.date) -> DemoStore:
+            key = (backend, scale, today)
+            if key not in built:
+                url = stores.enter_context(make_store(backend, tmp_path_factory.mktemp(f"demo-{backend}")))
+                steps: list[float] = []
+                rows = generate(db.engine(url), scale=scale, today=today, progress=lambda f, _m: steps.append(f))
+                built[key] = DemoStore(url, rows, steps)
+            return built[key]
+
+        yield _get
+
+
+def _store(backend: str, folder: Path) -> Iterator[str]:
+    """make_store() as a generator (``for url in _store(...)``), for modules not moved to it yet."""
+    with make_store(backend, folder) as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty store on each backend."""
-    yield from _store(request.param, tmp_path)
+    with make_store(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -62,24 +162,22 @@ def tiny_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """The hand-checkable tiny county (tests/fixtures/tiny.py), built once per backend: read it, never write."""
     from tests.fixtures import tiny
 
-    for url in _store(request.param, tmp_path_factory.mktemp("tiny")):
-        tiny.build(url)
+    with make_store(request.param, tmp_path_factory.mktemp("tiny"), fill=tiny.build) as url:
         yield url
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> Iterator[str]:
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
     """A migrated, empty SQLite store (for tests whose subject is not the backend)."""
-    url = f"sqlite:///{tmp_path / 'cockpit.db'}"
-    schema.upgrade(url)
-    yield url
-    db.engine(url).dispose()
+    with make_store("sqlite", tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A migrated, empty PostgreSQL store."""
-    yield from _pg_store()
+    with make_store("postgresql") as url:
+        yield url
 
 
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection: start the soak only if a soak test remains

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 import pytest
@@ -16,7 +16,7 @@ from lib.demo import DemoRefusedError, generate
 from lib.demo.build import DEMO_TABLES
 from lib.demo.world import SEASON
 from lib.models import AGE_BANDS, SEXES, Base, FdContract, PersonMixin, Staff
-from tests.conftest import BACKENDS, _store
+from tests.conftest import BACKENDS, DemoStore, make_store
 from tests.rollup_snapshot import rebuilt, snapshot
 
 TODAY = dt.date(2026, 3, 18)
@@ -40,14 +40,15 @@ def scalar(url: str, sql: str, **params: object) -> object:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]:
-    """A small demo (scale 0.02) per backend, with what generate() returned; read it, never write."""
-    for url in _store(request.param, tmp_path_factory.mktemp("demo")):
-        steps: list[float] = []
-        rows = generate(db.engine(url), scale=SMALL, today=TODAY, progress=lambda f, _m, s=steps: s.append(f))
-        assert steps == sorted(steps)
-        assert steps[-1] == 1.0
-        yield url, rows
+def small(request: pytest.FixtureRequest, demo_stores: Callable[..., DemoStore]) -> tuple[str, dict]:
+    """A small demo (scale 0.02) per backend, with what generate() returned; read it, never write.
+
+    Built once per session (tests/conftest.py's demo_stores), shared with test_kpi_parity.py."""
+    demo = demo_stores(request.param, scale=SMALL, today=TODAY)
+    steps = demo.progress
+    assert steps == sorted(steps)
+    assert steps[-1] == 1.0
+    return demo.url, demo.rows
 
 
 # --- consistency (both stores, small scale) --------------------------------------------------------
@@ -209,14 +210,14 @@ def _contents(url: str) -> dict[str, list[tuple]]:
 
 
 def test_same_seed_same_data_other_seed_other_data(tmp_path):
-    urls = []
+    contents = []
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
         folder = tmp_path / name
         folder.mkdir()
-        url = next(_store("sqlite", folder))
-        generate(db.engine(url), scale=0.005, seed=seed, today=TODAY)
-        urls.append(url)
-    a, b, c = (_contents(u) for u in urls)
+        with make_store("sqlite", folder) as url:
+            generate(db.engine(url), scale=0.005, seed=seed, today=TODAY)
+            contents.append(_contents(url))
+    a, b, c = contents
     assert a == b
     assert a["visit"] != c["visit"]
     assert a["admission"] != c["admission"]
@@ -226,7 +227,7 @@ def test_same_seed_same_data_other_seed_other_data(tmp_path):
 
 @pytest.fixture(scope="session")
 def full(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    for url in _store("sqlite", tmp_path_factory.mktemp("demo_full")):
+    with make_store("sqlite", tmp_path_factory.mktemp("demo_full")) as url:
         generate(db.engine(url), today=TODAY)
         yield url
 

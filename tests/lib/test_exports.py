@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import openpyxl
@@ -11,18 +12,21 @@ import pytest
 
 from lib import db, exports
 from lib.scoring import score, snapshot, tables
+from tests.conftest import BACKENDS, make_store
 from tests.fixtures import tiny
 
 NOW = dt.datetime(2026, 11, 20, 9)
 
 
-@pytest.fixture
-def published(store_url) -> score.Scores:
-    tiny.build(store_url)
-    with db.engine(store_url).begin() as conn:
-        snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=NOW)
-    with db.engine(store_url).connect() as conn:
-        return snapshot.load(conn, tiny.OCT)
+@pytest.fixture(scope="module", params=BACKENDS)
+def published(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[score.Scores]:
+    """The tiny county's October, published, on each backend: built once per module (the tests only read it)."""
+    with make_store(request.param, tmp_path_factory.mktemp("exports"), fill=tiny.build) as url:
+        with db.engine(url).begin() as conn:
+            snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=NOW)
+        with db.engine(url).connect() as conn:
+            scores = snapshot.load(conn, tiny.OCT)
+        yield scores
 
 
 def test_workbook_has_a_sheet_per_peer_group_and_the_detail(published):

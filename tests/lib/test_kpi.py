@@ -90,8 +90,9 @@ EXPECTED = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def engine(tiny_url):
+    """One engine per backend for the module: the tiny county is read-only, and an engine only reads."""
     with db.engine(tiny_url).connect() as conn:
         yield Engine(conn, today=tiny.TODAY)
 

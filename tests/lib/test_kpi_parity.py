@@ -5,24 +5,17 @@ import datetime as dt
 import pytest
 
 from lib import db
-from lib.demo import generate
 from lib.kpi import Engine, Scope
 from lib.period import Period
-from tests.conftest import _store
 
 TODAY = dt.date(2026, 3, 18)  # mid-month: the month in progress takes the daily-rollup paths too
 
 
 @pytest.fixture(scope="module")
-def demo_pair(tmp_path_factory):
-    """The same small demo (fixed seed) in a SQLite and a PostgreSQL store."""
-    stores = [_store(backend, tmp_path_factory.mktemp(backend)) for backend in ("sqlite", "postgresql")]
-    urls = [next(store) for store in stores]
-    for url in urls:
-        generate(db.engine(url), scale=0.02, today=TODAY)
-    yield urls
-    for store in stores:
-        next(store, None)
+def demo_pair(demo_stores):
+    """The same small demo (fixed seed) in a SQLite and a PostgreSQL store (built once per session and
+    shared with tests/lib/test_demo.py: read them, never write)."""
+    return [demo_stores(backend, scale=0.02, today=TODAY).url for backend in ("sqlite", "postgresql")]
 
 
 def _values(url: str) -> dict:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tomllib
+from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,6 +23,7 @@ from lib.scoring import completeness, snapshot, tables, weights
 from lib.scoring import score as scoring
 from lib.scoring.__main__ import main
 from lib.scoring.weights import Rule
+from tests.conftest import BACKENDS, make_store
 from tests.fixtures import tiny
 
 NOW = dt.datetime(2026, 11, 5, 12)
@@ -66,14 +69,16 @@ EXPECTED_SEP = {"H": (0.0, 1), "T1": (50 / 6, 2), "T2": (50 / 3, 1),
                 "V1": (100 * ((25 / 38) / 0.7 - 0.5) / 0.5, 1), "V2": (None, None)}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def conn(tiny_url):
+    """One connection per backend for the module's readers of the tiny county (read-only)."""
     with db.engine(tiny_url).connect() as c:
         yield c
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def october(conn) -> scoring.Scores:
+    """October's draft under the test weights, computed once per backend (the tests only read it)."""
     return scoring.draft(conn, OCT, weights=TEST_WEIGHTS, now=NOW, trend_months=3)
 
 
@@ -196,13 +201,25 @@ def test_a_weights_file_with_mistakes_is_refused():
     assert problems == ["thc.cost_per_visit: zero_at must be above 1 for a down indicator"]
 
 
-# -- stored weights and published snapshots (writes: a fresh store per test) ---------------------------
+# -- stored weights and published snapshots (writes: a fresh store per test, or one shared where it refuses them)
 
 
-@pytest.fixture
-def tiny_store(store_url):
-    tiny.build(store_url)
-    return store_url
+@pytest.fixture(params=BACKENDS)
+def tiny_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The tiny county in a store of the test's own, on each backend."""
+    with make_store(request.param, tmp_path, fill=tiny.build) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def published_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The tiny county with October published under the test weights, once per backend, for the tests
+    whose writes the store refuses (the snapshot tables are insert-only)."""
+    with make_store(request.param, tmp_path_factory.mktemp("published"), fill=tiny.build) as url:
+        with db.engine(url).begin() as conn:
+            weights.store(conn, TEST_WEIGHTS, by="test")
+        _publish(url, NOW)
+        yield url
 
 
 def _publish(url: str, now: dt.datetime, month: dt.date = OCT) -> snapshot.Outcome:
@@ -267,15 +284,12 @@ def test_publish_freezes_a_version_and_late_data_makes_the_next(tiny_store):
     "UPDATE score_snapshot SET published_by = 'someone else'",
     "DELETE FROM score_rule",
 ])
-def test_a_published_snapshot_cannot_change(tiny_store, statement):
-    with db.engine(tiny_store).begin() as conn:
-        weights.store(conn, TEST_WEIGHTS, by="test")
-    _publish(tiny_store, NOW)
-    with db.engine(tiny_store).connect() as conn:
+def test_a_published_snapshot_cannot_change(published_store, statement):
+    with db.engine(published_store).connect() as conn:
         before = snapshot.load(conn, OCT)
-    with pytest.raises(sa.exc.DatabaseError, match="insert-only"), db.engine(tiny_store).begin() as conn:
+    with pytest.raises(sa.exc.DatabaseError, match="insert-only"), db.engine(published_store).begin() as conn:
         conn.execute(sa.text(statement))
-    with db.engine(tiny_store).connect() as conn:
+    with db.engine(published_store).connect() as conn:
         assert snapshot.same(before, snapshot.load(conn, OCT))
 
 
