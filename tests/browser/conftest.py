@@ -2,7 +2,13 @@
 
 Each test module gets its own server on a free port (module scope), started with the file watcher
 off against a prepared SQLite store; start-up waits on /_stcore/health and fails with the server's
-log. Chromium is the system one (CHROMIUM_PATH or ``chromium`` on PATH), never a downloaded build.
+log, and a test that fails with a server running attaches the tail of its log to the report
+(pytest_runtest_makereport below). Chromium is the system one (CHROMIUM_PATH or ``chromium`` on
+PATH), never a downloaded build.
+
+Every wait is a multiple of one base timeout, ``TIMEOUT_MS`` (20 s), scaled by the environment
+variable ``COCKPIT_TEST_WAIT_SCALE`` (default 1.0; e.g. 2 on a slow or busy machine). Tests wait on a
+state (an element count, a URL, the app's ``data-test-script-state``), never for a fixed time.
 """
 
 from __future__ import annotations
@@ -15,17 +21,25 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from lib import bootstrap, db
+from tests.conftest import WAIT_SCALE, make_store
 
-STARTUP_TIMEOUT = 30.0
+TIMEOUT_MS = round(20_000 * WAIT_SCALE)  # the one base timeout of every browser wait
+LOG_TAIL_LINES = 200
+expect.set_options(timeout=TIMEOUT_MS)  # also the default of every expect() given no timeout
+
+
+def wait_ms(factor: float = 1.0) -> int:
+    """``factor`` base timeouts, in milliseconds (Playwright's unit): for ``timeout=`` of a slow state."""
+    return round(TIMEOUT_MS * factor)
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,13 @@ class AppServer:
     def origin(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            return f"(no log: {e})"
+        return "\n".join(text.splitlines()[-lines:])
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -50,27 +71,25 @@ def _free_port() -> int:
 
 def _healthy(origin: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{origin}/_stcore/health", timeout=1) as resp:
+        with urllib.request.urlopen(f"{origin}/_stcore/health", timeout=wait_ms(0.05) / 1000) as resp:  # one poll
             return resp.status == 200
     except OSError:
         return False
 
 
 @pytest.fixture(scope="module")
-def reference_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated SQLite store holding the reference registry, one per test module."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'cockpit.db'}"
-    bootstrap.load_reference(url)
-    db.engine(url).dispose()
-    return url
+    with make_store("sqlite", tmp_path_factory.mktemp("store"), fill=bootstrap.load_reference) as url:
+        yield url
 
 
 @contextlib.contextmanager
 def serve(store_url: str, log_dir: Path, *options: str) -> Iterator[AppServer]:
     """Run ``streamlit run app.py [options]`` on a free port until the block ends.
 
-    Fails with the server's log if it won't start; prints the log at the end, which pytest shows for
-    a failed test only.
+    Fails with the server's log if it won't start. A failed test that uses the server (directly or
+    through a fixture holding it) gets the log's tail in its report: pytest_runtest_makereport below.
     """
     port = _free_port()
     log = log_dir / f"streamlit-{port}.log"
@@ -84,7 +103,7 @@ def serve(store_url: str, log_dir: Path, *options: str) -> Iterator[AppServer]:
         proc = subprocess.Popen(cmd, cwd=db.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = AppServer("127.0.0.1", port, log, proc.pid)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
+        deadline = time.monotonic() + wait_ms(1.5) / 1000
         while not _healthy(server.origin):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not start (exit {proc.poll()}):\n{log.read_text()}")
@@ -93,10 +112,9 @@ def serve(store_url: str, log_dir: Path, *options: str) -> Iterator[AppServer]:
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=wait_ms(0.5) / 1000)
         except subprocess.TimeoutExpired:
             proc.kill()
-        print(log.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -117,21 +135,36 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1600, "height": 900})
-    yield context.new_page()
-    context.close()
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """Open a page in a fresh browser context (``new_page(width=1920, height=1080)``), with scaled
+    default timeouts for actions and navigation; every context is closed at the end."""
+    contexts: list[BrowserContext] = []
+
+    def _new(width: int = 1600, height: int = 900) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(wait_ms(1.5))  # Playwright's own default is 30 s
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page]) -> Page:
+    return new_page()
 
 
 def wait_for_app_run(page: Page) -> None:
     """Wait as Streamlit's e2e suite does: connected, script not running, no skeleton left."""
-    expect(page.locator("[data-testid='stAppViewContainer']")).to_be_attached(timeout=20_000)
+    expect(page.locator("[data-testid='stAppViewContainer']")).to_be_attached()
     expect(
         page.locator(
             "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
         )
-    ).to_be_attached(timeout=20_000)
-    expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=20_000)  # lazy chunks (deck.gl, Vega)
+    ).to_be_attached()
+    expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0)  # lazy chunks (deck.gl, Vega)
 
 
 @pytest.fixture
@@ -159,3 +192,35 @@ def open_app(page: Page, app_server: AppServer) -> Callable[[str], Page]:
         return page
 
     return _open
+
+
+def _servers(value: object) -> list[AppServer]:
+    """The app servers a fixture value holds: itself, or inside a tuple or list (e.g. (server, proxy))."""
+    if isinstance(value, AppServer):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [server for v in value for server in _servers(v)]
+    return []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test (or setup) that used an app server shows the tail of the server's log.
+
+    The servers live in module-scoped fixtures, so a log printed at their teardown would land far from
+    the failure, or nowhere: the log goes into the failing report's sections instead.
+    """
+    report = yield
+    if not report.failed or report.when == "teardown":
+        return report
+    seen: set[int] = set()
+    for value in getattr(item, "funcargs", {}).values():
+        for server in _servers(value):
+            if server.pid not in seen:
+                seen.add(server.pid)
+                report.sections.append(
+                    (f"streamlit log {server.origin} (last {LOG_TAIL_LINES} lines of {server.log})", server.log_tail())
+                )
+    return report

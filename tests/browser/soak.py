@@ -14,7 +14,6 @@ server's resident memory at the start and the end is printed as a figure, not ju
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import shutil
@@ -28,9 +27,9 @@ from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, sync_playwright
 
-from lib import db, schema
-from lib.demo import generate
+from lib import db
 from tests.browser.conftest import serve
+from tests.conftest import make_demo_store
 
 # Compressed timings: the shortest rotation the kiosk accepts and a short refresh, so ten minutes
 # hold about sixty page switches and a hundred refreshes (the white screen came on a switch).
@@ -77,15 +76,6 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _store(folder: Path) -> str:
-    """A small demo store whose last month is this month, so every page has figures."""
-    url = f"sqlite:///{folder / 'cockpit.db'}"
-    schema.upgrade(url)
-    generate(db.engine(url), scale=0.02, today=dt.date.today())
-    db.engine(url).dispose()
-    return url
-
-
 def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = None) -> Report:
     """Open the wall at ``origin`` and watch it for ``seconds``."""
     report = Report(seconds=seconds)
@@ -127,8 +117,7 @@ def run(seconds: float, chromium: str) -> Report:
     """Build a store, serve the app, start the feed, and watch a wall for ``seconds``."""
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         folder = Path(tmp)
-        url = _store(folder)
-        with serve(url, folder) as server:
+        with make_demo_store(folder) as url, serve(url, folder) as server:
             feed = subprocess.Popen(
                 [sys.executable, "-m", "lib.feed", "--rate", "600", "--db", url],
                 cwd=db.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,

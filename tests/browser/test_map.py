@@ -12,30 +12,27 @@ import io
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from lib import db, i18n, mapdata, schema
-from tests.browser.conftest import wait_for_app_run
+from lib import db, i18n, mapdata
+from tests.browser.conftest import wait_for_app_run, wait_ms
+from tests.conftest import make_store
 from tests.fixtures import tiny
 from ui import maps, mapview
 
 pytestmark = pytest.mark.browser
-DRAW_TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="module")
-def reference_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """This module's server reads the tiny county (overrides tests/browser/conftest.py's registry-only store)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('tiny') / 'cockpit.db'}"
-    schema.upgrade(url)
-    tiny.build(url)
-    db.engine(url).dispose()
-    return url
+    with make_store("sqlite", tmp_path_factory.mktemp("tiny"), fill=tiny.build) as url:
+        yield url
 
 
 def _pixels(canvas: Locator) -> np.ndarray:
@@ -44,8 +41,9 @@ def _pixels(canvas: Locator) -> np.ndarray:
 
 def _drawn(canvas: Locator, colour: list[int] | None = None) -> np.ndarray:
     """The canvas once deck.gl has drawn on it: many pixels differ from its corner (the empty background),
-    and, if given, some pixels carry ``colour`` (an arc's)."""
-    deadline = time.monotonic() + DRAW_TIMEOUT
+    and, if given, some pixels carry ``colour`` (an arc's). WebGL pixels cannot be read from the page,
+    so this polls screenshots; it returns the last one after 1.5 base timeouts, for the caller to judge."""
+    deadline = time.monotonic() + wait_ms(1.5) / 1000
     while True:
         px = _pixels(canvas)
         busy = (np.abs(px - px[0, 0]).sum(axis=2) > 30).mean()
@@ -57,7 +55,7 @@ def _drawn(canvas: Locator, colour: list[int] | None = None) -> np.ndarray:
 
 def _canvas(page: Page) -> Locator:
     canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-    expect(canvas).to_be_visible(timeout=20_000)
+    expect(canvas).to_be_visible()
     return canvas
 
 

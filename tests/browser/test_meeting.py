@@ -11,30 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from lib import db, schema
+from lib import db
 from lib.scoring import snapshot
 from tests.browser.conftest import wait_for_app_run
+from tests.conftest import make_store
 from tests.fixtures import tiny
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def reference_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """This module's server reads the tiny county with October published (overrides the registry-only store)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('meeting') / 'cockpit.db'}"
-    schema.upgrade(url)
-    tiny.build(url)
-    with db.engine(url).begin() as conn:
-        snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
-    db.engine(url).dispose()
-    return url
+    with make_store("sqlite", tmp_path_factory.mktemp("meeting"), fill=tiny.build) as url:
+        with db.engine(url).begin() as conn:
+            snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
+        db.engine(url).dispose()
+        yield url
 
 
 def _slide(page: Page, title: str) -> None:
