@@ -1,32 +1,76 @@
-"""Shared AppTest helpers for page tests."""
+"""The one AppTest opener for page tests: every AppTest of app.py is built by ``new_app`` below.
+
+``new_app(url, **params)`` gives an AppTest of app.py on the store at ``url``, not run yet (for a test
+that sets more before its first run); ``open_page(url, name, **params)`` opens pages/<name>.py
+straight away, as a deep link does (the page file runs first and ui.frame.enter() reroutes it through
+app.py), and checks that no exception was raised.
+
+Caches are kept from test to test: every ``st.cache_data`` and ``st.cache_resource`` entry is keyed by
+the store's URL (ui/data.py, ui/first_start.py) and every store a test builds has a URL of its own,
+so the read-only stores shared by many tests (``tiny_url``) are read and brought current once, not
+once per test. A test that changes its store after a page has read it clears them itself
+(``st.cache_data.clear()``).
+
+``COCKPIT_TEST_WAIT_SCALE`` stretches the script timeout (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import functools
+from collections.abc import Callable
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import db
+from tests.conftest import WAIT_SCALE
+
+SCRIPT_TIMEOUT = 60 * WAIT_SCALE  # seconds a single run of the script may take
+
+
+@functools.cache
+def _components() -> object | None:
+    """Streamlit's registry of installed custom components, discovered once per test session.
+
+    Each new AppTest otherwise scans the metadata of every installed package on its first run (up to a
+    second on a busy machine); the set cannot change during a test run, and the app declares none.
+    """
+    try:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+    except ImportError:  # another Streamlit: AppTest discovers them itself
+        return None
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
 
 
 @pytest.fixture
-def open_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Open pages/<name>.py on a store with URL parameters; fresh caches, no exception allowed."""
+def new_app(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """Build (without running) an AppTest of app.py on the store at ``url`` with URL parameters."""
 
-    def _open(url: str, name: str | None, **params: str) -> AppTest:
+    def _new(url: str, **params: str) -> AppTest:
         monkeypatch.setenv("COCKPIT_DB_URL", url)
-        st.cache_data.clear()
-        at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=60)
+        at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=SCRIPT_TIMEOUT)
+        if (components := _components()) is not None and hasattr(at, "_bidi_component_manager"):
+            at._bidi_component_manager = components
         for key, value in params.items():
             at.query_params[key] = value
+        return at
+
+    return _new
+
+
+@pytest.fixture
+def open_page(new_app: Callable[..., AppTest]) -> Callable[..., AppTest]:
+    """Open pages/<name>.py (None: the default page, the overview) on a store with URL parameters; no
+    exception allowed."""
+
+    def _open(url: str, name: str | None, **params: str) -> AppTest:
+        at = new_app(url, **params)
+        if name is not None:
+            at.switch_page(f"pages/{name}.py")
         at.run()
-        if name is not None:  # None: stay on the default page (the overview)
-            at.switch_page(f"pages/{name}.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return at
 
-    yield _open
-    st.cache_data.clear()
+    return _open

@@ -11,40 +11,35 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import db, exports, i18n
 from lib.models import Facility, MonthlyReport
 from lib.scoring import score, snapshot, tables
+from tests.conftest import make_store
 from tests.fixtures import tiny
 
 MONTH = "2026-10"
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The tiny county, built once for the tests that only read it (nothing published)."""
+    with make_store("sqlite", tmp_path_factory.mktemp("rankings"), fill=tiny.build) as url:
+        yield url
+
+
 @pytest.fixture
-def store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    tiny.build(sqlite_url)
-    monkeypatch.setenv("COCKPIT_DB_URL", sqlite_url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield sqlite_url
-    st.cache_data.clear()
-
-
-def _open(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception
-    return at
+def store(tmp_path: Path) -> Iterator[str]:
+    """The tiny county in a store of the test's own, for the tests that publish or add reports."""
+    with make_store("sqlite", tmp_path, fill=tiny.build) as url:
+        yield url
 
 
 def late_report(url: str) -> None:
@@ -65,12 +60,12 @@ def _leagues(at: AppTest) -> list[pd.DataFrame]:
     return [df.value for df in at.dataframe if "-league-" in df.proto.id]
 
 
-def test_league_tables_match_the_excel_export(store):
-    at = _open("rankings", period=MONTH)
+def test_league_tables_match_the_excel_export(shared, open_page):
+    at = open_page(shared, "rankings", period=MONTH)
     assert [s.value for s in at.subheader][:3] == ["旗级医院", "卫生院", "村卫生室"]
     shown = _leagues(at)
     assert len(shown) == 3
-    workbook = openpyxl.load_workbook(io.BytesIO(exports.excel(_draft(store), "zh")))
+    workbook = openpyxl.load_workbook(io.BytesIO(exports.excel(_draft(shared), "zh")))
     assert workbook.sheetnames == ["说明", "旗级医院", "卫生院", "村卫生室", "指标明细"]
     for frame, sheet in zip(shown, ["旗级医院", "卫生院", "村卫生室"], strict=True):
         rows = list(workbook[sheet].iter_rows(values_only=True))
@@ -82,20 +77,20 @@ def test_league_tables_match_the_excel_export(store):
             [list(r) for r in rows[1:]], sheet
 
 
-def test_ordering_is_stable_across_refreshes(store):
-    at = _open("rankings", period=MONTH)
+def test_ordering_is_stable_across_refreshes(shared, open_page):
+    at = open_page(shared, "rankings", period=MONTH)
     first = [f["code"].tolist() for f in _leagues(at)]
     at.run()
     assert [f["code"].tolist() for f in _leagues(at)] == first
-    draft = _draft(store)
+    draft = _draft(shared)
     assert first == [tables.league(draft, g, "zh")["code"].tolist() for g in draft.groups]  # rank, then code
 
 
-def test_a_unit_is_explained_with_its_indicators_and_waterfall(store):
-    at = _open("rankings", period=MONTH, unit="T1")
+def test_a_unit_is_explained_with_its_indicators_and_waterfall(shared, open_page):
+    at = open_page(shared, "rankings", period=MONTH, unit="T1")
     assert "一号卫生院：得分说明" in [s.value for s in at.subheader]
     detail = next(df.value for df in at.dataframe if "dimension" in df.value.columns)
-    expected = tables.detail(_draft(store), "zh", code="T1")
+    expected = tables.detail(_draft(shared), "zh", code="T1")
     assert detail["indicator"].tolist() == expected["indicator"].tolist()
     assert detail["points"].tolist() == pytest.approx(expected["points"].tolist(), nan_ok=True)
     assert {"value", "target", "rule", "weight", "effective_weight", "previous_value", "delta", "state"} <= \
@@ -103,30 +98,30 @@ def test_a_unit_is_explained_with_its_indicators_and_waterfall(store):
     assert [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]  # the waterfall
 
 
-def test_published_version_first_and_the_draft_labelled_apart(store):
+def test_published_version_first_and_the_draft_labelled_apart(store, open_page):
     with db.engine(store).begin() as conn:
         snapshot.publish(conn, tiny.OCT, by="运营发展中心")
-    at = _open("rankings", period=MONTH)
+    at = open_page(store, "rankings", period=MONTH)
     assert any("已发布第1版" in s.value for s in at.success)
     assert any("一致" in c.value for c in at.caption)  # the draft matches what was published
     at.button_group(key="rankings-view").set_value("draft").run()
     assert any("实时草稿（未发布）" in w.value for w in at.warning)
 
 
-def test_a_new_version_shows_what_it_changed(store):
+def test_a_new_version_shows_what_it_changed(store, open_page):
     with db.engine(store).begin() as conn:
         snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
     late_report(store)
     with db.engine(store).begin() as conn:
         assert snapshot.publish(conn, tiny.OCT, by="运营发展中心").version == 2
-    at = _open("rankings", period=MONTH)
+    at = open_page(store, "rankings", period=MONTH)
     assert any("第1版（运营发展中心" in c.value and "第2版" in c.value for c in at.caption)
     assert [e.label for e in at.expander if "替代" in e.label] == ["第2版替代第1版：1家单位的得分或排名不同"]
     assert any("已发布第2版" in s.value for s in at.success)
 
 
-def test_publishing_from_the_page(store):
-    at = _open("rankings", period=MONTH)
+def test_publishing_from_the_page(store, open_page):
+    at = open_page(store, "rankings", period=MONTH)
     at.text_input[0].set_value("王主任")
     at.button(key="rankings-publish-go").click().run()
     assert not at.exception
@@ -135,14 +130,14 @@ def test_publishing_from_the_page(store):
         assert snapshot.versions(conn, tiny.OCT)[0].published_by == "王主任"
 
 
-def test_english_headers_and_filters(store):
-    at = _open("rankings", period=MONTH, lang="en", area="pastoral")
+def test_english_headers_and_filters(shared, open_page):
+    at = open_page(shared, "rankings", period=MONTH, lang="en", area="pastoral")
     assert [s.value for s in at.subheader][:2] == ["Township health centres", "Village clinics"]
     assert [f["code"].tolist() for f in _leagues(at)] == [["T2"], ["V2"]]  # H, T1, V1 are urban
 
 
-def test_meeting_steps_through_the_slides(store):
-    at = _open("meeting", period=MONTH)
+def test_meeting_steps_through_the_slides(shared, open_page):
+    at = open_page(shared, "meeting", period=MONTH)
     assert [h.value for h in at.header] == ["小旗2026年10月成员单位考核"]
     assert any("草稿" in e.value for e in at.error)  # not published yet: the draft, labelled
     assert any("共5家成员单位参加考核" in m.value for m in at.markdown)
@@ -156,10 +151,10 @@ def test_meeting_steps_through_the_slides(store):
     assert at.query_params["slide"] == "1"  # the slide is in the URL: a link reopens it
 
 
-def test_meeting_shows_the_published_version(store):
+def test_meeting_shows_the_published_version(store, open_page):
     with db.engine(store).begin() as conn:
         snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
-    at = _open("meeting")  # no month given: the latest published one
+    at = open_page(store, "meeting")  # no month given: the latest published one
     assert [h.value for h in at.header] == ["小旗2026年10月成员单位考核"]
     assert any("已发布第1版" in s.value for s in at.success)
 

@@ -7,27 +7,29 @@ reroutes it through app.py. tests/browser/test_cold_deep_link.py proves the same
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import bootstrap, db, i18n
 from tests import demo_stub
+from tests.conftest import make_store
 from ui.frame import FRAME_KEY, LANG_KEY, LANG_SWITCH_KEY, PAGES, PAGES_DIR
 
 
+@pytest.fixture(scope="module")
+def reference_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated store holding the reference registry, built once for the module (its tests only read it)."""
+    with make_store("sqlite", tmp_path_factory.mktemp("smoke"), fill=bootstrap.load_reference) as url:
+        yield url
+
+
 @pytest.fixture
-def app(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """The app on a migrated store holding the reference registry, with fresh Streamlit caches."""
-    bootstrap.load_reference(sqlite_url)
-    monkeypatch.setenv("COCKPIT_DB_URL", sqlite_url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=30)
-    st.cache_data.clear()
+def app(reference_url: str, new_app: Callable[..., AppTest]) -> AppTest:
+    """The app on the reference registry, not run yet (tests/pages/conftest.py's opener)."""
+    return new_app(reference_url)
 
 
 def _assert_framed(at: AppTest, title: str) -> None:
@@ -79,15 +81,12 @@ def test_kiosk_hides_the_controls(app: AppTest) -> None:
 
 
 def test_first_start_builds_the_default_store_then_shows_the_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_app: Callable[..., AppTest]
 ) -> None:
     default = tmp_path / "cockpit.db"
     monkeypatch.setattr(db, "DEFAULT_SQLITE", default)
-    monkeypatch.setenv("COCKPIT_DB_URL", f"sqlite:///{default}")
     demo_calls = demo_stub.recording(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=30).run()
+    at = new_app(f"sqlite:///{default}").run()
     _assert_framed(at, "总览")
     assert len(demo_calls) == 1
     assert not bootstrap.needs_demo(f"sqlite:///{default}")
