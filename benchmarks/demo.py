@@ -11,8 +11,8 @@ import argparse
 import time
 
 from benchmarks.stores import fresh, save
-from lib import db
 from lib.demo import generate
+from lib.store import db
 
 
 def build(url: str, scale: float) -> dict:

@@ -1,4 +1,4 @@
-"""Feed benchmark: events a second the write path sustains (lib.feed.step through lib.events.record and
+"""Feed benchmark: events a second the write path sustains (lib.demo.feed.step through lib.events.record and
 update, one transaction per step, rollups kept current), on SQLite and PostgreSQL.
 
 Each run starts from a small demo store (so updates touch real rollup rows) and takes ``--steps`` steps of
@@ -16,8 +16,8 @@ import time
 import numpy as np
 
 from benchmarks.stores import BACKENDS, fresh, save
-from lib import db, feed
-from lib.demo import generate
+from lib.demo import feed, generate
+from lib.store import db
 
 DEMO_SCALE = 0.05
 START = dt.datetime.combine(dt.date.today(), dt.time(9, 0))  # a busy morning hour

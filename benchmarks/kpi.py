@@ -23,8 +23,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from benchmarks.stores import RESULTS, save
-from lib import db, demo, kpi, schema
-from lib.period import Period
+from lib import demo, kpi
+from lib.kpi.period import Period
+from lib.store import db, schema
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECTIONS = ("A", "B", "C", "D", "E")

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.overview import warm_times
 from benchmarks.stores import RESULTS, save
-from lib import db
+from lib.store import db
 
 CASES = {"map": ("map", {}), "map+profile": ("map", {"facility": "THC-DLS"}), "referrals": ("referrals", {})}
 

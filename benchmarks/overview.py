@@ -27,7 +27,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from benchmarks.stores import RESULTS, save
-from lib import db
+from lib.store import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lib import db, schema
+from lib.store import db, schema
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG = os.environ.get("COCKPIT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib import db
+from lib.store import db
 
 SETTINGS = db.ROOT / "data" / "kiosk.toml"
 # Seconds. The shared data cache shields the store from short refreshes; the watchdog floor leaves a

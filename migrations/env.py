@@ -1,9 +1,9 @@
-"""Alembic environment: one engine from lib.db, the metadata from lib.models."""
+"""Alembic environment: one engine from lib.store.db, the metadata from lib.store.models."""
 
 from alembic import context
 
-from lib import db
-from lib.models import Base
+from lib.store import db
+from lib.store.models import Base
 
 config = context.config
 url = config.attributes.get("url") or db.resolve_url()

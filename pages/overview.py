@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from lib.overview import DEFAULT_LEAGUE
+from lib.kpi.headline import DEFAULT_LEAGUE
 from ui import data, live, mapview, overview
 from ui import filters as filter_bar
 from ui.frame import enter

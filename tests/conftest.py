@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lib import db, schema
+from lib.store import db, schema
 
 BACKENDS = ["sqlite", "postgresql"]
 SOAK_SECONDS = float(os.environ.get("COCKPIT_SOAK_SECONDS", "600"))  # issue #9: at least ten minutes

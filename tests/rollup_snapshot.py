@@ -1,11 +1,11 @@
-"""Rollup tables as comparable dicts, for tests that check a write path against ``lib.rollup.rebuild``."""
+"""Rollup tables as comparable dicts, for tests that check a write path against ``lib.events.rollup.rebuild``."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lib import rollup
-from lib.models import DailyRollup, MonthlyRollup
+from lib.events import rollup
+from lib.store.models import DailyRollup, MonthlyRollup
 
 
 def snapshot(conn: sa.Connection, digits: int = 4) -> dict[str, dict[tuple, float]]:

@@ -26,10 +26,15 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from lib import catalogue, db, exports, facilities, flows, kpi, live, mapdata, measures, overview, trend
-from lib.filters import Filters
-from lib.period import Period, add_months, first_of_month
-from lib.scoring import score, snapshot
+from lib import kpi
+from lib.events import live
+from lib.kpi import catalogue, headline, measures, trend
+from lib.kpi.filters import Filters
+from lib.kpi.period import Period, add_months, first_of_month
+from lib.maps import flows, scene
+from lib.registry import facilities
+from lib.scoring import exports, score, snapshot
+from lib.store import db
 
 REGISTRY_TTL = "10m"  # the registry changes by import only, a few times a year
 KPI_TTL = "60s"
@@ -44,7 +49,7 @@ def _facility_counts(url: str, lang: str) -> pd.DataFrame:
 
 
 def facility_counts(lang: str) -> pd.DataFrame:
-    """Facilities per tier and area in ``lang`` (see lib.facilities.facility_counts)."""
+    """Facilities per tier and area in ``lang`` (see lib.registry.facilities.facility_counts)."""
     return _facility_counts(db.resolve_url(), lang)
 
 
@@ -55,7 +60,7 @@ def _units(url: str) -> pd.DataFrame:
 
 
 def units() -> pd.DataFrame:
-    """Every member unit with tier, peer group, area, community, population (lib.measures.facilities)."""
+    """Every member unit with tier, peer group, area, community, population (lib.kpi.measures.facilities)."""
     return _units(db.resolve_url())
 
 
@@ -85,13 +90,13 @@ def kpi_values(codes: Sequence[str] | None, scopes: Sequence[kpi.Scope], period:
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
-def _overview_tiles(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> list[overview.Tile]:
+def _overview_tiles(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> list[headline.Tile]:
     with db.engine(url).connect() as conn:
-        return overview.tiles(kpi.Engine(conn, today=today), scope, period)
+        return headline.tiles(kpi.Engine(conn, today=today), scope, period)
 
 
-def overview_tiles(scope: kpi.Scope, period: Period) -> list[overview.Tile]:
-    """The overview's headline tiles (lib.overview.tiles), cached for KPI_TTL and shared by every screen."""
+def overview_tiles(scope: kpi.Scope, period: Period) -> list[headline.Tile]:
+    """The overview's headline tiles (lib.kpi.headline.tiles), cached for KPI_TTL and shared by every screen."""
     return _overview_tiles(db.resolve_url(), scope, period, dt.date.today())
 
 
@@ -108,12 +113,12 @@ def _data_as_of(url: str, minute: dt.datetime) -> dt.datetime | None:
 
 
 def data_as_of() -> dt.datetime | None:
-    """The newest event time in the store (lib.live.data_as_of), re-read at most every LIVE_TTL."""
+    """The newest event time in the store (lib.events.live.data_as_of), re-read at most every LIVE_TTL."""
     return _data_as_of(db.resolve_url(), dt.datetime.now().replace(second=0, microsecond=0))
 
 
 def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
-    """Today's counters (lib.live.counters), re-read at most every LIVE_TTL; failures are never cached."""
+    """Today's counters (lib.events.live.counters), re-read at most every LIVE_TTL; failures are never cached."""
     now = dt.datetime.now().replace(second=0, microsecond=0)
     return _live_counters(db.resolve_url(), None if facility_ids is None else tuple(facility_ids), now)
 
@@ -121,13 +126,13 @@ def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
 def _map_base(url: str) -> dict[str, object]:
     with db.engine(url).connect() as conn:
-        return {"points": mapdata.facility_points(conn), "shapes": mapdata.shapes(conn),
+        return {"points": scene.facility_points(conn), "shapes": scene.shapes(conn),
                 "destinations": flows.destinations(conn)}
 
 
-def map_base() -> mapdata.MapBase:
+def map_base() -> scene.MapBase:
     """What every map draws: facility points, county outline and areas, out-of-county destinations."""
-    return mapdata.MapBase(**_map_base(db.resolve_url()))
+    return scene.MapBase(**_map_base(db.resolve_url()))
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
@@ -144,11 +149,11 @@ def indicator_catalogue() -> pd.DataFrame:
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
 def _facility_volumes(url: str, period: Period) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
-        return mapdata.volumes(conn, period)
+        return scene.volumes(conn, period)
 
 
 def facility_volumes(period: Period) -> pd.DataFrame:
-    """Visits, admissions, referrals sent/received and ambulance calls per unit (lib.mapdata.volumes)."""
+    """Visits, admissions, referrals sent/received and ambulance calls per unit (lib.maps.scene.volumes)."""
     return _facility_volumes(db.resolve_url(), period)
 
 
@@ -161,7 +166,7 @@ def _referral_flows(url: str, period: Period, origins: tuple[int, ...] | None, d
 
 def referral_flows(period: Period, origins: Sequence[int] | None, directions: Sequence[str],
                    disease: str | None) -> pd.DataFrame:
-    """Referrals per origin → target over the period (lib.flows.flows)."""
+    """Referrals per origin → target over the period (lib.maps.flows.flows)."""
     return _referral_flows(db.resolve_url(), period, None if origins is None else tuple(origins),
                            tuple(directions), disease)
 
@@ -173,7 +178,7 @@ def _leakage(url: str, period: Period, home_ids: tuple[int, ...] | None) -> pd.D
 
 
 def leakage(period: Period, home_ids: Sequence[int] | None) -> pd.DataFrame:
-    """Residents' out-of-county and in-county admissions per disease group (lib.flows.leakage_by_disease)."""
+    """Residents' out-of-county and in-county admissions per disease group (lib.maps.flows.leakage_by_disease)."""
     return _leakage(db.resolve_url(), period, None if home_ids is None else tuple(home_ids))
 
 
@@ -181,7 +186,7 @@ def leakage(period: Period, home_ids: Sequence[int] | None) -> pd.DataFrame:
 def _facility_links(url: str, period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
     with db.engine(url).connect() as conn:
         return {"referrals": flows.facility_referrals(conn, period, facility_id),
-                "doctors": mapdata.doctors_hosted(conn, facility_id, period.last_date)}
+                "doctors": scene.doctors_hosted(conn, facility_id, period.last_date)}
 
 
 def facility_links(period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
@@ -192,11 +197,11 @@ def facility_links(period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=20)
 def _dispatches(url: str, minute: dt.datetime) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
-        return mapdata.dispatches_under_way(conn, minute)
+        return scene.dispatches_under_way(conn, minute)
 
 
 def dispatches(now: dt.datetime) -> pd.DataFrame:
-    """Ambulance runs under way (lib.mapdata.dispatches_under_way), re-read at most every LIVE_TTL."""
+    """Ambulance runs under way (lib.maps.scene.dispatches_under_way), re-read at most every LIVE_TTL."""
     return _dispatches(db.resolve_url(), now.replace(second=0, microsecond=0))
 
 
@@ -207,7 +212,7 @@ def _kpi_trend(url: str, code: str, end: dt.date, today: dt.date) -> pd.DataFram
 
 
 def kpi_trend(code: str, end: dt.date) -> pd.DataFrame:
-    """``code`` per month for 13 months to ``end`` for every scope (lib.trend.monthly); served stale while
+    """``code`` per month for 13 months to ``end`` for every scope (lib.kpi.trend.monthly); served stale while
     a background run refreshes it, so a page never waits on the 13 periods once they were read."""
     return _kpi_trend(db.resolve_url(), code, end, dt.date.today())
 
@@ -267,7 +272,7 @@ def _export_file(kind: str, lang: str, key: tuple[object, ...], _scores: score.S
 
 
 def export_file(scores: score.Scores, kind: str, lang: str) -> bytes | str:
-    """The month as a file (lib.exports): "xlsx" or "html", built once per store, version and language.
+    """The month as a file (lib.scoring.exports): "xlsx" or "html", built once per store, version and language.
 
     Plain bytes, not a deferred callable: a deferred download's id is revoked when a rerun redraws the
     button, and a click between the two fails ("Deferred file not found").
@@ -289,16 +294,16 @@ def publish_scores(month: dt.date, by: str, note: str = "") -> snapshot.Outcome:
 
 
 def status_map(period: Period, code: str, facility_ids: Sequence[int] | None,
-               now: dt.datetime) -> mapdata.StatusMap:
+               now: dt.datetime) -> scene.StatusMap:
     """The units in scope coloured by ``code`` (the map page and the overview's compact map)."""
     base = map_base()
     points = base.points if facility_ids is None else base.points[base.points["facility_id"].isin(facility_ids)]
     values = kpi_values([code], [kpi.Scope("facility", (c,)) for c in points["code"]], period, compare=False)
-    return mapdata.StatusMap(base, points, facility_volumes(period), {v.scope.codes[0]: v for v in values},
+    return scene.StatusMap(base, points, facility_volumes(period), {v.scope.codes[0]: v for v in values},
                              indicator_catalogue().loc[code], dispatches(now))
 
 
-def facility_profile(period: Period, code: str | None, indicator: str) -> mapdata.FacilityProfile | None:
+def facility_profile(period: Period, code: str | None, indicator: str) -> scene.FacilityProfile | None:
     """The unit opened on the map (None if ``code`` names no unit)."""
     points = map_base().points.set_index("code")
     if code not in points.index:
@@ -306,7 +311,7 @@ def facility_profile(period: Period, code: str | None, indicator: str) -> mapdat
     unit = points.loc[code]
     series = kpi_trend(indicator, period.last_month)
     links = facility_links(period, int(unit["facility_id"]))
-    return mapdata.FacilityProfile(
+    return scene.FacilityProfile(
         unit=unit, period=period, values=kpi_values(None, [kpi.Scope("facility", (code,))], period),
         catalogue=indicator_catalogue(),
         trend=series[(series["kind"] == "facility") & (series["scope"] == code)],
@@ -314,18 +319,18 @@ def facility_profile(period: Period, code: str | None, indicator: str) -> mapdat
 
 
 def overview_page(chosen: Filters, scope: kpi.Scope, facility_ids: Sequence[int] | None, league_group: str,
-                  map_indicator: str, now: dt.datetime) -> overview.Overview:
+                  map_indicator: str, now: dt.datetime) -> headline.Overview:
     """The overview: today's counters, the headline tiles, the compact map and the league of the last
     published month (a draft, labelled, if none is), listing only the units the filters keep."""
     published = published_months()
     scores = published_scores(published[0]) if published else None
     if scores is None:
         scores = draft_scores(add_months(first_of_month(now.date()), -1))
-    group = league_group if league_group in scores.groups else overview.DEFAULT_LEAGUE
+    group = league_group if league_group in scores.groups else headline.DEFAULT_LEAGUE
     keep = chosen.keeps(scores.group(group).reset_index(drop=True), by_tier=False)
-    return overview.Overview(live_counters(facility_ids), overview_tiles(scope, chosen.period),
+    return headline.Overview(live_counters(facility_ids), overview_tiles(scope, chosen.period),
                              status_map(chosen.period, map_indicator, facility_ids, now),
-                             overview.league(scores, group, keep))
+                             headline.league(scores, group, keep))
 
 
 def referrals_page(period: Period, scope: kpi.Scope, facility_ids: Sequence[int] | None,

@@ -1,6 +1,6 @@
 """The filter bar every page shares: community, area, tier (peer group), month and span, kept in the URL.
 
-The URL is the state (lib.filters parses it); widgets only edit it, so a copied link, a bookmark or a
+The URL is the state (lib.kpi.filters parses it); widgets only edit it, so a copied link, a bookmark or a
 kiosk playlist entry reproduces the view. In kiosk mode no bar is drawn but the URL still applies.
 """
 
@@ -12,10 +12,11 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from lib import filters, i18n
-from lib.filters import Filters
-from lib.kpi import Scope
-from lib.period import add_months, first_of_month
+from lib import i18n
+from lib.kpi import filters
+from lib.kpi.engine import Scope
+from lib.kpi.filters import Filters
+from lib.kpi.period import add_months, first_of_month
 from ui import data
 from ui.frame import Frame
 

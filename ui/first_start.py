@@ -1,6 +1,6 @@
 """First start in the browser: build the default store with demo data while the user watches.
 
-The build runs in one background thread per server process (lib.bootstrap.Build, kept by
+The build runs in one background thread per server process (lib.store.bootstrap.Build, kept by
 ``st.cache_resource``); every session that arrives meanwhile shows the same progress bar, and a click
 that reruns the page only re-attaches to the build instead of cutting it short.
 """
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from lib import bootstrap, db
+from lib.store import bootstrap, db
 
 if TYPE_CHECKING:  # ui.frame imports this module
     from ui.frame import Frame

@@ -14,10 +14,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import flows, i18n
-from lib.disease import CODES, WATCHED
-from lib.disease import name as disease_name
-from lib.flows import Referrals
+from lib import i18n
+from lib.maps import flows
+from lib.maps.disease import CODES, WATCHED
+from lib.maps.disease import name as disease_name
+from lib.maps.flows import Referrals
 from ui import maps, mapview, palette
 from ui.filters import url_param
 from ui.frame import Frame

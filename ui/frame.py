@@ -22,7 +22,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import db, i18n
+from lib import i18n
+from lib.store import db
 from ui import first_start, outage
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from lib import i18n, live
+from lib import i18n
+from lib.events import live
 from ui import data, kiosk, outage
 from ui.frame import Frame
 

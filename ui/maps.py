@@ -2,7 +2,7 @@
 
 Offline: ``map_provider=None`` and the default ``"__MAP_STYLE__"`` sentinel mount no basemap at all
 (``map_style=None`` would still fetch Carto's style, tech-notes §4; tests/browser/test_map.py counts
-outside requests). The county itself is the base: its outline and the shaded areas (lib.mapdata).
+outside requests). The county itself is the base: its outline and the shaded areas (lib.maps.scene).
 Small: every layer gets plain records with rounded coordinates and only the fields it draws, so a
 refresh stays in the tens of kilobytes. Bilingual: every pickable record carries its own tooltip text
 (``tip``), written here through lib.i18n, and one tooltip template shows it for every layer.
@@ -19,9 +19,9 @@ import pandas as pd
 import pydeck as pdk
 
 from lib import i18n
-from lib.flows import Bbox
-from lib.kpi import KpiValue
-from lib.rollup import Place
+from lib.events.rollup import Place
+from lib.kpi.engine import KpiValue
+from lib.maps.flows import Bbox
 from ui import palette
 
 RGB = list[int]
@@ -53,7 +53,7 @@ def _xy(lon: float, lat: float) -> list[float]:
 
 
 def area_colours(shapes: Mapping[str, Any]) -> dict[str, RGB]:
-    """A colour per area of lib.mapdata.shapes, in registry order (any county's own area groups), so the
+    """A colour per area of lib.maps.scene.shapes, in registry order (any county's own area groups), so the
     map, its legend and the charts agree."""
     codes = [f["properties"]["area"] for f in shapes["areas"]["features"]]
     return {code: AREA_RGB[i % len(AREA_RGB)] for i, code in enumerate(codes)}

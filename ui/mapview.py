@@ -19,9 +19,9 @@ import pydeck as pdk
 import streamlit as st
 
 from lib import i18n
-from lib.kpi import KpiValue
-from lib.mapdata import FacilityProfile, StatusMap
-from lib.rollup import Place
+from lib.events.rollup import Place
+from lib.kpi.engine import KpiValue
+from lib.maps.scene import FacilityProfile, StatusMap
 from ui import maps
 from ui.filters import url_param
 from ui.frame import Frame

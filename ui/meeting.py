@@ -14,8 +14,9 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import filters, i18n
-from lib.period import add_months, first_of_month
+from lib import i18n
+from lib.kpi import filters
+from lib.kpi.period import add_months, first_of_month
 from lib.scoring import narrative, snapshot, tables
 from lib.scoring.score import Scores
 from ui import data, rankings

@@ -2,7 +2,7 @@
 
 Used by the frame around the first-start check and the page (ui/frame.py), and by every live region
 (ui/live.py), so a store that is down from the start, or goes down mid-session, looks the same on
-every page. Only "cannot reach" errors (lib.db.UNREACHABLE) are caught; other errors are bugs.
+every page. Only "cannot reach" errors (lib.store.db.UNREACHABLE) are caught; other errors are bugs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from lib import db
+from lib.store import db
 
 if TYPE_CHECKING:  # ui.frame imports this module
     from ui.frame import Frame

@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from lib import i18n
-from lib.kpi import KpiValue
-from lib.live import Counters
-from lib.mapdata import StatusMap
-from lib.overview import League, Overview, Tile
+from lib.events.live import Counters
+from lib.kpi.engine import KpiValue
+from lib.kpi.headline import League, Overview, Tile
+from lib.maps.scene import StatusMap
 from ui import maps, mapview, palette
 from ui.frame import Frame
 

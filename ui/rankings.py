@@ -13,10 +13,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import exports, i18n
-from lib.filters import Filters
-from lib.period import first_of_month
-from lib.scoring import snapshot, tables
+from lib import i18n
+from lib.kpi.filters import Filters
+from lib.kpi.period import first_of_month
+from lib.scoring import exports, snapshot, tables
 from lib.scoring.score import Published, Scores, rank_change
 from lib.scoring.weights import DIMENSIONS, WeightsError, describe
 from ui import data, palette

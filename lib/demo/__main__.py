@@ -7,8 +7,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from lib import db, schema
 from lib.demo.build import DemoRefusedError, generate
+from lib.store import db, schema
 
 
 def main(argv: Sequence[str] | None = None) -> int:

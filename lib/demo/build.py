@@ -16,7 +16,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lib import db, registry, rollup
+from lib import registry
 from lib.demo import care, people, registers, reports, services
 from lib.demo.clock import (
     ADMISSION_HOURS,
@@ -31,7 +31,9 @@ from lib.demo.clock import (
     take,
 )
 from lib.demo.world import MONTHS, World
-from lib.models import (
+from lib.events import rollup
+from lib.store import db
+from lib.store.models import (
     Admission,
     Base,
     County,

@@ -11,8 +11,8 @@ import numpy as np
 
 from lib.demo.clock import Frame, after, lognormal, money, until
 from lib.demo.world import World, calibrate, labels, logit, row_draw, sigmoid
-from lib.disease import CODES
-from lib.models import AGE_BANDS, SEXES
+from lib.maps.disease import CODES
+from lib.store.models import AGE_BANDS, SEXES
 
 DESTINATIONS = ("linhe", "baotou", "hohhot", "beijing")  # registry codes (geography.md: 临河, 包头, 呼和浩特)
 
@@ -182,7 +182,7 @@ def visitor_admission_frame(w: World, rng: np.random.Generator, ts: np.ndarray) 
 
 # --- referrals ------------------------------------------------------------------------------------
 
-REFERRAL_MIX = {  # disease mix of referrals by direction [E]; same order as lib.disease.CODES
+REFERRAL_MIX = {  # disease mix of referrals by direction [E]; same order as lib.maps.disease.CODES
     "up": (0.12, 0.15, 0.15, 0.15, 0.05, 0.10, 0.05, 0.08, 0.15),
     "down": (0.05, 0.15, 0.10, 0.30, 0.05, 0.10, 0.0, 0.10, 0.15),
     "out": (0.35, 0.20, 0.03, 0.15, 0.07, 0.08, 0.0, 0.02, 0.10),

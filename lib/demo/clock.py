@@ -2,7 +2,7 @@
 
 A *frame* is a dict of equal-length numpy columns named like the table's columns. Timestamps are
 ``datetime64[s]`` (NaT = not happened yet), dates ``datetime64[D]``. ``sql_rows`` turns a frame into
-tuples for ``lib.db.bulk_insert``; ``records`` into dicts for ``lib.events.record``.
+tuples for ``lib.store.db.bulk_insert``; ``records`` into dicts for ``lib.events.record``.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _sql_column(col: np.ndarray) -> list[Any]:
 
 
 def sql_rows(frame: Frame) -> Iterator[tuple[Any, ...]]:
-    """Row tuples for ``lib.db.bulk_insert``, columns in the frame's order."""
+    """Row tuples for ``lib.store.db.bulk_insert``, columns in the frame's order."""
     return zip(*(_sql_column(c) for c in frame.values()), strict=True)
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib import pseudonym
 from lib.demo.clock import Frame, concat, year_of
 from lib.demo.registers import priority
 from lib.demo.world import World
+from lib.store import pseudonym
 
 GRADES = ("none", "junior", "intermediate", "assoc_senior", "senior")
 PAY_BY_GRADE = np.array([0.85, 0.9, 1.05, 1.3, 1.6])

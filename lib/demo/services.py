@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib import geo
 from lib.demo.clock import Frame, after, lognormal, month_times, until
 from lib.demo.world import World, haversine_km
+from lib.registry import geo
 
 # --- smart emergency (智慧急救) -----------------------------------------------------------------
 

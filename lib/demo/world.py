@@ -20,8 +20,10 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import measures, pseudonym, registry
-from lib.models import AGE_BANDS, SEXES, County, Destination
+from lib import registry
+from lib.kpi import measures
+from lib.store import pseudonym
+from lib.store.models import AGE_BANDS, SEXES, County, Destination
 
 T = TypeVar("T")
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import db, schema
-from lib.period import Period
+from lib.kpi.period import Period
 from lib.scoring import score, snapshot, tables, weights
 from lib.scoring.score import Scores
+from lib.store import db, schema
 
 
 def _month(text: str) -> dt.date:

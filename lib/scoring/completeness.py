@@ -8,9 +8,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db
-from lib.models import MonthlyReport
-from lib.period import add_months
+from lib.kpi.period import add_months
+from lib.store import db
+from lib.store.models import MonthlyReport
 
 DUE_DAY = 16  # 003 §四(二): 每月16日前报送 — "by the 16th": on time through the end of that day
 STATUSES = ("on_time", "late", "missing", "pending")

@@ -2,7 +2,7 @@
 
 Movers: in each peer group, the ranked unit whose place rose (fell) most, ties broken by the larger
 change in points, then facility code, so the same scores always give the same sentences. Targets missed counts scored
-indicators whose value missed its target (lib.targets status "missed"). Missing data names the units
+indicators whose value missed its target (lib.kpi.targets status "missed"). Missing data names the units
 whose monthly report is overdue or late (seed 003 §四(二): due by the 16th) and those not ranked.
 """
 

@@ -31,12 +31,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import catalogue
-from lib.kpi import Engine, KpiValue, Scope
-from lib.models import County
-from lib.period import Period, add_months
+from lib.kpi import catalogue
+from lib.kpi.engine import Engine, KpiValue, Scope
+from lib.kpi.period import Period, add_months
 from lib.scoring import completeness
 from lib.scoring.weights import DIMENSIONS, FULL_MARKS, PEER_GROUPS, Rule, Weights, WeightsError, current
+from lib.store.models import County
 
 TREND_MONTHS = 12
 TIE_DIGITS = 2  # totals are compared as shown

@@ -17,11 +17,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db
-from lib.models import County, ScoreSnapshot, ScoreSnapshotItem, ScoreSnapshotUnit
-from lib.period import first_of_month
+from lib.kpi.period import first_of_month
 from lib.scoring import score, weights
 from lib.scoring.score import ITEM_COLUMNS, UNIT_COLUMNS, Published, Scores
+from lib.store import db
+from lib.store.models import County, ScoreSnapshot, ScoreSnapshotItem, ScoreSnapshotUnit
 
 SAME_DIGITS = 6  # two versions are the same when every number agrees to this many decimals
 

@@ -20,9 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import catalogue, db
-from lib.models import ScoreRule, ScoreWeights
+from lib.kpi import catalogue
 from lib.problems import InputError
+from lib.store import db
+from lib.store.models import ScoreRule, ScoreWeights
 
 DEFAULT_FILE = db.ROOT / "data" / "scoring" / "weights.toml"
 DIMENSIONS = ("satisfaction", "health", "quality", "capacity", "efficiency")  # 四方满意 … 运行效率, 000 §二(三)

@@ -12,7 +12,7 @@ from alembic import op
 
 # Key/value facts about the store itself. The first: the fingerprint of the rollup declarations the
 # rollups were rebuilt with, so a start after an upgrade rebuilds them when the declarations changed
-# (lib.rollup.fingerprint, lib.bootstrap.bring_current). A store migrated here has none yet: it gets
+# (lib.events.rollup.fingerprint, lib.store.bootstrap.bring_current). A store migrated here has none yet: it gets
 # one rebuild.
 
 revision: str = '0004'

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from lib import bootstrap, db
+from lib.store import bootstrap, db
 from tests.conftest import WAIT_SCALE, make_store
 
 TIMEOUT_MS = round(20_000 * WAIT_SCALE)  # the one base timeout of every browser wait

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, sync_playwright
 
-from lib import db
+from lib.store import db
 from tests.browser.conftest import serve
 from tests.conftest import make_demo_store
 
@@ -119,7 +119,7 @@ def run(seconds: float, chromium: str) -> Report:
         folder = Path(tmp)
         with make_demo_store(folder) as url, serve(url, folder) as server:
             feed = subprocess.Popen(
-                [sys.executable, "-m", "lib.feed", "--rate", "600", "--db", url],
+                [sys.executable, "-m", "lib.demo.feed", "--rate", "600", "--db", url],
                 cwd=db.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
             )  # fmt: skip
             try:

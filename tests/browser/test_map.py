@@ -19,7 +19,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from lib import db, i18n, mapdata
+from lib import i18n
+from lib.maps import scene
+from lib.store import db
 from tests.browser.conftest import wait_for_app_run, wait_ms
 from tests.conftest import make_store
 from tests.fixtures import tiny
@@ -90,7 +92,7 @@ def _pixel_of(canvas: Locator, lon: float, lat: float, view: object) -> tuple[fl
 def test_clicking_a_facility_opens_its_profile(open_app: Callable[[str], Page], reference_store: str,
                                                 outside_requests: list[str]) -> None:
     with db.engine(reference_store).connect() as conn:
-        points, shapes = mapdata.facility_points(conn), mapdata.shapes(conn)
+        points, shapes = scene.facility_points(conn), scene.shapes(conn)
     top = points.iloc[-1]  # drawn last, so nothing covers the centre of its dot
     page = open_app("/map?period=2026-10&lang=en")
     canvas = _canvas(page)

@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from lib import db
 from lib.scoring import snapshot
+from lib.store import db
 from tests.browser.conftest import wait_for_app_run
 from tests.conftest import make_store
 from tests.fixtures import tiny

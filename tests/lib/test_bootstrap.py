@@ -17,8 +17,9 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from lib import bootstrap, db, rollup, schema
-from lib.models import County, DailyRollup, Facility, MonthlyRollup, StoreMeta
+from lib.events import rollup
+from lib.store import bootstrap, db, schema
+from lib.store.models import County, DailyRollup, Facility, MonthlyRollup, StoreMeta
 from tests import demo_stub
 from tests.fixtures import tiny
 from tests.rollup_snapshot import rebuilt, snapshot
@@ -26,7 +27,7 @@ from tests.rollup_snapshot import rebuilt, snapshot
 
 @pytest.fixture
 def default_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point lib.db's default SQLite file into a temporary data/ folder."""
+    """Point lib.store.db's default SQLite file into a temporary data/ folder."""
     path = tmp_path / "data" / "cockpit.db"
     path.parent.mkdir()
     monkeypatch.setattr(db, "DEFAULT_SQLITE", path)

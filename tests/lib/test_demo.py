@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lib import db, geo, pseudonym, registry
+from lib import registry
 from lib.demo import DemoRefusedError, generate
 from lib.demo.build import DEMO_TABLES
 from lib.demo.world import SEASON
-from lib.models import AGE_BANDS, SEXES, Base, FdContract, PersonMixin, Staff
+from lib.registry import geo
+from lib.store import db, pseudonym
+from lib.store.models import AGE_BANDS, SEXES, Base, FdContract, PersonMixin, Staff
 from tests.conftest import BACKENDS, DemoStore, make_store
 from tests.rollup_snapshot import rebuilt, snapshot
 

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 
-from lib import db, exports
-from lib.scoring import score, snapshot, tables
+from lib.scoring import exports, score, snapshot, tables
+from lib.store import db
 from tests.conftest import BACKENDS, make_store
 from tests.fixtures import tiny
 

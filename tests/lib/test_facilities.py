@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lib import bootstrap, db, facilities
+from lib.registry import facilities
+from lib.store import bootstrap, db
 
 
 def test_counts_per_tier_and_area_add_up_to_the_registry(store_url: str) -> None:

@@ -14,8 +14,9 @@ import time
 import numpy as np
 import sqlalchemy as sa
 
-from lib import db, feed, registry
-from lib.demo import generate
+from lib import registry
+from lib.demo import feed, generate
+from lib.store import db
 from tests.rollup_snapshot import rebuilt, snapshot
 
 TODAY = dt.date(2026, 3, 18)
@@ -100,7 +101,7 @@ def test_sigterm_finishes_the_step_and_exits_cleanly(tmp_path, sqlite_url):
     with db.engine(sqlite_url).begin() as conn:
         registry.load(conn, registry.DEFAULT_REGISTRY)
     env = {**os.environ, "PYTHONPATH": str(registry.DATA.parent)}
-    proc = subprocess.Popen([sys.executable, "-m", "lib.feed", "--db", sqlite_url, "--rate", "60000"],
+    proc = subprocess.Popen([sys.executable, "-m", "lib.demo.feed", "--db", sqlite_url, "--rate", "60000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 30

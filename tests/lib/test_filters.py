@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 
-from lib import db, filters, measures
-from lib.kpi import Scope
-from lib.period import Period
+from lib.kpi import filters, measures
+from lib.kpi.engine import Scope
+from lib.kpi.period import Period
+from lib.store import db
 
 TODAY = dt.date(2026, 11, 5)
 

@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lib import db, flows
-from lib.kpi import Engine, Scope
-from lib.models import Facility
-from lib.period import Period
-from lib.rollup import Place
+from lib.events.rollup import Place
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.period import Period
+from lib.maps import flows
+from lib.store import db
+from lib.store.models import Facility
 from tests.fixtures import tiny
 
 MONTH = Period("month", dt.date(2026, 10, 1))

@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
-from lib import db
-from lib.kpi import Engine, Scope
-from lib.period import Period
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.period import Period
+from lib.store import db
 from tests.fixtures import tiny
 
 MONTH = Period("month", dt.date(2026, 10, 1))

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from lib import db
-from lib.kpi import Engine, Scope
-from lib.period import Period
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.period import Period
+from lib.store import db
 
 TODAY = dt.date(2026, 3, 18)  # mid-month: the month in progress takes the daily-rollup paths too
 

@@ -10,9 +10,13 @@ import sqlalchemy as sa
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
-from lib import bootstrap, db, events, geo, mapdata, registry
-from lib.models import EmergencyDispatch, Facility
-from lib.period import Period
+from lib import registry
+from lib.events import write as events
+from lib.kpi.period import Period
+from lib.maps import scene
+from lib.registry import geo
+from lib.store import bootstrap, db
+from lib.store.models import EmergencyDispatch, Facility
 from tests.fixtures import tiny
 
 MONTH = Period("month", dt.date(2026, 10, 1))
@@ -20,7 +24,7 @@ MONTH = Period("month", dt.date(2026, 10, 1))
 
 def test_points_carry_names_tiers_areas_and_flags(tiny_url: str) -> None:
     with db.engine(tiny_url).connect() as conn:
-        points = mapdata.facility_points(conn).set_index("code")
+        points = scene.facility_points(conn).set_index("code")
     assert list(points.index) == ["H", "T1", "T2", "V1", "V2"]  # tier order: hospital, THCs, clinics
     assert points.loc["T2", ["name_en", "tier", "level", "area_zh", "community_en"]].tolist() == [
         "THC two", "thc", "township", "牧区", "Community"]
@@ -30,8 +34,8 @@ def test_points_carry_names_tiers_areas_and_flags(tiny_url: str) -> None:
 def test_areas_shade_each_facilitys_own_area_inside_the_outline(sqlite_url: str) -> None:
     bootstrap.load_reference(sqlite_url)
     with db.engine(sqlite_url).connect() as conn:
-        shapes = mapdata.shapes(conn)
-        points = mapdata.facility_points(conn)
+        shapes = scene.shapes(conn)
+        points = scene.facility_points(conn)
         outline = geo.boundary(registry.boundary_path(conn))
     areas = {f["properties"]["area"]: shape(f["geometry"]) for f in shapes["areas"]["features"]}
     assert list(areas) == ["urban", "irrigation", "mountain_dry", "pastoral"]  # registry order
@@ -46,7 +50,7 @@ def test_areas_shade_each_facilitys_own_area_inside_the_outline(sqlite_url: str)
 def test_volumes_per_unit(tiny_url: str) -> None:
     with db.engine(tiny_url).connect() as conn:
         ids = dict(conn.execute(sa.select(Facility.code, Facility.id)).all())
-        vol = mapdata.volumes(conn, MONTH)
+        vol = scene.volumes(conn, MONTH)
     by_code = {code: vol.loc[i] for code, i in ids.items() if i in vol.index}
     assert {c: int(v["visits"]) for c, v in by_code.items()} == {"H": 4, "T1": 3, "V1": 2, "T2": 2, "V2": 1}
     assert (int(by_code["T1"]["ref_sent"]), int(by_code["T1"]["ref_in"])) == (1, 2)
@@ -56,9 +60,9 @@ def test_volumes_per_unit(tiny_url: str) -> None:
 def test_doctors_sent_to_a_unit_in_the_year(tiny_url: str) -> None:
     with db.engine(tiny_url).connect() as conn:
         ids = dict(conn.execute(sa.select(Facility.code, Facility.id)).all())
-        t1 = mapdata.doctors_hosted(conn, ids["T1"], dt.date(2026, 10, 31))
-        t2 = mapdata.doctors_hosted(conn, ids["T2"], dt.date(2026, 10, 31))
-        before = mapdata.doctors_hosted(conn, ids["T1"], dt.date(2026, 9, 30))
+        t1 = scene.doctors_hosted(conn, ids["T1"], dt.date(2026, 10, 31))
+        t2 = scene.doctors_hosted(conn, ids["T2"], dt.date(2026, 10, 31))
+        before = scene.doctors_hosted(conn, ids["T1"], dt.date(2026, 9, 30))
     assert {(r.kind, r.doctors, r.stints, r.days) for r in t1.itertuples()} == {("tour", 1, 1, 10),
                                                                                  ("rotation", 1, 1, 5)}
     assert set(t1["from_id"]) == {ids["H"]}
@@ -83,9 +87,9 @@ def test_dispatches_under_way_by_station_scene_and_stage(store_url: str) -> None
             run(30, 42.2, dispatched_at=2),  # on the way
             run(50, 42.3, dispatched_at=2, arrived_at=40),  # at the scene
             run(90, 42.3, dispatched_at=2, arrived_at=40, completed_at=80),  # done: not under way
-            run(60 * 13, 42.3),  # older than lib.live.UNDER_WAY_HOURS: a data gap, not a live run
+            run(60 * 13, 42.3),  # older than lib.events.live.UNDER_WAY_HOURS: a data gap, not a live run
         ])
-        live = mapdata.dispatches_under_way(conn, now)
+        live = scene.dispatches_under_way(conn, now)
     got = [(r.latitude, r.stage, r.calls) for r in live.itertuples()]
     assert got == [(42.3, "on_scene", 1), (42.2, "en_route", 1), (42.1, "waiting", 2)]  # oldest call first
     assert set(live["station_id"]) == {ids["T2"]}

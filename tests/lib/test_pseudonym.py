@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from lib import pseudonym
+from lib.store import pseudonym
 
 
 def test_key_is_32_hex_and_stable():

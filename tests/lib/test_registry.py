@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lib import db, geo, registry
-from lib.models import County, Facility
+from lib import registry
+from lib.registry import geo
+from lib.store import db
+from lib.store.models import County, Facility
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 

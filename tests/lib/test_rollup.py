@@ -15,8 +15,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib import db, events, registry, rollup
-from lib.models import (
+from lib import registry
+from lib.events import rollup
+from lib.events import write as events
+from lib.store import db
+from lib.store.models import (
     Admission,
     Base,
     DailyRollup,
@@ -301,7 +304,7 @@ def _replaced(code: str, /, **changes: Any) -> tuple[rollup.Metric, ...]:
 
 def test_the_fingerprint_is_the_same_in_another_process():
     # Another interpreter has another string-hash seed and other object ids: neither may leak in.
-    out = subprocess.run([sys.executable, "-c", "from lib import rollup; print(rollup.fingerprint())"],
+    out = subprocess.run([sys.executable, "-c", "from lib.events import rollup; print(rollup.fingerprint())"],
                          cwd=db.ROOT, capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONHASHSEED": "random"})
     assert out.stdout.strip() == rollup.fingerprint()

@@ -1,7 +1,7 @@
 import sqlalchemy as sa
 
-from lib import db, schema
-from lib.models import Base
+from lib.store import db, schema
+from lib.store.models import Base
 
 
 def test_upgrade_from_empty_builds_every_table(store_url):

@@ -16,13 +16,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lib import db, events
-from lib.catalogue import CATALOGUE
-from lib.models import Facility, MonthlyReport, SinkingDeployment, Staff
+from lib.events import write as events
+from lib.kpi.catalogue import CATALOGUE
 from lib.scoring import completeness, snapshot, tables, weights
 from lib.scoring import score as scoring
 from lib.scoring.__main__ import main
 from lib.scoring.weights import Rule
+from lib.store import db
+from lib.store.models import Facility, MonthlyReport, SinkingDeployment, Staff
 from tests.conftest import BACKENDS, make_store
 from tests.fixtures import tiny
 

@@ -7,9 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from lib import db, trend
-from lib.kpi import Engine, Scope
-from lib.period import Period, add_months
+from lib.kpi import trend
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.period import Period, add_months
+from lib.store import db
 from tests.fixtures import tiny
 
 END = dt.date(2026, 10, 1)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import db
+from lib.store import db
 from tests.conftest import WAIT_SCALE
 
 SCRIPT_TIMEOUT = 60 * WAIT_SCALE  # seconds a single run of the script may take

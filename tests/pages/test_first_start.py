@@ -6,8 +6,9 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import db, rollup
-from lib.models import DailyRollup, StoreMeta
+from lib.events import rollup
+from lib.store import db
+from lib.store.models import DailyRollup, StoreMeta
 from tests.fixtures import tiny
 
 

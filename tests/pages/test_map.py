@@ -15,10 +15,12 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from lib import bootstrap, db, events, i18n
-from lib.kpi import Engine, Scope
-from lib.models import EmergencyDispatch, Facility
-from lib.period import Period
+from lib import i18n
+from lib.events import write as events
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.period import Period
+from lib.store import bootstrap, db
+from lib.store.models import EmergencyDispatch, Facility
 from tests.fixtures import tiny
 from ui import maps
 

@@ -8,7 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import bootstrap, db, i18n
+from lib import i18n
+from lib.store import bootstrap, db
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import db, i18n
+from lib import i18n
+from lib.store import db
 from tests.browser.tcp_proxy import TcpProxy
 from tests.fixtures import tiny
 from ui.frame import PAGES

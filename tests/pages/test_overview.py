@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import db, i18n
-from lib.kpi import Engine, Scope
-from lib.overview import HEADLINE
-from lib.period import Period
+from lib import i18n
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.headline import HEADLINE
+from lib.kpi.period import Period
+from lib.store import db
 
 
 def _expected(url: str, scope: Scope, lang: str) -> dict[str, str]:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import bootstrap, db, i18n
+from lib import i18n
+from lib.store import bootstrap, db
 from tests import demo_stub
 from tests.conftest import make_store
 from ui.frame import FRAME_KEY, LANG_KEY, LANG_SWITCH_KEY, PAGES, PAGES_DIR

@@ -1,7 +1,7 @@
 """The write path for events: every insert or update keeps the rollups current in the same transaction.
 
 The live feed and any ingest go through ``record`` and ``update``; the demo generator bulk-loads raw
-rows and then calls ``lib.rollup.rebuild`` once, which yields the same rollups (a property test checks).
+rows and then calls ``lib.events.rollup.rebuild`` once, which yields the same rollups (a property test checks).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import rollup
-from lib.models import Base
+from lib.events import rollup
+from lib.store.models import Base
 
 IDENTIFYING = frozenset({"name", "id_number", "id_card", "phone", "address", "national_id"})
 

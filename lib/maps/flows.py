@@ -1,8 +1,8 @@
 """Referral flows and out-of-county leakage from the rollups, for the map and referral pages.
 
-Everything here reads the rollup tables through lib.rollup_read, never raw referral or admission
+Everything here reads the rollup tables through lib.events.read, never raw referral or admission
 rows: 'ref_flow' is keyed by the sending unit, its dimension (direction, place sent to, disease) read
-back as typed values by lib.rollup; 'adm_home_in'/'adm_home_out' by the patient's home unit with the
+back as typed values by lib.events.rollup; 'adm_home_in'/'adm_home_out' by the patient's home unit with the
 disease group as dimension. Out-of-county destinations are placed on the map in their true
 direction, at most just outside the county (``place_destinations``), so Beijing does not shrink the
 county to a dot.
@@ -18,12 +18,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db, rollup, rollup_read
-from lib.disease import WATCHED
-from lib.kpi import KpiValue
-from lib.models import Destination
-from lib.period import Period
-from lib.rollup import Place
+from lib.events import read as rollup_read
+from lib.events import rollup
+from lib.events.rollup import Place
+from lib.kpi.engine import KpiValue
+from lib.kpi.period import Period
+from lib.maps.disease import WATCHED
+from lib.store import db
+from lib.store.models import Destination
 
 DIRECTIONS = ("up", "down", "out")
 HEADLINE = ("up_referrals", "down_referrals", "down_up_ratio", "referral_closure_rate", "out_of_county_rate")
@@ -39,7 +41,7 @@ Bbox = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
 def flows(conn: Connection, period: Period, *, origins: Sequence[int] | None = None,
           directions: Sequence[str] = DIRECTIONS, disease: str | None = None) -> pd.DataFrame:
     """Referrals sent over the period per (origin, direction, place sent to): from_id, direction, to (a
-    lib.rollup.Place), n. ``origins`` limits the senders (a filter's units); the KPI engine counts by sender too."""
+    lib.events.rollup.Place), n. ``origins`` limits the senders (a filter's units), as the KPI engine counts."""
     where = rollup.flow_where(directions=None if set(directions) == set(DIRECTIONS) else directions, disease=disease)
     rows = rollup_read.sums(conn, period, metrics=("ref_flow",), by_dim=("ref_flow",), facility_ids=origins,
                             where=where)
@@ -62,9 +64,9 @@ class Referrals:
     headline: dict[str, KpiValue]  # the engine's referral indicators for the scope
     catalogue: pd.DataFrame
     leakage: pd.DataFrame  # :func:`leakage_by_disease`
-    trend: pd.DataFrame  # out_of_county_rate per month, county and areas (lib.trend.monthly)
-    points: pd.DataFrame  # member units (lib.mapdata.MapBase)
-    shapes: dict  # the county's outline and areas (lib.mapdata.shapes)
+    trend: pd.DataFrame  # out_of_county_rate per month, county and areas (lib.kpi.trend.monthly)
+    points: pd.DataFrame  # member units (lib.maps.scene.MapBase)
+    shapes: dict  # the county's outline and areas (lib.maps.scene.shapes)
     destinations: pd.DataFrame
 
 
@@ -171,7 +173,7 @@ def leakage_by_disease(conn: Connection, period: Period, home_ids: Sequence[int]
 
 def facility_referrals(conn: Connection, period: Period, facility_id: int) -> pd.DataFrame:
     """One unit's referrals over the period, per partner and direction: way ('sent'/'received'),
-    direction, partner (a lib.rollup.Place), n."""
+    direction, partner (a lib.events.rollup.Place), n."""
     me = rollup.Place("facility", int(facility_id))
     rows = rollup_read.sums(conn, period, metrics=("ref_flow",), by_dim=("ref_flow",),
                             where=rollup.flow_where(to=me, or_sent_by=me.id))

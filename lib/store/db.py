@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE = ROOT / "data" / "cockpit.db"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
 CONNECT_TIMEOUT = 5  # seconds, PostgreSQL

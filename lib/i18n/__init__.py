@@ -16,7 +16,7 @@ from pathlib import Path
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-CATALOGUE_DIR = Path(__file__).with_name("i18n_catalogue")
+CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 
 
 def _load_catalogue() -> dict[str, dict[str, str]]:
@@ -111,7 +111,7 @@ _VALUE_DIGITS = {"ratio": 2, "per_10k": 1, "per_1k": 2, "score": 1, "level": 0, 
 
 
 def fmt_value(x: float | None, unit: str, lang: str) -> str:
-    """An indicator value in its unit (lib.catalogue.UNITS): 61.3% · ¥10,316 · 3.4 · 1,234."""
+    """An indicator value in its unit (lib.kpi.catalogue.UNITS): 61.3% · ¥10,316 · 3.4 · 1,234."""
     if unit == "pct":
         return fmt_pct(x, lang)
     if unit == "money":

@@ -10,7 +10,7 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
 
-BOUNDARIES = Path(__file__).resolve().parents[1] / "data" / "boundaries"
+BOUNDARIES = Path(__file__).resolve().parents[2] / "data" / "boundaries"
 
 
 @functools.cache

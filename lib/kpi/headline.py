@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.kpi import Engine, KpiValue, Scope
-from lib.live import Counters
-from lib.mapdata import StatusMap
-from lib.period import Period
+from lib.events.live import Counters
+from lib.kpi.engine import Engine, KpiValue, Scope
+from lib.kpi.period import Period
+from lib.kpi.trajectory import Trajectory, trajectory
+from lib.maps.scene import StatusMap
 from lib.scoring.score import Scores
-from lib.trajectory import Trajectory, trajectory
 
 HEADLINE = (
     "primary_visit_share",  # 基层首诊率: ≥65% by end-2027 (000 主要目标)

@@ -6,7 +6,7 @@ Three kinds of table:
 - monthly reported values, registers (as counts) and the insurance fund.
 
 No patient identifier is stored: a person appears only as ``person_key``, a salted keyed hash made
-by lib.pseudonym, with an age band and sex. Staff appear as a pseudonymous key too.
+by lib.store.pseudonym, with an age band and sex. Staff appear as a pseudonymous key too.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Mapped[in
 
 
 class PersonMixin:
-    """The only trace of a patient: a salted pseudonymous key (lib.pseudonym), age band and sex."""
+    """The only trace of a patient: a salted pseudonymous key (lib.store.pseudonym), age band and sex."""
 
     person_key: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
     age_band: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
@@ -368,7 +368,7 @@ class FundPayment(Base):
     paid_on: Mapped[dt.date]
 
 
-# --- rollups (maintained by lib.rollup in the same transaction as each event insert) ----------------
+# --- rollups (maintained by lib.events.rollup in the same transaction as each event insert) ----------------
 
 
 class _RollupColumns:
@@ -398,7 +398,7 @@ class StoreMeta(Base):
     """Facts about the store itself, so a new app version can tell what its data was built with.
 
     ``rollup_fingerprint``: the hash of the rollup declarations the rollups were last rebuilt with
-    (lib.rollup.fingerprint); lib.bootstrap rebuilds them when the code's differs.
+    (lib.events.rollup.fingerprint); lib.store.bootstrap rebuilds them when the code's differs.
     """
 
     __tablename__ = "store_meta"
@@ -406,7 +406,7 @@ class StoreMeta(Base):
     value: Mapped[str] = mapped_column(sa.Text)
 
 
-# --- indicator catalogue and targets (lib.catalogue loads them; lib.kpi reads them) ----------------
+# --- indicator catalogue and targets (lib.kpi.catalogue loads them; lib.kpi reads them) ----------------
 
 
 class Indicator(Base):
@@ -537,7 +537,7 @@ class ScoreSnapshotItem(Base):
     numerator: Mapped[float | None]
     denominator: Mapped[float | None]
     target: Mapped[float | None]
-    status: Mapped[str | None] = mapped_column(sa.String(8))  # met | near | missed (lib.targets)
+    status: Mapped[str | None] = mapped_column(sa.String(8))  # met | near | missed (lib.kpi.targets)
     state: Mapped[str] = mapped_column(sa.String(12))  # scored | small | missing | zero | no_target
     weight: Mapped[float]
     effective_weight: Mapped[float]

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lib.kpi import Scope
-from lib.period import Period, first_of_month
+from lib.kpi.engine import Scope
+from lib.kpi.period import Period, first_of_month
 
 SPANS = ("month", "ytd", "r12")
 
@@ -37,7 +37,7 @@ class Filters:
         return out
 
     def scope(self, units: pd.DataFrame) -> Scope:
-        """The KPI scope these filters select from the registry's units (lib.measures.facilities)."""
+        """The KPI scope these filters select from the registry's units (lib.kpi.measures.facilities)."""
         if not (self.community or self.tier):
             return Scope("area", (self.area,)) if self.area else Scope()
         if self.community and not (self.area or self.tier):

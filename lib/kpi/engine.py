@@ -1,7 +1,7 @@
 """The KPI engine: any catalogue indicator for any scope and period, with its target and status.
 
 Every gauge, ranking and export goes through ``Engine.compute``. Measures are aggregated per facility
-in SQL once per period (lib.measures), then summed over each scope, so computing 70 scopes costs
+in SQL once per period (lib.kpi.measures), then summed over each scope, so computing 70 scopes costs
 about what one does.
 
     python -m lib.kpi show --period YYYY-MM [--ytd | --r12 | --today] [--area CODE | --community CODE |
@@ -24,11 +24,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import catalogue, db, measures
-from lib.indicators import FORMULAS, FUND_ALL, Ratio, Sums
-from lib.models import County, FundBudget
-from lib.period import Period, add_months
-from lib.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
+from lib.kpi import catalogue, measures
+from lib.kpi.indicators import FORMULAS, FUND_ALL, Ratio, Sums
+from lib.kpi.period import Period, add_months
+from lib.kpi.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
+from lib.store import db
+from lib.store.models import County, FundBudget
 
 ScopeKind = Literal["county", "community", "area", "facility", "facilities"]
 # Below this many people or events a rate is flagged unreliable (kpi-catalogue, "Small denominators":
@@ -47,7 +48,7 @@ class Scope:
         return self.kind if self.kind == "county" else f"{self.kind}:{','.join(self.codes)}"
 
     def members(self, units: pd.DataFrame) -> pd.Index:
-        """The facility ids of the scope among ``units`` (lib.measures.facilities): the one mapping."""
+        """The facility ids of the scope among ``units`` (lib.kpi.measures.facilities): the one mapping."""
         column = SCOPE_COLUMNS.get(self.kind)
         return units.index if column is None else units.index[units[column].isin(self.codes).to_numpy(dtype=bool)]
 

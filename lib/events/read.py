@@ -1,7 +1,7 @@
 """The one reader of the rollup tables: which buckets make up a period, and sums over them.
 
-The KPI engine (lib.measures), the referral flows and leakage (lib.flows), the map's volumes
-(lib.mapdata) and today's counters (lib.live) all read the rollups through :func:`sums`, so the rule
+The KPI engine (lib.kpi.measures), the referral flows and leakage (lib.maps.flows), the map's volumes
+(lib.maps.scene) and today's counters (lib.events.live) all read the rollups through :func:`sums`, so the rule
 for which buckets a period covers exists once:
 
 - months come from the monthly rollup (one index range scan), "today" from the daily one;
@@ -11,7 +11,7 @@ for which buckets a period covers exists once:
   the period's end, a month still running up to today from the daily rollup.
 
 Every query returns at most facilities × metrics (× dimensions asked for) rows, whatever the years of
-history. The dimension's text is built and parsed only in lib.rollup, next to the metric declarations.
+history. The dimension's text is built and parsed only in lib.events.rollup, next to the metric declarations.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db
-from lib.models import DailyRollup, MonthlyRollup
-from lib.period import Period, add_months, first_of_month
+from lib.kpi.period import Period, add_months, first_of_month
+from lib.store import db
+from lib.store.models import DailyRollup, MonthlyRollup
 
 FOLLOW_UP = ("fu_due", "fu_ontime")  # keyed by due date: counted up to today only
 CONTRACT = ("fd_start", "fd_end")  # running sums: every bucket so far
@@ -86,7 +86,7 @@ def sums(conn: Connection, period: Period, today: dt.date | None = None, *, metr
     None reads the period as complete. ``metrics`` (None: all but ``exclude``) limits what is read;
     ``facility_ids`` the units (None: all); ``by_dim`` the metrics whose dimension is kept (others
     come back with dim ''); ``where`` adds a condition, given the table, e.g. on the dimension
-    (lib.rollup builds those).
+    (lib.events.rollup builds those).
     """
     selects = []
     for table, inside in Windows.of(period, today or period.last_date).buckets():

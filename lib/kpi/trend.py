@@ -12,8 +12,8 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from lib.kpi import Engine, Scope
-from lib.period import Period, add_months
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.period import Period, add_months
 
 MONTHS = 13  # a year and the same month of the year before
 

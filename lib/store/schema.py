@@ -7,7 +7,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from lib import db
+from lib.store import db
 
 
 def _config(url: str) -> Config:

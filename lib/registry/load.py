@@ -22,9 +22,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import catalogue, db, geo, schema
-from lib.models import Area, Community, County, Destination, Facility, Tier
+from lib.kpi import catalogue
 from lib.problems import InputError
+from lib.registry import geo
+from lib.store import db, schema
+from lib.store.models import Area, Community, County, Destination, Facility, Tier
 
 DATA = db.ROOT / "data"
 DEFAULT_REGISTRY = DATA / "registries" / "wulatezhongqi.toml"

@@ -11,9 +11,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db
-from lib.models import IndicatorTarget
-from lib.period import Period
+from lib.kpi.period import Period
+from lib.store import db
+from lib.store.models import IndicatorTarget
 
 Status = Literal["met", "near", "missed"]
 DEFAULT_MARGIN = 0.05  # "near": within 5% of the target (relative), configurable per call

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.period import add_months
+from lib.kpi.period import add_months
 
 MIN_POINTS = 6  # fewer monthly values than this make no trend worth stating
 

@@ -1,7 +1,7 @@
 """First start: fill the default SQLite store with the reference county and demo data, exactly once.
 
 ``pip install -r requirements.txt && streamlit run app.py`` must show a working cockpit, so the frame
-calls this before navigation. Only the default file (``lib.db.DEFAULT_SQLITE``) is ever built: a
+calls this before navigation. Only the default file (``lib.store.db.DEFAULT_SQLITE``) is ever built: a
 store named by COCKPIT_DB_URL or secrets belongs to someone else and is never touched.
 
 The store is built in a side file and renamed into place, so a crash or a closed tab never leaves a
@@ -21,8 +21,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lib import catalogue, db, rollup, schema
-from lib.models import County
+from lib.events import rollup
+from lib.kpi import catalogue
+from lib.store import db, schema
+from lib.store.models import County
 
 Progress = Callable[[float, str], None]
 

@@ -18,21 +18,26 @@ from shapely.geometry import MultiPoint, Point, mapping
 from shapely.ops import unary_union, voronoi_diagram
 from sqlalchemy.engine import Connection
 
-from lib import db, geo, live, measures, registry, rollup_read
-from lib.flows import Bbox
-from lib.kpi import KpiValue
-from lib.models import Area, EmergencyDispatch, SinkingDeployment, Staff
-from lib.period import Period
+from lib import registry
+from lib.events import live
+from lib.events import read as rollup_read
+from lib.kpi import measures
+from lib.kpi.engine import KpiValue
+from lib.kpi.period import Period
+from lib.maps.flows import Bbox
+from lib.registry import geo
+from lib.store import db
+from lib.store.models import Area, EmergencyDispatch, SinkingDeployment, Staff
 
 SIMPLIFY_DEG = 0.01  # ~1 km: outlines for a county-wide view; the deck JSON is re-sent on every refresh
 GRID_DEG = 0.001  # coordinates rounded to ~100 m, which also keeps the JSON short
 VOLUMES = ("visits", "adm_at", "ref_sent", "ref_in", "ems_calls")
-HOSTED_DAYS = 365  # doctors sent here: stints started in the year to the period's end (as lib.measures counts)
+HOSTED_DAYS = 365  # doctors sent here: stints started in the year to the period's end (as lib.kpi.measures counts)
 
 
 @dataclass(frozen=True)
 class MapBase:
-    """What every map draws: member units (lib.measures.facilities, as columns), the county's outline and
+    """What every map draws: member units (lib.kpi.measures.facilities, as columns), the county's outline and
     area cells (:func:`shapes`), out-of-county destinations."""
 
     points: pd.DataFrame
@@ -48,7 +53,7 @@ class StatusMap:
     points: pd.DataFrame  # the units in scope
     volumes: pd.DataFrame  # per facility id (:func:`volumes`)
     values: dict[str, KpiValue]  # the indicator per facility code
-    indicator: pd.Series  # its catalogue row (lib.catalogue.read)
+    indicator: pd.Series  # its catalogue row (lib.kpi.catalogue.read)
     dispatches: pd.DataFrame  # ambulances under way (:func:`dispatches_under_way`)
 
 
@@ -60,13 +65,13 @@ class FacilityProfile:
     period: Period
     values: list[KpiValue]
     catalogue: pd.DataFrame
-    trend: pd.DataFrame  # month, value of the chosen indicator (lib.trend.monthly rows for this unit)
-    referrals: pd.DataFrame  # lib.flows.facility_referrals
+    trend: pd.DataFrame  # month, value of the chosen indicator (lib.kpi.trend.monthly rows for this unit)
+    referrals: pd.DataFrame  # lib.maps.flows.facility_referrals
     doctors: pd.DataFrame  # :func:`doctors_hosted`
 
 
 def facility_points(conn: Connection) -> pd.DataFrame:
-    """Every member unit with its coordinates, flags and display names (lib.measures.facilities, as columns)."""
+    """Every member unit with its coordinates, flags and display names (lib.kpi.measures.facilities, as columns)."""
     return measures.facilities(conn).reset_index()
 
 
@@ -116,7 +121,7 @@ def volumes(conn: Connection, period: Period) -> pd.DataFrame:
 
 def dispatches_under_way(conn: Connection, now: dt.datetime) -> pd.DataFrame:
     """Ambulance runs not completed, per station, scene (~1 km) and stage: station_id, latitude, longitude,
-    stage (waiting | en_route | on_scene), calls, first_call. "Under way" is lib.live's definition, so the
+    stage (waiting | en_route | on_scene), calls, first_call. "Under way" is lib.events.live's definition, so the
     map shows what the overview counts."""
     d = EmergencyDispatch
     stage = sa.case((d.arrived_at.is_not(None), "on_scene"), (d.dispatched_at.is_not(None), "en_route"),

@@ -17,9 +17,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db, rollup_read
-from lib.models import Facility, MonthlyReport, RegisterCount, SinkingDeployment, Staff
-from lib.period import Period, add_months, first_of_month
+from lib.events import read as rollup_read
+from lib.kpi.period import Period, add_months, first_of_month
+from lib.store import db
+from lib.store.models import Facility, MonthlyReport, RegisterCount, SinkingDeployment, Staff
 
 SPLIT_BY_DIM = ("ref_sent", "ref_in", "fd_start", "fd_end")  # rollup metrics whose dimension an indicator needs
 STATUS_REPORTS = ("tcm_hall", "ecg_networked", "tcm_service", "ambulances", "emr_level")  # latest report counts
@@ -37,7 +38,7 @@ def as_of(period: Period, today: dt.date) -> dt.date:
 
 
 def rollup_flows(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
-    """Event measures of one period (long frame: facility_id, measure, value), from lib.rollup_read.
+    """Event measures of one period (long frame: facility_id, measure, value), from lib.events.read.
 
     A measure is the metric, or "metric:dim" for the metrics whose dimension an indicator needs.
     """

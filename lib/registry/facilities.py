@@ -6,8 +6,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import db, i18n
-from lib.models import Area, Community, Facility, Tier
+from lib import i18n
+from lib.store import db
+from lib.store.models import Area, Community, Facility, Tier
 
 
 def facility_counts(conn: Connection, lang: str = i18n.DEFAULT_LANG) -> pd.DataFrame:

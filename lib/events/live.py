@@ -1,6 +1,6 @@
 """Today's live counters and how fresh the data is, for the wall screen.
 
-Counts come from the daily rollup through lib.rollup_read (kept current by every insert); the two "right now" figures —
+Counts come from the daily rollup through lib.events.read (kept current by every insert); the two "right now" figures —
 ambulances under way and remote reads waiting — are indexed range counts over the last hours, so
 neither grows with years of history.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib import rollup_read
-from lib.models import EmergencyDispatch, Referral, RemoteRead, Visit
-from lib.period import Period
+from lib.events import read as rollup_read
+from lib.kpi.period import Period
+from lib.store.models import EmergencyDispatch, Referral, RemoteRead, Visit
 
 UNDER_WAY_HOURS = 12  # a dispatch not completed within this is a data gap, not an ambulance on the road
 WAITING_DAYS = 3  # remote reads requested in these days and not yet reported

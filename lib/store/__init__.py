@@ -1,0 +1,1 @@
+"""The one door to the store: connections (db), models, schema migrations, SQL helpers, bootstrap, pseudonyms."""
