@@ -14,11 +14,12 @@ chosen, _, in_scope = filter_bar.scoped(frame)
 with st.container(horizontal=True, key="map-controls"):
     code = mapview.indicator_choice(frame, data.indicator_catalogue())
     shown = mapview.layer_choice(frame)
-opened = None if frame.kiosk else st.query_params.get(mapview.FACILITY_PARAM)
 
 
 def body() -> None:
     now = dt.datetime.now()
+    # Read here, not above: a click on the map reruns only this region (it is a fragment on a desk).
+    opened = None if frame.kiosk else st.query_params.get(mapview.FACILITY_PARAM)
     mapview.draw(frame, data.status_map(chosen.period, code, in_scope, now),
                  data.facility_profile(chosen.period, opened, code), shown, now)
 

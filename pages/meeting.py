@@ -2,8 +2,11 @@
 
 import datetime as dt
 
-from ui import meeting
+import streamlit as st
+
+from ui import data, meeting
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
-meeting.page(frame, dt.date.today())
+today = dt.date.today()
+meeting.draw(frame, data.month_scores(data.meeting_month(st.query_params.get("period"), today)), today)

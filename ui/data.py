@@ -28,12 +28,13 @@ import streamlit as st
 
 from lib import kpi
 from lib.events import live
-from lib.kpi import catalogue, headline, measures, trend
+from lib.kpi import catalogue, filters, headline, measures, trend
 from lib.kpi.filters import Filters
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.maps import flows, scene
 from lib.registry import facilities
 from lib.scoring import exports, score, snapshot
+from lib.scoring.weights import WeightsError
 from lib.store import db
 
 REGISTRY_TTL = "10m"  # the registry changes by import only, a few times a year
@@ -342,3 +343,23 @@ def referrals_page(period: Period, scope: kpi.Scope, facility_ids: Sequence[int]
                            indicator_catalogue(), leakage(period, facility_ids),
                            kpi_trend("out_of_county_rate", period.last_month), base.points, base.shapes,
                            base.destinations)
+
+
+def month_scores(month: dt.date) -> score.MonthScores:
+    """The rankings and meeting pages' month: draft, published versions, the latest and the one before."""
+    try:
+        draft, problem = draft_scores(month), None
+    except WeightsError as exc:  # a store missing scored indicators: the page says why
+        draft, problem = None, str(exc)
+    versions = score_versions(month)
+    published = published_scores(month) if versions else None
+    previous = published_scores(month, versions[-2].version) if len(versions) > 1 else None
+    return score.MonthScores(month, draft, problem, versions, published, previous)
+
+
+def meeting_month(period: str | None, today: dt.date) -> dt.date:
+    """The meeting's month: ?period= if given, else the latest published month, else the last complete one."""
+    if period:
+        return filters.parse({"period": period}, units(), today).period.last_month
+    months = published_months()
+    return months[0] if months else add_months(first_of_month(today), -1)

@@ -15,11 +15,10 @@ import datetime as dt
 import streamlit as st
 
 from lib import i18n
-from lib.kpi import filters
 from lib.kpi.period import add_months, first_of_month
 from lib.scoring import narrative, snapshot, tables
-from lib.scoring.score import Scores
-from ui import data, rankings
+from lib.scoring.score import MonthScores, Scores
+from ui import rankings
 from ui.frame import Frame
 
 SLIDE_PARAM, VIEW_PARAM, PRESENT_PARAM = "slide", "view", "present"
@@ -46,14 +45,6 @@ FULL_SCREEN_CSS = """
 """
 SLIDE_COLUMNS = ("rank", "change", "unit", "total", "satisfaction", "health", "quality", "capacity", "efficiency",
                  "report", "flags")
-
-
-def _month(today: dt.date) -> dt.date:
-    """?period= if given, else the latest published month, else the last complete month."""
-    if st.query_params.get("period"):
-        return filters.parse(st.query_params, data.units(), today).period.last_month
-    months = data.published_months()
-    return months[0] if months else add_months(first_of_month(today), -1)
 
 
 def _go(slide: int) -> None:
@@ -143,17 +134,19 @@ def _group(frame: Frame, scores: Scores, group: str) -> None:
     st.table(shown.rename(columns=names).set_index(names["rank"]))
 
 
-def page(frame: Frame, today: dt.date) -> None:
+def draw(frame: Frame, view: MonthScores, today: dt.date) -> None:
+    """The meeting: the month's assessment as slides, or why there is none to present."""
     present = st.query_params.get(PRESENT_PARAM) == "1"
     st.html(CSS + (FULL_SCREEN_CSS if present else ""))
     st.title(frame.t("page.meeting"))
-    month = _month(today)
+    month = view.month
     if month >= first_of_month(today):  # a month still running is never presented as an assessment
         _controls(frame, 0, 1, month, today, present)
         st.warning(frame.t("meeting.not_over", month=i18n.fmt_month(month, frame.lang)))
         return
-    draft = rankings.load_draft(month)
+    draft = view.draft
     if draft is None:
+        st.error(view.problem)
         return
     # Nothing reported and nothing recorded: no assessment to present. (Until missing stops reading as zero,
     # issue #11, "recorded" means a value other than zero.)
@@ -161,7 +154,7 @@ def page(frame: Frame, today: dt.date) -> None:
         _controls(frame, 0, 1, month, today, present)
         st.warning(frame.t("meeting.no_data", month=i18n.fmt_month(month, frame.lang)))
         return
-    published = data.published_scores(month) if data.score_versions(month) else None
+    published = view.published
     slides = ["opening", *draft.groups]
     try:
         slide = min(max(int(st.query_params.get(SLIDE_PARAM, 0)), 0), len(slides) - 1)

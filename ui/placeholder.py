@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from ui import data
 from ui.frame import Frame
 
 
-def page(frame: Frame, name: str) -> None:
+def draw(frame: Frame, name: str, counts: pd.DataFrame) -> None:
     """Draw page ``name``'s title and description, then the facility counts as proof of a live store."""
     st.title(frame.t(f"page.{name}"))
     st.markdown(frame.t(f"page.{name}.desc"))
     st.caption(frame.t("placeholder.coming"))
-    counts = data.facility_counts(frame.lang)
     if counts.empty:
         st.info(frame.t("facilities.empty"))
         return

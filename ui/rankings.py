@@ -17,8 +17,8 @@ from lib import i18n
 from lib.kpi.filters import Filters
 from lib.kpi.period import first_of_month
 from lib.scoring import exports, snapshot, tables
-from lib.scoring.score import Published, Scores, rank_change
-from lib.scoring.weights import DIMENSIONS, WeightsError, describe
+from lib.scoring.score import MonthScores, Scores, rank_change
+from lib.scoring.weights import DIMENSIONS, describe
 from ui import data, palette
 from ui.frame import Frame
 
@@ -192,17 +192,17 @@ def changes(frame: Frame, published: Scores, draft: Scores) -> None:
         _moved(frame, moved, draft.units, "rankings-changes")
 
 
-def history(frame: Frame, month: dt.date, versions: list[Published]) -> None:
+def history(frame: Frame, view: MonthScores) -> None:
     """Every published version of the month, and what the latest changed against the one before."""
+    versions = view.versions
     items = [frame.t("rankings.version_item", v=p.version, by=p.published_by,
                      at=i18n.fmt_datetime(p.published_at, frame.lang)) for p in versions]
     st.caption(frame.t("rankings.versions", list=i18n.t("score.nar.join", frame.lang).join(items)))
-    if len(versions) < 2:
+    if view.previous is None or view.published is None:
         return
-    old, new = data.published_scores(month, versions[-2].version), data.published_scores(month)
-    moved = snapshot.diff(old, new)  # type: ignore[arg-type]
+    moved = snapshot.diff(view.previous, view.published)
     with st.expander(frame.t("rankings.supersedes", v=versions[-1].version, old=versions[-2].version, n=len(moved))):
-        _moved(frame, moved, new.units, "rankings-versions")  # type: ignore[union-attr]
+        _moved(frame, moved, view.published.units, "rankings-versions")
 
 
 def last_complete_day(today: dt.date) -> dt.date:
@@ -210,29 +210,20 @@ def last_complete_day(today: dt.date) -> dt.date:
     return first_of_month(today) - dt.timedelta(days=1)
 
 
-def load_draft(month: dt.date) -> Scores | None:
-    """The month's draft, or None after saying why it cannot be scored (a store missing indicators)."""
-    try:
-        return data.draft_scores(month)
-    except WeightsError as exc:
-        st.error(str(exc))
-        return None
-
-
-def page(frame: Frame, chosen: Filters) -> None:
-    month = chosen.period.last_month
+def draw(frame: Frame, view: MonthScores, chosen: Filters) -> None:
+    """The rankings page's body: versions, leagues, the opened unit's explanation, exports, rules, publishing."""
+    month = view.month
     if chosen.period.kind != "month":
         st.caption(frame.t("rankings.span_note"))
-    draft = load_draft(month)
-    if draft is None:
+    if view.draft is None:
+        st.error(view.problem)
         return
-    versions = data.score_versions(month)
-    published = data.published_scores(month) if versions else None
+    draft, published = view.draft, view.published
     scores = draft
     if published is None:
         st.caption(frame.t("rankings.not_published"))
     else:
-        history(frame, month, versions)
+        history(frame, view)
         views = {"published": frame.t("rankings.view.published"), "draft": frame.t("rankings.view.draft")}
         view = st.segmented_control(frame.t("rankings.view"), list(views), format_func=views.__getitem__,
                                     default="published", required=True, key=VIEW_KEY)

@@ -93,6 +93,19 @@ class Scores:
         return self.county_en if lang == "en" else self.county_zh
 
 
+@dataclass(frozen=True)
+class MonthScores:
+    """A month's assessment as the rankings and meeting pages show it: the live draft, the published
+    versions, the latest one and the one before it (what the latest changed)."""
+
+    month: dt.date
+    draft: Scores | None  # None: the month cannot be scored, ``problem`` says why
+    problem: str | None
+    versions: list[Published]
+    published: Scores | None
+    previous: Scores | None
+
+
 def indicators(conn: Connection, codes: Iterable[str]) -> pd.DataFrame:
     """Names, unit and direction of the scored indicators, indexed by code."""
     return catalogue.read(conn, list(codes))[["name_zh", "name_en", "unit", "direction"]]
