@@ -5,6 +5,7 @@ fixture has events in September and October only, so "YTD" = September + October
 """
 
 import datetime as dt
+import tomllib
 
 import pytest
 
@@ -95,6 +96,14 @@ def engine(tiny_url):
     """One engine per backend for the module: the tiny county is read-only, and an engine only reads."""
     with db.engine(tiny_url).connect() as conn:
         yield Engine(conn, today=tiny.TODAY)
+
+
+def test_every_catalogue_indicator_has_a_formula_and_every_formula_an_entry():
+    from lib.kpi import catalogue
+    from lib.kpi.indicators import FORMULAS
+
+    codes = {row["code"] for row in tomllib.loads(catalogue.CATALOGUE.read_text("utf-8"))["indicator"]}
+    assert codes == set(FORMULAS)
 
 
 def test_every_catalogue_indicator_has_a_hand_worked_expectation(engine):
