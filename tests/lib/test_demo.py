@@ -211,6 +211,7 @@ def _contents(url: str) -> dict[str, list[tuple]]:
                 for m in (*DEMO_TABLES, Staff, FdContract)}
 
 
+@pytest.mark.slow
 def test_same_seed_same_data_other_seed_other_data(tmp_path):
     contents = []
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):

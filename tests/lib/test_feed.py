@@ -12,6 +12,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 
 from lib import registry
@@ -68,6 +69,7 @@ def test_progress_fills_outcomes_in_order_and_never_in_the_future(sqlite_url):
     assert count(sqlite_url, "rx_review", "WHERE reviewed_at IS NOT NULL AND passed IS NULL") == 0
 
 
+@pytest.mark.slow
 def test_feed_runs_beside_a_reader(store_url):
     with db.engine(store_url).begin() as conn:
         registry.load(conn, registry.DEFAULT_REGISTRY)
@@ -97,6 +99,7 @@ def test_feed_runs_beside_a_reader(store_url):
     assert len(set(seen)) >= 4  # the reader saw the feed's commits as they happened
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_step_and_exits_cleanly(tmp_path, sqlite_url):
     with db.engine(sqlite_url).begin() as conn:
         registry.load(conn, registry.DEFAULT_REGISTRY)

@@ -65,6 +65,7 @@ def proxied(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TcpProxy]:
     st.cache_resource.clear()
 
 
+@pytest.mark.slow  # ten pages on PostgreSQL behind a proxy: CI runs it, the fast lane leaves it out
 @pytest.mark.parametrize("page", [p.name for p in PAGES])
 def test_every_page_survives_a_cut_mid_session_and_recovers(proxied: TcpProxy, page: str) -> None:
     at = _open("", page, period="2026-10")
