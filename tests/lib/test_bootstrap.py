@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,11 +87,12 @@ def test_a_failed_build_leaves_no_store(default_db: Path, monkeypatch: pytest.Mo
 
 def test_concurrent_first_sessions_build_once(default_db: Path, demo_calls: list[str]) -> None:
     url = _url(default_db)
-    second_is_waiting = threading.Event()
+    second_is_waiting, first_holds_lock = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
     def first_progress(f: float, msg: str) -> None:
         if msg == demo_stub.HALF_WAY:  # hold the lock until the second session queues behind it
+            first_holds_lock.set()
             assert second_is_waiting.wait(timeout=10)
 
     def second_progress(f: float, msg: str) -> None:
@@ -107,8 +107,7 @@ def test_concurrent_first_sessions_build_once(default_db: Path, demo_calls: list
 
     first = threading.Thread(target=run, args=(first_progress,))
     first.start()
-    while not demo_calls and first.is_alive():  # the first session holds the lock once its demo step began
-        time.sleep(0.01)
+    assert first_holds_lock.wait(timeout=30)  # half way through its demo step, under the lock
     second = threading.Thread(target=run, args=(second_progress,))
     second.start()
     first.join(timeout=30)
