@@ -12,10 +12,12 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from lib.store import db, schema
 
 BACKENDS = ["sqlite", "postgresql"]
 SOAK_SECONDS = float(os.environ.get("COCKPIT_SOAK_SECONDS", "600"))  # issue #9: at least ten minutes
-_SOAK = pytest.StashKey[tuple[subprocess.Popen, Path]]()
+_SOAK = pytest.StashKey[subprocess.Popen]()
 PG_URL = os.environ.get("COCKPIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Stretches every wait of the browser and AppTest tests (tests/browser/conftest.TIMEOUT_MS, tests/pages/conftest.py)
 # on a slow or busy machine; the tests wait on states, so a larger scale only costs time when something is wrong.
@@ -180,33 +182,72 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
+def _soak_files() -> tuple[Path, Path]:
+    """Where the soak writes its report and, when it exits, its exit status: one place per test run,
+    named in the environment so every xdist worker (which inherits it) reads the same soak."""
+    if "COCKPIT_SOAK_DIR" not in os.environ:
+        os.environ["COCKPIT_SOAK_DIR"] = tempfile.mkdtemp(prefix="cockpit-soak-")
+    folder = Path(os.environ["COCKPIT_SOAK_DIR"])
+    return folder / "report.json", folder / "exit-status"
+
+
+def _start_soak(config: pytest.Config) -> None:
+    """Start the wall-screen soak (tests/browser/soak.py) beside the suite, once per run.
+
+    The soak mostly waits on a browser, so the suite's minutes of wall clock cover it instead of
+    adding to it. It writes its exit status last, whatever happened, so its readers never wait in vain.
+    """
+    if _SOAK in config.stash:
+        return
+    out, status = _soak_files()
+    soak = f"{sys.executable} -m tests.browser.soak --seconds {SOAK_SECONDS} --out {out}"
+    log = out.with_suffix(".log").open("w")
+    config.stash[_SOAK] = subprocess.Popen(["sh", "-c", f'{soak}; echo $? > "{status}"'], cwd=db.ROOT,
+                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the run's main process: name the soak's files for the workers
+        _soak_files()
+
+
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection: start the soak only if a soak test remains
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the wall-screen soak (tests/browser/soak.py) beside the suite; its tests go last to read it.
-
-    The soak mostly waits on a browser, so the suite's ten minutes of wall clock cover it instead of
-    adding to it.
-    """
+    """Browser tests run one at a time on one xdist worker (``--dist loadgroup``), the soak's readers
+    last; without xdist, this process starts the soak."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
     soak = [item for item in items if item.get_closest_marker("soak")]
     if not soak:
         return
     items[:] = [item for item in items if item not in soak] + soak
-    out = Path(tempfile.mkdtemp(prefix="cockpit-soak-")) / "report.json"
-    cmd = [sys.executable, "-m", "tests.browser.soak", "--seconds", str(SOAK_SECONDS), "--out", str(out)]
-    log = out.with_suffix(".log").open("w")
-    config.stash[_SOAK] = (subprocess.Popen(cmd, cwd=db.ROOT, stdout=log, stderr=subprocess.STDOUT), out)
+    if not hasattr(config, "workerinput"):
+        _start_soak(config)
+
+
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """Under xdist the main process collects nothing itself: it starts the soak when a worker's
+    collection (after -m/-k) holds a soak test."""
+    if any("test_kiosk_soak.py" in test_id for test_id in ids):
+        _start_soak(node.config)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
-def soak_report(pytestconfig: pytest.Config) -> dict:
-    """The soak's report, once it has finished (it started at collection)."""
-    proc, out = pytestconfig.stash[_SOAK]
-    proc.wait(timeout=SOAK_SECONDS + 600)
+def soak_report() -> dict:
+    """The soak's report, once it has finished (it started at collection, maybe in another process)."""
+    out, status = _soak_files()
+    deadline = time.monotonic() + SOAK_SECONDS + 600
+    while not status.exists():  # the soak's own state: it writes its exit status when it ends
+        if time.monotonic() > deadline:
+            pytest.fail(f"the soak did not end:\n{out.with_suffix('.log').read_text()}")
+        time.sleep(1)
     if not out.exists():
         pytest.fail(f"the soak wrote no report:\n{out.with_suffix('.log').read_text()}")
     return json.loads(out.read_text(encoding="utf-8"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _SOAK in config.stash:
-        config.stash[_SOAK][0].kill()  # an interrupted run leaves no wall behind
+    if _SOAK in config.stash:  # an interrupted run leaves no wall behind
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(config.stash[_SOAK].pid, signal.SIGKILL)

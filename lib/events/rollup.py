@@ -255,8 +255,13 @@ def families() -> list[list[Metric]]:
     return list(groups.values())
 
 
-def _contribution(family: list[Metric], bucket: type[day_of] | type[month_of], ids: Sequence[int] | None,
-                  sign: int) -> sa.Select:
+# The rows and direction of an incremental write, bound at execution: ``apply`` builds its statements once.
+_IDS = sa.bindparam("ids", expanding=True)
+_SIGN = sa.bindparam("sign", type_=sa.Integer)
+
+
+def _contribution(family: list[Metric], bucket: type[day_of] | type[month_of], ids: sa.BindParameter | None,
+                  sign: sa.BindParameter | int) -> sa.Select:
     """(bucket, facility, metric, dim, value) rows for one family: one GROUP BY, unpivoted with UNION ALL."""
     first = family[0]
     key = bucket(first.when)
@@ -279,31 +284,41 @@ def _contribution(family: list[Metric], bucket: type[day_of] | type[month_of], i
     return sa.select(union.c.k, union.c.f, union.c.m, union.c.d, union.c.v).where(sa.true())
 
 
-def _write(conn: Connection, target: type[DailyRollup] | type[MonthlyRollup], select: sa.Select,
-           *, upsert: bool) -> None:
+def _columns(target: type[DailyRollup] | type[MonthlyRollup]) -> list[str]:
+    return ["day" if target is DailyRollup else "month", "facility_id", "metric", "dim", "value"]
+
+
+def _upsert(target: type[DailyRollup] | type[MonthlyRollup], select: sa.Select, dialect: str) -> sa.Executable:
+    """INSERT … SELECT that adds to the rows already there."""
     table = target.__table__
-    key = "day" if target is DailyRollup else "month"
-    columns = [key, "facility_id", "metric", "dim", "value"]
-    if not upsert:
-        conn.execute(sa.insert(table).from_select(columns, select))
-        return
-    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-    stmt = insert.from_select(columns, select)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[key, "facility_id", "metric", "dim"],
-        set_={"value": table.c.value + stmt.excluded.value},
-    )
-    conn.execute(stmt)
+    columns = _columns(target)
+    stmt = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).from_select(columns, select)
+    return stmt.on_conflict_do_update(index_elements=columns[:-1], set_={"value": table.c.value + stmt.excluded.value})
+
+
+# apply()'s statements per (declarations, model, dialect): building them costs more than running them
+# on the handful of rows a write carries. The declarations are held with them, so a changed METRICS
+# (a test's monkeypatch) is never served another's statements.
+_APPLY: dict[tuple[int, str, str], tuple[Sequence[Metric], list[sa.Executable]]] = {}
+
+
+def _apply_statements(model: type[Base], dialect: str) -> list[sa.Executable]:
+    key = (id(METRICS), model.__tablename__, dialect)
+    cached = _APPLY.get(key)
+    if cached is None or cached[0] is not METRICS:
+        statements = [_upsert(target, _contribution(family, bucket, _IDS, _SIGN), dialect)
+                      for family in families() if family[0].model is model
+                      for target, bucket in ((DailyRollup, day_of), (MonthlyRollup, month_of))]
+        cached = _APPLY[key] = (METRICS, statements)
+    return cached[1]
 
 
 def apply(conn: Connection, model: type[Base], ids: Sequence[int], sign: int = 1) -> None:
     """Add (sign=1) or remove (sign=-1) the rollup contribution of the given event rows."""
     if not ids:
         return
-    for family in families():
-        if family[0].model is model:
-            _write(conn, DailyRollup, _contribution(family, day_of, ids, sign), upsert=True)
-            _write(conn, MonthlyRollup, _contribution(family, month_of, ids, sign), upsert=True)
+    for statement in _apply_statements(model, conn.dialect.name):
+        conn.execute(statement, {"ids": list(ids), "sign": sign})
 
 
 def rebuild(conn: Connection, progress: Callable[[float], None] | None = None) -> None:
@@ -321,7 +336,7 @@ def rebuild(conn: Connection, progress: Callable[[float], None] | None = None) -
     conn.execute(sa.delete(MonthlyRollup))
     all_families = families()
     for i, family in enumerate(all_families, 1):
-        _write(conn, DailyRollup, _contribution(family, day_of, None, 1), upsert=False)
+        conn.execute(sa.insert(DailyRollup).from_select(_columns(DailyRollup), _contribution(family, day_of, None, 1)))
         if progress is not None:
             progress(0.9 * i / len(all_families))
     d = DailyRollup

@@ -20,7 +20,7 @@ def proxied(tmp_path_factory):
         tiny.build(url)
         proxy = TcpProxy(("127.0.0.1", 5432))
         proxy.start()
-        via_proxy = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        via_proxy = proxy.route(url)
         assert via_proxy != url
         assert PG_URL in url
         try:
