@@ -214,10 +214,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection: start the soak only if a soak test remains
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests run one at a time on one xdist worker (``--dist loadgroup``), the soak's readers
-    last; without xdist, this process starts the soak."""
+    last; so do the readers of the session's demo stores, which are then built once. Without xdist,
+    this process starts the soak."""
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+        elif "demo_stores" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo-stores"))
     soak = [item for item in items if item.get_closest_marker("soak")]
     if not soak:
         return
