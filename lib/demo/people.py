@@ -10,6 +10,7 @@ import numpy as np
 from lib.demo.clock import Frame, concat, year_of
 from lib.demo.registers import priority
 from lib.demo.world import World
+from lib.kpi.measures import FRONT_LINE, SENDING_TIERS
 from lib.store import pseudonym
 
 GRADES = ("none", "junior", "intermediate", "assoc_senior", "senior")
@@ -35,6 +36,8 @@ _GRADE_MIX = {  # physicians / other health technicians, by level [E]
 }
 _PAY = {"county": 8500.0, "township": 6200.0, "village": 3200.0}  # mean monthly ¥ [E]
 RURAL_VILLAGE_DOCTORS_PER_1000 = 1.25
+# Hospital clinicians by department [E]: the auxiliary ones do not owe days at the grassroots (000 §二(六)1).
+_HOSPITAL_DEPARTMENTS = {"clinical": 0.85, "imaging": 0.07, "ultrasound": 0.05, "laboratory": 0.03}
 
 
 def _thc_roster(w: World, i: int, weak: bool) -> dict[str, int]:
@@ -80,12 +83,30 @@ def staff_frame(w: World) -> Frame:
     grade[spec == "admin"] = 0
     licensed = physician & (rng.random(n) < np.select([f.village[unit_a], f.thc[unit_a]], [0.43, 0.95], 1.0))
     pay = np.vectorize(_PAY.get)(f.level[unit_a]) * PAY_BY_GRADE[grade] * rng.lognormal(0, 0.08, n)
+    department = np.where(physician, "clinical", "other").astype(object)
+    clinical_hospital = (spec == "clinical") & np.isin(f.tier[unit_a], SENDING_TIERS)
+    department[clinical_hospital] = rng.choice(list(_HOSPITAL_DEPARTMENTS), clinical_hospital.sum(),
+                                               p=list(_HOSPITAL_DEPARTMENTS.values()))
+    leader = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(np.isin(f.tier, SENDING_TIERS)):  # a director and two deputies per hospital
+        seniors = np.flatnonzero((unit_a == i) & physician & (grade >= GRADES.index("assoc_senior")))
+        leader[rng.permutation(seniors)[:3]] = True
+    first, today = w.month(0), np.datetime64(w.today, "D")
+    window = int((today - first).astype(int))
+    start = first - rng.integers(1, 20 * 365, n).astype("timedelta64[D]")  # most joined before the window
+    joined = rng.random(n) < 0.06
+    start[joined] = first + rng.integers(0, window, joined.sum()).astype("timedelta64[D]")
+    left = rng.random(n) < 0.04
+    end = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    end[left] = start[left] + ((today - start[left]).astype(int) * rng.uniform(0.3, 0.95, left.sum())).astype(int)
     return {
         "staff_key": np.array([pseudonym.person_key(f"demo-staff-{k}", pseudonym.DEMO_SALT) for k in range(n)],
                               dtype=object),
         "facility_id": f.id[unit_a], "title_grade": np.asarray(GRADES, dtype=object)[grade],
         "specialty_class": spec, "is_physician": physician, "is_health_technician": spec != "admin",
-        "licensed": licensed, "monthly_pay": np.round(pay, 2), "active": rng.random(n) >= 0.02,
+        "licensed": licensed, "monthly_pay": np.round(pay, 2), "active": ~left,
+        "department": department, "is_leader": leader, "start_date": start,
+        "end_date": np.array([None if np.isnat(d) else d.astype(object) for d in end], dtype=object),
     }
 
 
@@ -98,9 +119,9 @@ def sinking_frame(w: World, staff: Frame, staff_ids: np.ndarray) -> Frame:
     f = w.fac
     rng = w.rng("sinking")
     unit = np.searchsorted(f.id, staff["facility_id"])
-    eligible = np.flatnonzero(f.hospital[unit] & np.isin(staff["title_grade"], ELIGIBLE_GRADES)
-                              & np.isin(staff["specialty_class"], ("clinical", "gp", "tcm", "mongolian"))
-                              & staff["active"])
+    eligible = np.flatnonzero(np.isin(f.tier[unit], SENDING_TIERS) & np.isin(staff["title_grade"], ELIGIBLE_GRADES)
+                              & np.isin(staff["specialty_class"], FRONT_LINE) & (staff["department"] == "clinical")
+                              & ~staff["is_leader"] & staff["active"])
     thcs = np.flatnonzero(f.thc)
     lead = f.lead_of()
     first, today = w.month(0), w.today

@@ -195,10 +195,10 @@ METRICS: tuple[Metric, ...] = (
              ("deliveries_ontime", None, sa.and_(DrugDelivery.delivered_at.is_not(None),
                                                  DrugDelivery.delivered_at <= DrugDelivery.promised_at)),
              ("stockouts", None, DrugDelivery.stockout)),
+    # Stints by the day they start; the days served are split by day across periods in lib.kpi.measures.
     *_family(SinkingDeployment, SinkingDeployment.start_date, SinkingDeployment.host_facility_id,
              SinkingDeployment.kind,
-             ("sink_stints", None, None),
-             ("sink_days", SinkingDeployment.days, None)),
+             ("sink_stints", None, None)),
     # Contracts valid on day D = starts on or before D − ends on or before D (a running sum: lib.kpi.measures).
     *_family(FdContract, FdContract.signed_on, FdContract.facility_id, _fd_group, ("fd_start", None, None)),
     *_family(FdContract, day_after(FdContract.valid_until), FdContract.facility_id, _fd_group, ("fd_end", None, None)),

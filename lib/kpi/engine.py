@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from lib.kpi import catalogue, measures
 from lib.kpi.indicators import FORMULAS, FUND_ALL, Ratio, Sums
-from lib.kpi.period import Period, add_months
+from lib.kpi.period import Period, add_months, first_of_month
 from lib.kpi.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
 from lib.store import db
 from lib.store.models import County, FundBudget
@@ -71,6 +71,8 @@ class KpiValue:
     last_year: float | None
     small_denominator: bool
     target_source: str = field(default="")
+    missing_units: tuple[str, ...] = ()  # codes of units whose stock report is missing: left out, named
+    as_of: dt.date | None = None  # a stock carried forward: the month of the oldest report in the value
 
 
 class Engine:
@@ -89,9 +91,10 @@ class Engine:
         county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
         self.county_id, self.residents = county.id, float(county.resident_population)
         self.targets = TargetBook(conn, self.county_id)
-        self._measures: dict[Period, pd.DataFrame] = {}
-        self._matrices: dict[Period, tuple[np.ndarray, list[str]]] = {}
-        self._staff: pd.DataFrame | None = None
+        self._measures: dict[Period, measures.PeriodMeasures] = {}
+        self._matrices: dict[Period, tuple[np.ndarray, list[str], np.ndarray, np.ndarray]] = {}
+        reporting = measures.reporting_tiers(conn)
+        self._reporting_tiers = reporting.groupby("measure")["tier"].agg(frozenset).to_dict()
         self._ids: dict[Scope, pd.Index] = {}
         self._sums: dict[tuple[Scope, Period], Sums] = {}
 
@@ -106,9 +109,7 @@ class Engine:
         """Read the measures of several periods together (one rollup scan serves them all)."""
         missing = [p for p in dict.fromkeys(periods) if p not in self._measures]
         if missing:
-            if self._staff is None:
-                self._staff = measures.staff_measures(self.conn)
-            self._measures.update(measures.facility_measures(self.conn, missing, self.today, self._staff))
+            self._measures.update(measures.facility_measures(self.conn, missing, self.today))
 
     def related_periods(self, period: Period, codes: Iterable[str], *, compare: bool = True) -> list[Period]:
         """What a value needs besides its period: comparisons, the year to date, baseline years of targets."""
@@ -119,22 +120,33 @@ class Engine:
         out += [Period("ytd", dt.date(int(y), 12, 1)) for y in baselines.dropna().unique()]
         return out
 
-    def measures(self, period: Period) -> pd.DataFrame:
+    def measures(self, period: Period) -> measures.PeriodMeasures:
         self.prefetch([period])
         return self._measures[period]
 
-    def _matrix(self, period: Period) -> tuple[np.ndarray, list[str]]:
-        """The period's measures as a units × measures array, rows in the order of ``self.units``."""
+    def _matrix(self, period: Period) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+        """The period's measures as units × measures arrays (rows in the order of ``self.units``): values,
+        columns, where a NaN is a missing report, and the stocks' report months."""
         if period not in self._matrices:
-            wide = self.measures(period).reindex(self.units.index, fill_value=0.0)
-            self._matrices[period] = (wide.to_numpy(dtype=float), list(wide.columns))
+            held = self.measures(period)
+            stock = sorted(set(self._reporting_tiers) | set(held.reported.columns) | set(measures.STATUS_MEASURES))
+            values = held.values.reindex(self.units.index)
+            flow = [c for c in values.columns if c not in set(stock)]
+            values = values[flow].fillna(0.0).join(values.reindex(columns=stock))
+            reported = held.reported.reindex(index=self.units.index, columns=values.columns)
+            tiers = self.units["tier"]
+            expected = np.column_stack([tiers.isin(self._reporting_tiers.get(c, ())).to_numpy(dtype=bool)
+                                        for c in values.columns]) if len(values.columns) else \
+                np.zeros((len(tiers), 0), dtype=bool)
+            self._matrices[period] = (values.to_numpy(dtype=float), list(values.columns), expected,
+                                      reported.to_numpy(dtype=float))
         return self._matrices[period]
 
     def sums(self, scope: Scope, period: Period) -> Sums:
         if (scope, period) not in self._sums:
             keep, units, population = self._scope_units(scope)
-            matrix, columns = self._matrix(period)
-            self._sums[(scope, period)] = Sums(matrix[keep], columns, units, population)
+            matrix, columns, expected, reported = self._matrix(period)
+            self._sums[(scope, period)] = Sums(matrix[keep], columns, units, population, expected[keep], reported[keep])
         return self._sums[(scope, period)]
 
     @functools.cache  # noqa: B019 - one engine lives for one request; scopes are few
@@ -171,7 +183,7 @@ class Engine:
             return None
         envelope = float(b.revenue_budget) * (1 - b.reserve_rate) - float(b.commercial_premium)
         spent = self.sums(scope, Period("ytd", period.last_month)).total(*FUND_ALL)
-        return Ratio(spent, envelope)
+        return Ratio(spent, envelope, sampled=False)
 
     def value(self, code: str, scope: Scope, period: Period) -> float | None:
         r = self.ratio(code, scope, period)
@@ -206,11 +218,15 @@ class Engine:
 
     def _one(self, code: str, scope: Scope, period: Period, compare: bool) -> KpiValue:
         row = self._rows[code]
+        sums = self.sums(scope, period)
+        sums.start()
         r = self.ratio(code, scope, period)
+        gaps = sums.gaps()
         value = None if r is None else r.value
+        if value is None:
+            r = None
         target = self.target(code, scope, period)
-        small = bool(r is not None and r.denominator is not None and row.unit == "pct" and not r.of_units
-                     and r.denominator < SMALL_DENOMINATOR)
+        small = bool(r is not None and r.denominator is not None and r.sampled and r.denominator < SMALL_DENOMINATOR)
         return KpiValue(
             code=code, scope=scope, period=period.label(), unit=row.unit, direction=row.direction,
             value=value, numerator=None if r is None else r.numerator,
@@ -221,6 +237,8 @@ class Engine:
             previous=self.value(code, scope, period.previous()) if compare else None,
             last_year=self.value(code, scope, period.last_year()) if compare else None,
             small_denominator=small, target_source="" if target is None else target.source,
+            missing_units=tuple(self._unit_rows[i].code for i in gaps.missing),
+            as_of=gaps.as_of if gaps.as_of is not None and gaps.as_of < first_of_month(period.last_date) else None,
         )
 
 

@@ -7,6 +7,8 @@ contract test checks that both lists hold the same codes.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,34 +24,64 @@ class Ratio:
     numerator: float
     denominator: float | None = None  # None: a count, the value is the numerator
     factor: float = 1.0
-    of_units: bool = False  # a coverage ratio over units (THCs, clinics), not over people or events
+    # The denominator counts people or events, so a small one makes the value unreliable (the rule of
+    # lib.kpi.engine.SMALL_DENOMINATOR, for rates, means and per-capita values alike); False for ratios
+    # over units or reports (coverage, survey means) and over money (pay, the fund's envelope).
+    sampled: bool = True
 
     @property
     def value(self) -> float | None:
+        """The figure; None where there is nothing to divide by or a stock had no report at all (NaN)."""
         if self.denominator is None:
-            return self.numerator * self.factor
-        return None if self.denominator == 0 else self.numerator / self.denominator * self.factor
+            result = self.numerator * self.factor
+        elif self.denominator == 0:
+            return None
+        else:
+            result = self.numerator / self.denominator * self.factor
+        return None if math.isnan(result) else result
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """What a value stands on besides its figure: units whose stock report is missing (left out of the
+    value and named, issue #11) and the oldest report month carried forward into it."""
+
+    missing: tuple[int, ...] = ()  # facility ids
+    as_of: dt.date | None = None
 
 
 class Sums:
     """Measures of the facilities in a scope: ``s["visits"]`` sums a measure; ``s.where(...)`` narrows.
 
-    ``matrix`` holds one row per unit of ``units`` (same order) and one column per measure.
+    ``matrix`` holds one row per unit of ``units`` (same order) and one column per measure; a stock a
+    unit has no current report of is NaN there, and sums leave it out (NaN when no unit has one).
+    ``expected`` marks the cells whose NaN is a missing report (the unit's tier reports that stock) and
+    ``reported`` holds each stock's report month (months since year 0). ``gaps()`` tells, for the
+    measures read since ``start()``, which units were missing and how old the oldest report was.
     """
 
-    def __init__(self, matrix: np.ndarray, columns: list[str], units: pd.DataFrame, population: float):
+    def __init__(self, matrix: np.ndarray, columns: list[str], units: pd.DataFrame, population: float,
+                 expected: np.ndarray | None = None, reported: np.ndarray | None = None):
         self.matrix = matrix
         self.columns = columns
         self.units = units
         self.population = population
-        self._totals = dict(zip(columns, matrix.sum(axis=0).tolist(), strict=True))
+        self.expected = np.zeros(matrix.shape, dtype=bool) if expected is None else expected
+        self.reported = np.full(matrix.shape, np.nan) if reported is None else reported
+        self._index = {c: i for i, c in enumerate(columns)}
+        with np.errstate(all="ignore"):
+            some = (~np.isnan(matrix)).any(axis=0)
+            totals = np.where(some | (len(matrix) == 0), np.nansum(matrix, axis=0), np.nan)
+        self._totals = dict(zip(columns, totals.tolist(), strict=True))
         self._subsets: dict[str, Sums] = {}
+        self._read: set[str] = set()
 
     @property
     def wide(self) -> pd.DataFrame:
         return pd.DataFrame(self.matrix, index=self.units.index, columns=self.columns)
 
     def __getitem__(self, measure: str) -> float:
+        self._read.add(measure)
         return float(self._totals.get(measure, 0.0))
 
     def total(self, *measures: str) -> float:
@@ -60,7 +92,8 @@ class Sums:
         if name not in self._subsets:
             keep = mask(self.units).to_numpy(dtype=bool)
             units = self.units[keep]
-            self._subsets[name] = Sums(self.matrix[keep], self.columns, units, float(units["population"].sum()))
+            self._subsets[name] = Sums(self.matrix[keep], self.columns, units, float(units["population"].sum()),
+                                       self.expected[keep], self.reported[keep])
         return self._subsets[name]
 
     def tiers(self, tiers: Iterable[str]) -> Sums:
@@ -71,14 +104,42 @@ class Sums:
     def primary(self) -> Sums:
         return self.where("primary", lambda u: u["is_primary"].astype(bool))
 
-    def count_units(self, tiers: Iterable[str], test: Callable[[pd.DataFrame], pd.Series]) -> Ratio | None:
-        """Units of these tiers passing ``test`` ÷ units of these tiers (coverage indicators)."""
+    def count_units(self, tiers: Iterable[str], test: Callable[[pd.DataFrame], pd.Series],
+                    needs: tuple[str, ...] = ()) -> Ratio | None:
+        """Units of these tiers passing ``test`` ÷ units of these tiers (coverage indicators). A unit
+        without a current report of a stock in ``needs`` is left out of both and named (``gaps``)."""
         scoped = self.tiers(tiers)
-        n = len(scoped.units)
+        scoped._read.update(needs)
+        wide = scoped.wide
+        known = wide.reindex(columns=list(needs)).notna().all(axis=1) if needs else pd.Series(True, wide.index)
+        n = int(known.sum())
         if n == 0:
             return None
-        passing = int(test(scoped.wide).sum())
-        return Ratio(passing, n, of_units=True)
+        passing = int(test(wide[known]).sum())
+        return Ratio(passing, n, sampled=False)
+
+    def start(self) -> None:
+        """Forget the measures read so far (before a formula runs)."""
+        self._read.clear()
+        for sub in self._subsets.values():
+            sub.start()
+
+    def gaps(self) -> Gaps:
+        """Missing units and the oldest report month among the measures read since ``start()``."""
+        missing: set[int] = set()
+        oldest = np.inf
+        cols = [self._index[m] for m in self._read if m in self._index]
+        if cols:
+            gone = (np.isnan(self.matrix[:, cols]) & self.expected[:, cols]).any(axis=1)
+            missing.update(self.units.index[gone].tolist())
+            oldest = np.nanmin(self.reported[:, cols], initial=np.inf)
+        for sub in self._subsets.values():
+            nested = sub.gaps()
+            missing.update(nested.missing)
+            if nested.as_of is not None:
+                oldest = min(oldest, nested.as_of.year * 12 + nested.as_of.month - 1)
+        as_of = None if not np.isfinite(oldest) else dt.date(int(oldest) // 12, int(oldest) % 12 + 1, 1)
+        return Gaps(tuple(sorted(missing)), as_of)
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -95,7 +156,7 @@ def _mean_pay(s: Sums) -> float | None:
 
 def _pay_ratio(s: Sums) -> Ratio | None:
     primary, lead = _mean_pay(s.primary), _mean_pay(s.where("lead", lambda u: u["is_lead"].astype(bool)))
-    return None if primary is None or not lead else Ratio(primary, lead)
+    return None if primary is None or not lead else Ratio(primary, lead, sampled=False)
 
 
 def _thc_staffing_ok(w: pd.DataFrame) -> pd.Series:
@@ -112,7 +173,10 @@ def _rural(s: Sums) -> Sums:
 
 def _survey_mean(who: str) -> Callable[[Sums], Ratio | None]:
     """四方满意: the mean of the units' monthly survey scores over the period."""
-    return lambda s: _ratio(s[f"rep_satisfaction_{who}_sum"], s[f"rep_satisfaction_{who}_n"])
+    def mean(s: Sums) -> Ratio | None:
+        n = s[f"rep_satisfaction_{who}_n"]
+        return None if n == 0 else Ratio(s[f"rep_satisfaction_{who}_sum"], n, sampled=False)
+    return mean
 
 
 REFERRALS_SENT = ("ref_sent:up", "ref_sent:down", "ref_sent:out")
@@ -131,7 +195,8 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "sinking_days_hosted": lambda s: Ratio(s["sink_days"]),
     "stationed_physicians_per_10k": lambda s: _ratio(s["stationed_phys"], s.population, 10_000),
     "township_attending_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "stationed_phys") >= 1),
-    "village_ecg_coverage": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_ecg_networked") >= 1),
+    "village_ecg_coverage": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_ecg_networked") >= 1,
+                                                    needs=("rep_ecg_networked",)),
     "pay_ratio_primary_lead": _pay_ratio,
     "fund_execution": lambda s: None,  # needs the county's envelope: computed by lib.kpi
     "fund_in_county_share": lambda s: _ratio(s.total("visit_fund", "fund_home_in"), s.total(*FUND_ALL)),
@@ -139,8 +204,10 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "cost_per_admission": lambda s: _ratio(s["adm_at_cost"], s["adm_at"]),
     "cost_per_visit": lambda s: _ratio(s["outpatient_cost"], s["visits_outpatient"]),
     "tcm_visit_share": lambda s: _ratio(s["visits_tcm"], s["visits"]),
-    "tcm_hall_coverage": lambda s: s.count_units(TOWNSHIP_TIERS, lambda w: _col(w, "rep_tcm_hall") >= 1),
-    "village_tcm_service_rate": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_tcm_service") >= 1),
+    "tcm_hall_coverage": lambda s: s.count_units(TOWNSHIP_TIERS, lambda w: _col(w, "rep_tcm_hall") >= 1,
+                                                 needs=("rep_tcm_hall",)),
+    "village_tcm_service_rate": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_tcm_service") >= 1,
+                                                        needs=("rep_tcm_service",)),
     "tcm_outreach_events": lambda s: Ratio(s.total("rep_tcm_outreach_5jin_sum", "rep_tcm_outreach_nearby_sum")),
     "htn_managed_rate": lambda s: _ratio(s["man_htn"], s["reg_htn"]),
     "dm_managed_rate": lambda s: _ratio(s["man_dm"], s["reg_dm"]),
@@ -151,10 +218,11 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "chronic_admission_rate": lambda s: _ratio(s["adm_home_chronic"], s.total("reg_htn", "reg_dm")),
     "gp_per_10k": lambda s: _ratio(s["staff_gp"], s.population, 10_000),
     "thc_staffing_compliance": lambda s: s.count_units(THC_TIERS, _thc_staffing_ok),
-    "village_doctor_density": lambda s: _ratio(s["vdoc_n"], _rural(s).population, 1_000),
+    "village_doctor_density": lambda s: _ratio(_rural(s)["vdoc_n"], _rural(s).population, 1_000),
     "village_doctor_licensed_share": lambda s: _ratio(s["vdoc_licensed"], s["vdoc_n"]),
     "emr_level": lambda s: Ratio(s["rep_emr_level"]) if len(s.units) == 1 else None,
-    "thc_ambulance_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "rep_ambulances") >= 1),
+    "thc_ambulance_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "rep_ambulances") >= 1,
+                                                      needs=("rep_ambulances",)),
     **{f"satisfaction_{who}": _survey_mean(who) for who in ("patient", "staff", "government", "insurer")},
     "rx_pass_rate": lambda s: _ratio(s["rx_passed"], s["rx_reviewed"]),
 }

@@ -11,7 +11,8 @@ reads raw event rows into pandas.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
@@ -21,14 +22,23 @@ from lib.events import read as rollup_read
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.store import db
 from lib.store.models import Facility, MonthlyReport, RegisterCount, SinkingDeployment, Staff
+from lib.store.sqlfn import days_between, plus_days
 
 SPLIT_BY_DIM = ("ref_sent", "ref_in", "fd_start", "fd_end")  # rollup metrics whose dimension an indicator needs
 STATUS_REPORTS = ("tcm_hall", "ecg_networked", "tcm_service", "ambulances", "emr_level")  # latest report counts
+STATUS_MEASURES = tuple(f"rep_{metric}" for metric in STATUS_REPORTS)  # stocks even before anyone reports one
 FLOW_REPORTS = ("satisfaction_patient", "satisfaction_staff", "satisfaction_government", "satisfaction_insurer",
                 "tcm_outreach_5jin", "tcm_outreach_nearby")  # summed over the period
+# Who owes days at the grassroots (000 §二(六)1): the three banner-level hospitals' (旗直三家医院)
+# intermediate+ clinical front-line doctors, except leaders (院长、副院长) and the auxiliary departments
+# (影像、超声、检查化验). Public-health doctors are not clinical front line. A department left empty
+# (a roster loaded before departments were kept) is not assumed auxiliary.
 SENIOR_GRADES = ("intermediate", "assoc_senior", "senior")
-COUNTY_HOSPITAL_TIERS = ("county_hospital", "mongolian_tcm_hospital")
+SENDING_TIERS = ("county_hospital", "mongolian_tcm_hospital", "mch_centre")
+FRONT_LINE = ("clinical", "gp", "tcm", "mongolian")
+AUXILIARY_DEPARTMENTS = ("imaging", "ultrasound", "laboratory")
 SINKING_DAYS_PER_YEAR = 30  # seed 000 §二(六)1
+MAX_STINT_DAYS = 366  # the longest stint read back from a period's start (a year's posting at most)
 
 
 
@@ -68,48 +78,83 @@ def report_flows(conn: Connection, periods: Sequence[Period]) -> list[pd.DataFra
     return out
 
 
-def _latest_months(conn: Connection, table: type[RegisterCount] | type[MonthlyReport], key: sa.ColumnElement,
-                   months: Iterable[dt.date], where: sa.ColumnElement) -> dict[tuple[str, dt.date], dt.date]:
-    """For each (key, month asked): the latest month with data on or before it."""
-    have = db.read_frame(conn, sa.select(key.label("key"), table.month).where(where).distinct())
-    have["month"] = pd.to_datetime(have["month"]).dt.date
-    latest = {}
-    for month in months:
-        for k, group in have[have.month <= month].groupby("key"):
-            latest[(k, month)] = group.month.max()
-    return latest
+# A stock (a register, an equipment or status report) holds for the month it was reported and the
+# STOCK_CARRY_MONTHS after it, labelled "as of" its month; older, it is missing, never 0 (issue #11:
+# a THC whose October report never came is "no value", not "no TCM hall"). One quarter: a register or
+# an EMR level moves slowly, and every period, the running month included, reads by the same rule.
+STOCK_CARRY_MONTHS = 2
+
+
+def _windows(days: Sequence[dt.date]) -> dict[dt.date, list[dt.date]]:
+    """For each day's month: the months whose reports may stand for it, newest first."""
+    return {first_of_month(d): [add_months(first_of_month(d), -k) for k in range(STOCK_CARRY_MONTHS + 1)]
+            for d in days}
 
 
 def stocks(conn: Connection, days: Sequence[dt.date]) -> dict[dt.date, pd.DataFrame]:
-    """Registers and equipment/status reports as of each day: the latest month reported up to it."""
-    months = sorted({first_of_month(d) for d in days})
+    """Registers and status reports as of each day (long frame: facility_id, measure, value, month
+    reported), each from the unit's latest report within the carry window; no row: no value.
+
+    A register report is one return per unit and month: a register it leaves out is 0 (nobody on it),
+    while a unit with no register return in the window has no value for any register. A status report
+    (TCM hall, ambulances, EMR level …) stands alone: each is missing until reported.
+    """
+    windows = _windows(days)
+    wanted = sorted({m for months in windows.values() for m in months})
     r, m = RegisterCount, MonthlyReport
-    reg_latest = _latest_months(conn, r, sa.literal("all"), months, r.month <= months[-1])
-    rep_latest = _latest_months(conn, m, m.metric, months, sa.and_(m.metric.in_(STATUS_REPORTS), m.month <= months[-1]))
-    reg_months, rep_months = set(reg_latest.values()) or {dt.date.min}, set(rep_latest.values()) or {dt.date.min}
     registers = db.read_frame(conn, sa.select(r.facility_id, r.month, r.register, r.registered, r.managed)
-                              .where(r.month.in_(reg_months)))
+                              .where(r.month.in_(wanted)))
     reports = db.read_frame(conn, sa.select(m.facility_id, m.month, m.metric, m.value)
-                            .where(m.metric.in_(STATUS_REPORTS), m.month.in_(rep_months)))
+                            .where(m.metric.in_(STATUS_REPORTS), m.month.in_(wanted)))
     for frame in (registers, reports):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    registers = registers.astype({"register": object})
+    names = pd.DataFrame({"register": pd.Series(sorted(set(registers["register"])), dtype=object)})
     out = {}
     for day in days:
-        month = first_of_month(day)
-        reg = registers[registers.month == reg_latest.get(("all", month))]
-        wanted = pd.DataFrame([(k, v) for (k, asked), v in rep_latest.items() if asked == month],
-                              columns=["metric", "month"])
-        rep = reports.merge(wanted, on=["metric", "month"])
+        window = windows[first_of_month(day)]
+        returns = registers[registers["month"].isin(window)]
+        latest = returns.groupby("facility_id")["month"].max().rename("month").reset_index()
+        grid = latest.merge(names, how="cross")  # every register of each return
+        held = grid.merge(returns, on=["facility_id", "month", "register"], how="left").fillna(
+            {"registered": 0, "managed": 0})
+        status = reports[reports["month"].isin(window)].sort_values("month").drop_duplicates(
+            ["facility_id", "metric"], keep="last")
         out[day] = pd.concat([
-            pd.DataFrame({"facility_id": reg.facility_id, "measure": "reg_" + reg.register, "value": reg.registered}),
-            pd.DataFrame({"facility_id": reg.facility_id, "measure": "man_" + reg.register, "value": reg.managed}),
-            pd.DataFrame({"facility_id": rep.facility_id, "measure": "rep_" + rep.metric, "value": rep.value}),
-        ])
+            pd.DataFrame({"facility_id": held.facility_id, "measure": "reg_" + held.register,
+                          "value": held.registered, "month": held.month}),
+            pd.DataFrame({"facility_id": held.facility_id, "measure": "man_" + held.register,
+                          "value": held.managed, "month": held.month}),
+            pd.DataFrame({"facility_id": status.facility_id, "measure": "rep_" + status.metric,
+                          "value": status.value, "month": status.month}),
+        ], ignore_index=True)
     return out
 
 
-def staff_measures(conn: Connection) -> pd.DataFrame:
-    """The current roster (it has no history): capacity and pay figures per unit."""
+def reporting_tiers(conn: Connection) -> pd.DataFrame:
+    """(tier, measure) pairs of stocks some unit of the tier has ever reported: a unit of such a tier
+    without a current report is missing one; a unit of another tier simply holds no such thing."""
+    r, m, f = RegisterCount, MonthlyReport, Facility
+    registers = db.read_frame(conn, sa.select(f.tier_code.label("tier"), r.register).distinct()
+                              .join(f, f.id == r.facility_id))
+    reports = db.read_frame(conn, sa.select(f.tier_code.label("tier"), m.metric).distinct()
+                            .join(f, f.id == m.facility_id).where(m.metric.in_(STATUS_REPORTS)))
+    return pd.concat([
+        pd.DataFrame({"tier": registers.tier, "measure": "reg_" + registers.register}),
+        pd.DataFrame({"tier": registers.tier, "measure": "man_" + registers.register}),
+        pd.DataFrame({"tier": reports.tier, "measure": "rep_" + reports.metric}),
+    ], ignore_index=True)
+
+
+def on_roster(day: dt.date) -> sa.ColumnElement:
+    """Staff on the roster on ``day``: joined by then (or before records began) and not yet left."""
+    s = Staff
+    return sa.and_(sa.or_(s.start_date.is_(None), s.start_date <= day), sa.or_(s.end_date.is_(None), s.end_date >= day))
+
+
+def staff_measures(conn: Connection, day: dt.date) -> pd.DataFrame:
+    """The roster of ``day``: capacity and pay figures per unit. GPs count only when registered
+    (licensed, issue #11 item 4)."""
     s = Staff
 
     def n(cond: sa.ColumnElement) -> sa.ColumnElement:
@@ -120,7 +165,7 @@ def staff_measures(conn: Connection) -> pd.DataFrame:
         "staff_n": sa.func.count(),
         "staff_tech": n(s.is_health_technician),
         "staff_phys": n(s.is_physician),
-        "staff_gp": n(s.specialty_class == "gp"),
+        "staff_gp": n(sa.and_(s.specialty_class == "gp", s.licensed)),
         "staff_tcm_phys": n(sa.and_(s.is_physician, tcm)),
         "staff_ph_phys": n(sa.and_(s.is_physician, s.specialty_class == "public_health")),
         "vdoc_n": n(s.specialty_class == "village_doctor"),
@@ -129,58 +174,106 @@ def staff_measures(conn: Connection) -> pd.DataFrame:
         "pay_n": sa.func.count(s.monthly_pay),
     }
     wide = db.read_frame(conn, sa.select(s.facility_id, *(c.label(k) for k, c in cols.items()))
-                         .where(s.active).group_by(s.facility_id))
+                         .where(on_roster(day)).group_by(s.facility_id))
     return wide.melt(id_vars="facility_id", var_name="measure", value_name="value")
 
 
+def days_served(first: dt.date, last: dt.date) -> sa.ColumnElement:
+    """Days of a stint inside [first, last]: a stint across a month end is split by day (issue #11)."""
+    d = SinkingDeployment
+    ends = plus_days(d.start_date, d.days)  # the day after the stint
+    start = sa.case((d.start_date > first, d.start_date), else_=sa.literal(first, sa.Date))
+    end = sa.case((ends <= last, ends), else_=sa.literal(last + dt.timedelta(days=1), sa.Date))
+    return sa.case((end > start, days_between(start, end)), else_=0)
+
+
 def sinking_measures(conn: Connection, day: dt.date) -> pd.DataFrame:
-    """Eligible county-hospital doctors, those on track for 30 days a year (seed 000 §二(六)1), and
-    intermediate+ physicians stationed at each THC (long stints started in the 12 months to ``day``)."""
+    """As of ``day``: eligible doctors of each sending hospital and those on track for 30 days a year
+    (days served this year ≥ 30 × the elapsed share of it, seed 000 §二(六)1), and the intermediate+
+    physicians on a stationed stint on ``day`` at each host, each doctor once (N#4: the stint started last)."""
     s, d, f = Staff, SinkingDeployment, Facility
     need = SINKING_DAYS_PER_YEAR * (day.month - 1 + day.day / _days_in_month(day)) / 12
-    days = (sa.select(d.staff_id, sa.func.sum(d.days).label("days"))
-            .where(d.start_date.between(day.replace(month=1, day=1), day)).group_by(d.staff_id).subquery())
+    jan1 = day.replace(month=1, day=1)
+    days = (sa.select(d.staff_id, sa.func.sum(days_served(jan1, day)).label("days"))
+            .where(d.start_date.between(jan1 - dt.timedelta(days=MAX_STINT_DAYS), day)).group_by(d.staff_id).subquery())
     eligible = (sa.select(s.facility_id, sa.func.coalesce(days.c.days, 0).label("days"))
                 .join(f, f.id == s.facility_id).outerjoin(days, days.c.staff_id == s.id)
-                .where(s.active, s.is_physician, s.title_grade.in_(SENIOR_GRADES),
-                       f.tier_code.in_(COUNTY_HOSPITAL_TIERS)).subquery())
+                .where(on_roster(day), s.is_physician, s.title_grade.in_(SENIOR_GRADES),
+                       s.specialty_class.in_(FRONT_LINE),
+                       sa.or_(s.department.is_(None), s.department.not_in(AUXILIARY_DEPARTMENTS)),
+                       sa.not_(s.is_leader), f.tier_code.in_(SENDING_TIERS)).subquery())
     compliant = sa.func.sum(sa.case((eligible.c.days >= need, 1), else_=0))
     per_unit = db.read_frame(conn, sa.select(eligible.c.facility_id, sa.func.count().label("sink_eligible"),
                                              compliant.label("sink_compliant")).group_by(eligible.c.facility_id))
-    stationed = db.read_frame(conn, sa.select(d.host_facility_id.label("facility_id"),
-                                              sa.func.count(sa.distinct(d.staff_id)).label("stationed_phys"))
-                              .join(s, s.id == d.staff_id)
-                              .where(d.kind == "stationed", s.title_grade.in_(SENIOR_GRADES), s.is_physician,
-                                     d.start_date.between(day - dt.timedelta(days=365), day))
-                              .group_by(d.host_facility_id))
+    on_station = db.read_frame(conn, sa.select(d.staff_id, d.host_facility_id.label("facility_id"), d.start_date)
+                               .join(s, s.id == d.staff_id)
+                               .where(d.kind == "stationed", s.title_grade.in_(SENIOR_GRADES), s.is_physician,
+                                      d.start_date.between(day - dt.timedelta(days=MAX_STINT_DAYS), day),
+                                      plus_days(d.start_date, d.days) > day))
+    latest = on_station.sort_values(["start_date", "facility_id"]).drop_duplicates("staff_id", keep="last")
+    stationed = latest.groupby("facility_id").size().rename("stationed_phys").reset_index()
     return pd.concat([per_unit.melt(id_vars="facility_id", var_name="measure", value_name="value"),
                       stationed.melt(id_vars="facility_id", var_name="measure", value_name="value")])
+
+
+def sinking_days(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
+    """Days county doctors served at each host within the period (to today while it runs), each stint
+    split by day across month ends (000 §二(六)1; issue #11 item 3)."""
+    d = SinkingDeployment
+    first, last = period.first_date, min(period.last_date, today)
+    if last < first:
+        return pd.DataFrame(columns=["facility_id", "measure", "value"])
+    served = days_served(first, last)
+    frame = db.read_frame(conn, sa.select(d.host_facility_id.label("facility_id"), sa.func.sum(served).label("value"))
+                          .where(d.start_date.between(first - dt.timedelta(days=MAX_STINT_DAYS), last),
+                                 plus_days(d.start_date, d.days) > first)
+                          .group_by(d.host_facility_id))
+    return frame.assign(measure="sink_days")[["facility_id", "measure", "value"]]
 
 
 def _days_in_month(day: dt.date) -> int:
     return (add_months(first_of_month(day), 1) - first_of_month(day)).days
 
 
-def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.date,
-                      staff: pd.DataFrame | None = None) -> dict[Period, pd.DataFrame]:
-    """Every measure for every facility and period: wide frames (index facility_id, a column per measure)."""
+@dataclass(frozen=True)
+class PeriodMeasures:
+    """A period's measures per facility (index facility_id, a column per measure). A stock a unit has no
+    current report of is NaN, never 0; ``reported`` holds each stock's report month (months since year 0)."""
+
+    values: pd.DataFrame
+    reported: pd.DataFrame
+
+
+def month_number(month: pd.Series) -> pd.Series:
+    """Months since year 0: report months compared and carried as plain numbers."""
+    stamps = pd.to_datetime(month)
+    return stamps.dt.year * 12 + stamps.dt.month - 1
+
+
+def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.date) -> dict[Period, PeriodMeasures]:
+    """Every measure for every facility and period."""
     periods = list(dict.fromkeys(periods))
     days = sorted({as_of(p, today) for p in periods})
     flows = [rollup_flows(conn, p, today) for p in periods]
     reports = report_flows(conn, periods)
     stock = stocks(conn, days)
     sinking = {day: sinking_measures(conn, day) for day in days}
-    staff = staff_measures(conn) if staff is None else staff
+    staff = {day: staff_measures(conn, day) for day in days}
     out = {}
     for i, p in enumerate(periods):
         day = as_of(p, today)
-        long = pd.concat([flows[i], reports[i], stock[day], sinking[day], staff], ignore_index=True)
+        long = pd.concat([flows[i], reports[i], sinking[day], sinking_days(conn, p, today), staff[day]],
+                         ignore_index=True)
         long["value"] = long["value"].astype(float)
         wide = long.groupby(["facility_id", "measure"])["value"].sum().unstack(fill_value=0.0)
         for group in ("priority", "general"):  # contracts valid on the day = started − ended so far
             started, ended = (wide[c] if c in wide.columns else 0.0 for c in (f"fd_start:{group}", f"fd_end:{group}"))
             wide[f"fd_active_{group}"] = started - ended
-        out[p] = wide
+        held = stock[day].assign(month=lambda f: month_number(f["month"]), value=lambda f: f["value"].astype(float))
+        values = held.pivot(index="facility_id", columns="measure", values="value")
+        flows_wide = wide.reindex(wide.index.union(values.index), fill_value=0.0)
+        out[p] = PeriodMeasures(flows_wide.join(values), held.pivot(index="facility_id", columns="measure",
+                                                                  values="month"))
     return out
 
 

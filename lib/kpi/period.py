@@ -53,6 +53,11 @@ class Period:
         return first_of_month(self.end)
 
     @property
+    def first_date(self) -> dt.date:
+        """The first calendar day the period covers."""
+        return self.end if self.kind == "today" else self.first_month
+
+    @property
     def last_date(self) -> dt.date:
         """The last calendar day the period covers (it may lie in the future for the current month)."""
         return self.end if self.kind == "today" else last_day(self.end)

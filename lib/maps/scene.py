@@ -28,6 +28,7 @@ from lib.maps.flows import Bbox
 from lib.registry import geo
 from lib.store import db
 from lib.store.models import Area, EmergencyDispatch, SinkingDeployment, Staff
+from lib.store.sqlfn import plus_days
 
 SIMPLIFY_DEG = 0.01  # ~1 km: outlines for a county-wide view; the deck JSON is re-sent on every refresh
 GRID_DEG = 0.001  # coordinates rounded to ~100 m, which also keeps the JSON short
@@ -136,13 +137,15 @@ def dispatches_under_way(conn: Connection, now: dt.datetime) -> pd.DataFrame:
 
 def doctors_hosted(conn: Connection, facility_id: int, until: dt.date) -> pd.DataFrame:
     """Doctors sent to a unit (下沉 host) in the year to ``until``, per sending unit and kind of stint:
-    from_id, kind, doctors, stints, days, last_start."""
+    from_id, kind, doctors, stints, days (served within the year, split by day), last_start."""
     s, d = Staff, SinkingDeployment
+    first = until - dt.timedelta(days=HOSTED_DAYS - 1)
     return db.read_frame(conn, sa.select(
         s.facility_id.label("from_id"), d.kind, sa.func.count(sa.distinct(d.staff_id)).label("doctors"),
-        sa.func.count().label("stints"), sa.func.sum(d.days).label("days"),
+        sa.func.count().label("stints"), sa.func.sum(measures.days_served(first, until)).label("days"),
         sa.func.max(d.start_date).label("last_start"))
         .join(s, s.id == d.staff_id)
         .where(d.host_facility_id == int(facility_id),
-               d.start_date.between(until - dt.timedelta(days=HOSTED_DAYS - 1), until))
-        .group_by(s.facility_id, d.kind).order_by(sa.func.sum(d.days).desc()))
+               d.start_date.between(first - dt.timedelta(days=measures.MAX_STINT_DAYS), until),
+               plus_days(d.start_date, d.days) > first)
+        .group_by(s.facility_id, d.kind).order_by(sa.func.sum(measures.days_served(first, until)).desc()))

@@ -152,7 +152,14 @@ class Staff(Base):
     is_health_technician: Mapped[bool]
     licensed: Mapped[bool]  # holds a (assistant) physician licence
     monthly_pay: Mapped[float | None] = mapped_column(Money, nullable=True)
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)  # on the roster today (end_date empty)
+    # Where the doctor works and since when: who owes days at the grassroots (000 §二(六)1: clinical
+    # front line, not hospital leaders or imaging/ultrasound/laboratory) and the roster of a past period.
+    # clinical | imaging | ultrasound | laboratory | other
+    department: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    is_leader: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 医院领导
+    start_date: Mapped[dt.date | None] = mapped_column(nullable=True)  # joined the unit (empty: before any period)
+    end_date: Mapped[dt.date | None] = mapped_column(nullable=True)  # left (empty: still on the roster)
 
 
 # --- events ---------------------------------------------------------------------------------------

@@ -34,6 +34,20 @@ class day_after(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
+class plus_days(FunctionElement):  # noqa: N801
+    """A date ``n`` days later (``plus_days(start, days)``: the day after a stint of ``days`` ends)."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+class days_between(FunctionElement):  # noqa: N801
+    """Whole days from the first date to the second (negative when the second is earlier)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
 class minutes_between(FunctionElement):  # noqa: N801
     """Minutes from the first timestamp to the second (NULL if either is NULL)."""
 
@@ -69,6 +83,30 @@ def _after_sqlite(el: day_after, compiler: Any, **kw: Any) -> str:
 @compiles(day_after, "postgresql")
 def _after_pg(el: day_after, compiler: Any, **kw: Any) -> str:
     return f"(CAST({compiler.process(el.clauses, **kw)} AS DATE) + 1)"
+
+
+@compiles(plus_days, "sqlite")
+def _plus_sqlite(el: plus_days, compiler: Any, **kw: Any) -> str:
+    day, n = (compiler.process(c, **kw) for c in el.clauses)
+    return f"date({day}, '+' || CAST({n} AS TEXT) || ' days')"
+
+
+@compiles(plus_days, "postgresql")
+def _plus_pg(el: plus_days, compiler: Any, **kw: Any) -> str:
+    day, n = (compiler.process(c, **kw) for c in el.clauses)
+    return f"(CAST({day} AS DATE) + CAST({n} AS INTEGER))"
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(el: days_between, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(c, **kw) for c in el.clauses)
+    return f"CAST(julianday({b}) - julianday({a}) AS INTEGER)"
+
+
+@compiles(days_between, "postgresql")
+def _days_pg(el: days_between, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(c, **kw) for c in el.clauses)
+    return f"(CAST({b} AS DATE) - CAST({a} AS DATE))"
 
 
 @compiles(minutes_between, "sqlite")

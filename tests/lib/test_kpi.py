@@ -35,12 +35,14 @@ EXPECTED = [
     # Closed (accepted + feedback): Oct V1→T1, H→T1, T2→D1; Sep both. Sent: 5 in Oct, 7 in all.
     ("referral_closure_rate", 3 / 5, 5 / 7, 1 / 2, 3 / 4),
     ("out_referrals_by_disease", 1, 2, 1, 2),
-    # d1 (intermediate) has 20 + 5 days, d2 (senior) 10; by end-October 30 × 10/12 = 25 are needed.
+    # d1 (intermediate) has served 20 + 5 days, d2 (senior) 10 + 7 (25–31 October of a stint running
+    # into November); by end-October 30 × 10/12 = 25 are needed.
     ("sinking_days_compliance", 1 / 2, 1 / 2, NA, NA),
-    # Days county doctors served at a unit, in the month the stint starts: T1 10 (d2's tour, 2 Oct);
-    # Jan–Oct adds d1 at T2 20 (March) and at T1 5 (September).
-    ("sinking_days_hosted", 10, 35, 0, 20),
-    # d1 is stationed at T2: 1 per 1,000 residents (county) or per 400 (pastoral), × 10,000.
+    # Days served at a unit within the period, split by day: October T1 10 (d2's tour, 2 Oct) and T2 7
+    # (d2 stationed from 25 Oct); Jan–Oct adds d1 at T2 20 (March) and at T1 5 (September).
+    ("sinking_days_hosted", 17, 42, 7, 27),
+    # On station on 31 October: d2 at T2 (d1's March posting ended): 1 per 1,000 residents (county) or
+    # per 400 (pastoral), × 10,000.
     ("stationed_physicians_per_10k", 10, 10, 25, 25),
     ("township_attending_coverage", 1 / 2, 1 / 2, 1, 1),
     ("village_ecg_coverage", 1 / 2, 1 / 2, 0, 0),
@@ -77,8 +79,9 @@ EXPECTED = [
     ("gp_per_10k", 40, 40, 50, 50),
     # T1 has 4 technicians of 5 staff (< 90%); T2 meets all four rules.
     ("thc_staffing_compliance", 1 / 2, 1 / 2, 1, 1),
-    # Village doctors (3; pastoral 2) per 1,000 people served outside the urban area (T2 + V2 = 400).
-    ("village_doctor_density", 7.5, 7.5, 5.0, 5.0),
+    # Village doctors outside the urban area (V2's 2; V1's is urban) per 1,000 people served there (T2 + V2
+    # = 400): numerator and denominator over the same population (#11 item 5).
+    ("village_doctor_density", 5.0, 5.0, 5.0, 5.0),
     ("village_doctor_licensed_share", 2 / 3, 2 / 3, 1 / 2, 1 / 2),
     ("emr_level", NA, NA, NA, NA),
     ("thc_ambulance_coverage", 1, 1, 1, 1),

@@ -66,7 +66,7 @@ def test_doctors_sent_to_a_unit_in_the_year(tiny_url: str) -> None:
     assert {(r.kind, r.doctors, r.stints, r.days) for r in t1.itertuples()} == {("tour", 1, 1, 10),
                                                                                  ("rotation", 1, 1, 5)}
     assert set(t1["from_id"]) == {ids["H"]}
-    assert [(r.kind, r.days) for r in t2.itertuples()] == [("stationed", 20)]
+    assert [(r.kind, r.doctors, r.days) for r in t2.itertuples()] == [("stationed", 2, 27)]  # d2's 7 in October
     assert [(r.kind, r.days) for r in before.itertuples()] == [("rotation", 5)]
 
 
