@@ -157,7 +157,7 @@ class Staff(Base):
     # front line, not hospital leaders or imaging/ultrasound/laboratory) and the roster of a past period.
     # clinical | imaging | ultrasound | laboratory | other
     department: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
-    is_leader: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 医院领导
+    is_leader: Mapped[bool] = mapped_column(server_default=sa.false())  # 医院领导 (院长、副院长)
     start_date: Mapped[dt.date | None] = mapped_column(nullable=True)  # joined the unit (empty: before any period)
     end_date: Mapped[dt.date | None] = mapped_column(nullable=True)  # left (empty: still on the roster)
 

@@ -21,17 +21,15 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ADD/DROP COLUMN (SQLite ≥ 3.35 has both): a batch copy of the table would trip the foreign keys
+# of the stints that point at it.
 def upgrade() -> None:
-    with op.batch_alter_table('staff') as batch:
-        batch.add_column(sa.Column('department', sa.String(length=16), nullable=True))
-        batch.add_column(sa.Column('is_leader', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch.add_column(sa.Column('start_date', sa.Date(), nullable=True))
-        batch.add_column(sa.Column('end_date', sa.Date(), nullable=True))
+    op.add_column('staff', sa.Column('department', sa.String(length=16), nullable=True))
+    op.add_column('staff', sa.Column('is_leader', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('staff', sa.Column('start_date', sa.Date(), nullable=True))
+    op.add_column('staff', sa.Column('end_date', sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('staff') as batch:
-        batch.drop_column('end_date')
-        batch.drop_column('start_date')
-        batch.drop_column('is_leader')
-        batch.drop_column('department')
+    for column in ('end_date', 'start_date', 'is_leader', 'department'):
+        op.drop_column('staff', column)

@@ -15,6 +15,7 @@ from lib import registry
 from lib.demo import DemoRefusedError, generate
 from lib.demo.build import DEMO_TABLES
 from lib.demo.world import SEASON
+from lib.kpi import measures
 from lib.registry import geo
 from lib.store import db, pseudonym
 from lib.store.models import AGE_BANDS, SEXES, Base, FdContract, PersonMixin, Staff
@@ -95,7 +96,12 @@ def test_events_happen_at_the_right_kind_of_unit(small):
     assert _tiers(url, "SELECT DISTINCT f.tier_code FROM sinking_deployment e " + by.format("host_facility_id")) <= {
         "thc", "sub_centre_thc"}
     assert _tiers(url, "SELECT DISTINCT f.tier_code FROM staff s JOIN sinking_deployment e ON e.staff_id = s.id "
-                       "JOIN facility f ON f.id = s.facility_id") <= {"county_hospital", "mongolian_tcm_hospital"}
+                       "JOIN facility f ON f.id = s.facility_id") <= set(measures.SENDING_TIERS)
+    sent = frame(url, "SELECT DISTINCT s.is_leader, s.department, s.specialty_class FROM staff s "
+                      "JOIN sinking_deployment e ON e.staff_id = s.id")
+    assert not sent["is_leader"].astype(bool).any()  # leaders and auxiliary doctors owe no days (000 §二(六)1)
+    assert set(sent["department"]) == {"clinical"}
+    assert set(sent["specialty_class"]) <= set(measures.FRONT_LINE)
     grades = set(frame(url, "SELECT DISTINCT s.title_grade FROM staff s JOIN sinking_deployment e ON e.staff_id = s.id")
                  .iloc[:, 0])
     assert grades <= {"intermediate", "assoc_senior", "senior"}
