@@ -31,6 +31,7 @@ NOW = dt.datetime(2026, 11, 5, 12)
 OCT, SEP = tiny.OCT, tiny.SEP
 TEST_WEIGHTS = weights.parse({
     "min_coverage": 0.5,
+    "min_dimensions": 1,  # the hand-worked units cover one or two systems; test_too_few_dimensions_... uses 3
     "rules": {
         "satisfaction_patient": {"dimension": "satisfaction", "rule": "linear", "zero_at": 0.5, "missing": "zero"},
         "sinking_days_compliance": {"dimension": "capacity", "rule": "linear", "zero_at": 0.0},
