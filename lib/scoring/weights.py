@@ -9,6 +9,14 @@ Fair ranking (issue #11 item 9; /work/shared/domain/methods.md §2): a unit is r
 indicators carry ``min_coverage`` of its weight AND cover ``min_dimensions`` of the five systems, so no
 unit tops a league on one kind of evidence (the CDC on survey scores alone). Versions stored before
 ``min_dimensions`` existed read as 1 (migration 0005), the rule they were published under.
+
+Stretch bands (optional, linear rules): without one every unit at its target earns full points, so units
+that meet their targets tie near 100 and rank on their misses. With ``stretch = s`` the target earns
+``at_target`` (default 0.8) of the points and s × target all of them. The shipped file sets bands only
+where doing better than the target is reachable and plainly better (contract, managed-patient and TCM
+rates whose targets lie well below 100%), not for cost (cheaper is not plainly better care) nor rates
+targeted at ~100%; files without bands keep their meaning, and stored versions carry their bands, so a
+published month recomputes with the rules it was published under.
 """
 
 from __future__ import annotations
