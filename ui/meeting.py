@@ -43,8 +43,8 @@ FULL_SCREEN_CSS = """
 [data-testid="stMainBlockContainer"] { padding: 0.8rem 2rem 1rem 2rem !important; max-width: 100% !important; }
 </style>
 """
-SLIDE_COLUMNS = ("rank", "change", "unit", "total", "satisfaction", "health", "quality", "capacity", "efficiency",
-                 "report", "flags")
+SLIDE_COLUMNS = ("rank", "interval", "change", "unit", "total", "satisfaction", "health", "quality", "capacity",
+                 "efficiency", "report", "flags")
 
 
 def _go(slide: int) -> None:
@@ -130,7 +130,7 @@ def _group(frame: Frame, scores: Scores, group: str) -> None:
     names = tables.headers(frame.lang)
     shown = table.assign(rank=table["rank"].astype(object).where(table["rank"].notna(), "—"),
                          **{c: [i18n.fmt_number(v, frame.lang, tables.DIGITS) for v in table[c]]
-                            for c in SLIDE_COLUMNS[3:9]})
+                            for c in SLIDE_COLUMNS[4:10]})
     st.table(shown.rename(columns=names).set_index(names["rank"]))
 
 

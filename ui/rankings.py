@@ -32,6 +32,7 @@ def column_config(frame: Frame) -> dict[str, object]:
     points = {d: st.column_config.NumberColumn(names[d], format="%.2f") for d in DIMENSIONS}
     return {
         "rank": st.column_config.NumberColumn(names["rank"], format="%d", width="small"),
+        "interval": st.column_config.TextColumn(names["interval"], width="small"),
         "change": st.column_config.TextColumn(names["change"], width="small"),
         "unit": st.column_config.TextColumn(names["unit"], width="medium"),
         "total": st.column_config.ProgressColumn(names["total"], format="%.2f", min_value=0, max_value=100),
@@ -93,6 +94,10 @@ def explain(frame: Frame, scores: Scores, code: str) -> None:
         st.metric(frame.t("rankings.metric.report"), tables.league(scores, unit["peer_group"], lang)
                   .set_index("code").at[code, "report"], border=True)
         st.metric(frame.t("rankings.metric.coverage"), i18n.fmt_pct(unit["coverage"], lang, 0), border=True)
+    if not pd.isna(unit["rank_low"]):
+        st.caption(frame.t("rankings.interval", low=int(unit["rank_low"]), high=int(unit["rank_high"])))
+    for reason in tables.unranked(unit["unranked"], unit, scores, lang):
+        st.caption(reason)
     detail = tables.detail(scores, lang, code=code).drop(columns=["code", "unit"])
     names = tables.headers(lang)
     st.dataframe(detail, hide_index=True, key="explain-detail", height="content",
@@ -111,6 +116,48 @@ def explain(frame: Frame, scores: Scores, code: str) -> None:
         tooltip=[alt.Tooltip("label:N", title=names["indicator"]), alt.Tooltip("delta:Q", title=names["delta"])],
     )
     st.altair_chart(chart, width="stretch")
+
+
+FUNNEL_COLOURS = {"above": palette.BETTER_HEX, "above95": "#9cc5a1", "inside": "#5b7db1", "below95": "#e8a29b",
+                  "below": palette.WORSE_HEX}
+
+
+def funnel(frame: Frame, scores: Scores, chosen: Filters) -> None:
+    """A funnel plot of one rate indicator in one peer group (lib.scoring.tables.funnel draws nothing itself)."""
+    groups = [g for g in ([chosen.tier] if chosen.tier in scores.groups else scores.groups)
+              if tables.funnel_indicators(scores, g)]
+    st.markdown(f"**{frame.t('rankings.funnel')}**")
+    if not groups:
+        st.caption(frame.t("rankings.funnel.none"))
+        return
+    names = scores.indicators["name_en" if frame.lang == "en" else "name_zh"]
+    with st.container(horizontal=True, key="rankings-funnel-pick"):
+        group = st.selectbox(frame.t("rankings.funnel.group"), groups, key="rankings-funnel-group",
+                             format_func=lambda g: frame.t(f"peer.{g}"))
+        codes = tables.funnel_indicators(scores, group)
+        code = st.selectbox(frame.t("rankings.funnel.indicator"), codes, key="rankings-funnel-indicator",
+                            format_func=lambda c: names.get(c, c))
+    if code not in codes:  # the group changed under a chosen indicator
+        code = codes[0]
+    shown = tables.funnel(scores, group, code, frame.lang)
+    st.caption(frame.t("rankings.funnel.help"))
+    n_axis = alt.X("n:Q", title=frame.t("score.funnel.n"), scale=alt.Scale(type="log"))
+    rate_axis = alt.Y("rate:Q", title=frame.t("score.funnel.rate"), axis=alt.Axis(format="%"),
+                      scale=alt.Scale(domain=[0, 1]))
+    lines = alt.Chart(shown.lines).mark_line(color="#888").encode(
+        x=n_axis, y=rate_axis, detail="part:N",
+        strokeDash=alt.StrokeDash("line:N", title=frame.t("score.funnel.line")))
+    where = {frame.t(f"score.funnel.{k}"): c for k, c in FUNNEL_COLOURS.items()}
+    points = alt.Chart(shown.points).mark_circle(size=90, opacity=0.9).encode(
+        x=n_axis, y=rate_axis,
+        color=alt.Color("position:N", title=frame.t("score.funnel.position"),
+                        scale=alt.Scale(domain=list(where), range=list(where.values()))),
+        tooltip=[alt.Tooltip("unit:N", title=frame.t("score.col.unit")),
+                 alt.Tooltip("n:Q", title=frame.t("score.funnel.n")),
+                 alt.Tooltip("rate:Q", title=frame.t("score.funnel.rate"), format=".1%"),
+                 alt.Tooltip("position:N", title=frame.t("score.funnel.position"))])
+    st.altair_chart(alt.layer(lines, points).resolve_scale(color="independent"), width="stretch",
+                    key="rankings-funnel")
 
 
 def downloads(frame: Frame, scores: Scores, key: str) -> None:
@@ -237,6 +284,7 @@ def draw(frame: Frame, view: MonthScores, chosen: Filters) -> None:
     code = st.query_params.get(UNIT_PARAM)
     if code in set(scores.units["facility_code"]):
         explain(frame, scores, code)
+    funnel(frame, scores, chosen)
     downloads(frame, scores, "rankings")
     rules(frame, scores)
     if not frame.kiosk:

@@ -104,7 +104,8 @@ def _weights(args: argparse.Namespace) -> int:
     except weights.WeightsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    print(f"weights version {current.version or 'file (not stored yet)'}; min_coverage {current.min_coverage:g}")
+    print(f"weights version {current.version or 'file (not stored yet)'}; min_coverage {current.min_coverage:g}; "
+          f"min_dimensions {current.min_dimensions}")
     for rule in current.rules:
         print(f"{rule.peer_group:<16} {rule.dimension:<13} {rule.indicator:<28} {rule.weight:>5g}  "
               f"{rule.rule:<6} {weights.describe(rule, directions.get(rule.indicator, 'up')):<16} {rule.missing}")

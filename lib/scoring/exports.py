@@ -95,8 +95,8 @@ th, td { border: 1px solid #999; padding: 2pt 4pt; text-align: right; }
 th { background: #eee; } td.text, th.text { text-align: left; }
 section.group { break-before: page; } section.detail { break-before: page; font-size: 8.5pt; }
 """
-_TEXT_COLUMNS = ("change", "unit", "report", "flags", "code", "dimension", "indicator", "value", "target", "rule",
-                 "previous_value", "value_change", "state")
+_TEXT_COLUMNS = ("interval", "change", "unit", "report", "flags", "code", "dimension", "indicator", "value", "target",
+                 "rule", "previous_value", "value_change", "state")
 
 
 def _table(frame: pd.DataFrame, headers: dict[str, str], lang: str) -> str:

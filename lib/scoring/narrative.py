@@ -1,12 +1,18 @@
 """The meeting's opening slide in plain sentences (zh/en), generated from a month's Scores.
 
-Movers: in each peer group, the ranked unit whose place rose (fell) most, ties broken by the larger
-change in points, then facility code, so the same scores always give the same sentences. Targets missed counts scored
+Movers: in each peer group, the ranked unit whose place rose (fell) most among the significant moves
+(last month's rank outside this month's 95% rank interval, lib.scoring.uncertainty; methods.md §2b:
+never infer improvement from rank alone), ties broken by the larger change in points, then facility
+code, so the same scores always give the same sentences. Moves that are not significant are counted,
+never named. Targets missed counts scored
 indicators whose value missed its target (lib.kpi.targets status "missed"). Missing data names the units
 whose monthly report is overdue or late (seed 003 §四(二): due by the 16th) and those not ranked.
 """
 
 from __future__ import annotations
+
+import numpy as np
+import pandas as pd
 
 from lib import i18n
 from lib.scoring.score import Scores, rank_change
@@ -21,11 +27,15 @@ def _names(names: list[str], lang: str) -> str:
     return shown if len(names) <= NAMES else shown + i18n.t("score.nar.more", lang, n=len(names) - NAMES)
 
 
+def _significant(units: pd.DataFrame) -> np.ndarray:
+    return units["change_significant"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
 def _movers(scores: Scores, lang: str, up: bool) -> str | None:
     """The biggest move in each peer group (groups differ in size, so one list would only name clinics)."""
     u = scores.units.assign(move=rank_change(scores.units).astype("Float64"), name=unit_name(scores.units, lang),
                             gain=scores.units["total"] - scores.units["previous_total"])
-    u = u[u["move"] > 0] if up else u[u["move"] < 0]
+    u = u[(u["move"] > 0 if up else u["move"] < 0) & _significant(u)]
     if u.empty:
         return None
     u = u.assign(size=u["move"].abs(), g=u["gain"].abs()).sort_values(["size", "g", "facility_code"],
@@ -75,7 +85,12 @@ def opening(scores: Scores, lang: str) -> list[str]:
     lines = [i18n.t("score.nar.lead", lang, month=i18n.fmt_month(scores.month, lang), n=len(scores.units),
                     ranked=int(ranked.sum()), groups=len(scores.groups))]
     movers = [m for m in (_movers(scores, lang, True), _movers(scores, lang, False)) if m]
-    lines += movers or [i18n.t("score.nar.no_movers", lang)]
+    moved = rank_change(scores.units).fillna(0).ne(0).to_numpy(dtype=bool)
+    quiet = int((moved & ~_significant(scores.units)).sum())
+    if movers:
+        lines += movers + ([i18n.t("score.nar.ns", lang, n=quiet)] if quiet else [])
+    else:
+        lines.append(i18n.t("score.nar.no_significant" if quiet else "score.nar.no_movers", lang))
     lines.append(_missed(scores, lang))
     return lines + _reports(scores, lang)
 

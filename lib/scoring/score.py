@@ -8,7 +8,13 @@ How a score is made (the rules the issue left to us, all stated here and in the 
   (KpiValue.small_denominator, lib.kpi.SMALL_DENOMINATOR) — flagged, never silently swinging a rank;
   no value (nothing to measure); no target. Exception: a rule with ``missing = "zero"`` (the survey
   scores of the monthly report) earns 0 once the report deadline has passed (seed 003 §四(二)).
-- A unit is ranked when indicators carrying at least ``min_coverage`` of its weight were scored.
+- A unit is ranked when indicators carrying at least ``min_coverage`` of its weight were scored and
+  they cover at least ``min_dimensions`` of the five systems (methods.md §2: no league place on one
+  kind of evidence); an unranked unit keeps its total and says why (``unranked``).
+- Village clinics' small monthly flow rates are scored over three months (lib.scoring.pooling).
+- Each ranked unit carries the 95% interval of its rank and whether its move since last month is
+  significant (lib.scoring.uncertainty, methods.md §2b); both are computed from the month's items, for
+  the draft and for a published snapshot alike (``derive``), so they need no stored column.
 - Rank within the peer group by the total as shown (two decimals), highest first; equal totals share
   a rank and the next rank is skipped ("1224", competition ranking); within a tie, and among
   unranked units, rows are ordered by facility code, so the order never changes between refreshes.
@@ -34,12 +40,21 @@ from sqlalchemy.engine import Connection
 from lib.kpi import catalogue
 from lib.kpi.engine import Engine, KpiValue, Scope
 from lib.kpi.period import Period, add_months
-from lib.scoring import completeness
-from lib.scoring.weights import DIMENSIONS, FULL_MARKS, PEER_GROUPS, Rule, Weights, WeightsError, current
+from lib.scoring import completeness, pooling, uncertainty
+from lib.scoring.weights import (
+    DIMENSIONS,
+    FULL_MARKS,
+    PEER_GROUPS,
+    TIE_DIGITS,
+    Rule,
+    Weights,
+    WeightsError,
+    current,
+)
 from lib.store.models import County
 
 TREND_MONTHS = 12
-TIE_DIGITS = 2  # totals are compared as shown
+
 NOT_SCORED = ("small", "missing", "no_target")
 ITEM_COLUMNS = ("facility_code", "indicator_code", "dimension", "unit", "value", "numerator", "denominator",
                 "target", "status", "state", "weight", "effective_weight", "share", "points", "previous_value",
@@ -47,6 +62,8 @@ ITEM_COLUMNS = ("facility_code", "indicator_code", "dimension", "unit", "value",
 UNIT_COLUMNS = ("facility_code", "name_zh", "name_en", "peer_group", "area", "community", "total", "rank",
                 "previous_total", "previous_rank", *DIMENSIONS, "coverage", "small_count", "missing_count",
                 "report_status", "report_received_at", "trend")
+# Computed from the stored columns and items whenever scores are read (``derive``), never stored.
+DERIVED_COLUMNS = ("dimensions", "unranked", "rank_low", "rank_high", "change_significant")
 
 
 @dataclass(frozen=True)
@@ -153,14 +170,21 @@ def score_items(engine: Engine, weights: Weights, units: pd.DataFrame, month: dt
     return _points(frame.astype({"share": float, "weight": float}))
 
 
+def covered(items: pd.DataFrame) -> pd.Series:
+    """How many of the five systems each unit's counted indicators cover, by facility code."""
+    counted = items[~items["state"].isin(NOT_SCORED)]
+    return counted.groupby("facility_code")["dimension"].nunique().reindex(items["facility_code"].unique(),
+                                                                           fill_value=0)
+
+
 def rank(totals: pd.Series, groups: pd.Series) -> pd.Series:
     """Competition ranking ("1224") of the totals as shown, highest first, within each peer group."""
     shown = totals.astype(float).round(TIE_DIGITS)
     return shown.groupby(groups).rank(method="min", ascending=False).astype("Int64")
 
 
-def unit_totals(items: pd.DataFrame, units: pd.DataFrame, min_coverage: float) -> pd.DataFrame:
-    """Per unit: total, dimension scores, coverage, flags and rank (NA when not ranked)."""
+def unit_totals(items: pd.DataFrame, units: pd.DataFrame, weights: Weights) -> pd.DataFrame:
+    """Per unit: total, dimension scores, coverage, dimensions covered, flags and rank (NA when not ranked)."""
     state = items["state"]
     parts = pd.DataFrame({"facility_code": items["facility_code"], "points": items["points"],
                           "scored_weight": items["weight"].where(~state.isin(NOT_SCORED), 0.0),
@@ -171,7 +195,9 @@ def unit_totals(items: pd.DataFrame, units: pd.DataFrame, min_coverage: float) -
                         "small_count": by["small_count"].sum(), "missing_count": by["missing_count"].sum()})
     dims = items.groupby(["facility_code", "dimension"])["points"].sum(min_count=1).unstack()
     out = out.join(dims.reindex(columns=list(DIMENSIONS))).reindex(units["code"])
-    ranked = out["total"].notna() & (out["coverage"] + 1e-9 >= min_coverage)
+    out["dimensions"] = covered(items).reindex(out.index).fillna(0).astype(int)
+    ranked = out["total"].notna() & (out["coverage"] + 1e-9 >= weights.min_coverage) & \
+        (out["dimensions"] >= weights.min_dimensions)
     groups = units.set_index("code")["peer_group"].reindex(out.index)
     out["rank"] = rank(out["total"].where(ranked), groups).where(ranked)
     return out
@@ -188,18 +214,24 @@ def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, n
         raise WeightsError("indicator catalogue", [f"{c}: not in the store's catalogue; run python -m lib.catalogue "
                                                    "sync --targets FILE --county CODE" for c in unknown])
     units = engine.units[engine.units["peer_group"].isin(weights.groups)]
-    months = [add_months(month, -i) for i in reversed(range(max(trend_months, 2)))]
-    engine.prefetch([q for m in months
+    read = [add_months(month, -i) for i in reversed(range(max(trend_months, 2) + pooling.WINDOW - 1))]
+    months = read[pooling.WINDOW - 1:]  # the months shown; the ones before only feed the pooled rates
+    engine.prefetch([q for m in read
                      for q in engine.related_periods(Period("month", m), weights.codes, compare=False)])
-    items = {m: score_items(engine, weights, units, m, now) for m in months}
-    totals = {m: unit_totals(items[m], units, weights.min_coverage) for m in months}
+    raw = {m: score_items(engine, weights, units, m, now) for m in read}
+    groups = units.set_index("code")["peer_group"]
+    rules = {(r.peer_group, r.indicator): r for r in weights.rules}
+    directions = engine.catalogue["direction"].to_dict()
+    items = {m: _points(pooling.pool(raw, m, groups, rules, directions)) for m in months}
+    totals = {m: unit_totals(items[m], units, weights) for m in months}
     previous = add_months(month, -1)
     reports = completeness.reports(conn, month, units.index, now).set_axis(units["code"])
     county = conn.execute(sa.select(County.name_zh, County.name_en).where(County.id == engine.county_id)).one()
-    return Scores(month=month, weights=weights, units=_units_frame(units, totals[month], totals[previous], reports,
-                                                                   [_ranked_total(totals[m]) for m in months]),
-                  items=order_items(_with_previous(items[month], items[previous])),
-                  indicators=indicators(conn, weights.codes), county_zh=county.name_zh,
+    this = order_items(_with_previous(items[month], items[previous]))
+    names = indicators(conn, weights.codes)
+    table = _units_frame(units, totals[month], totals[previous], reports, [_ranked_total(totals[m]) for m in months])
+    return Scores(month=month, weights=weights, units=derive(table, this, weights, names),
+                  items=this, indicators=names, county_zh=county.name_zh,
                   county_en=county.name_en, computed_at=now, data_as_of=completeness.data_as_of(conn, month))
 
 
@@ -225,6 +257,26 @@ def _units_frame(units: pd.DataFrame, now: pd.DataFrame, before: pd.DataFrame, r
                       for row in series.reindex(frame.index).itertuples(index=False)]
     frame = frame.rename_axis("facility_code").reset_index()
     return order(frame[list(UNIT_COLUMNS)])
+
+
+def derive(units: pd.DataFrame, items: pd.DataFrame, weights: Weights, names: pd.DataFrame) -> pd.DataFrame:
+    """``units`` (UNIT_COLUMNS) with DERIVED_COLUMNS: dimensions covered, why a unit is unranked
+    ("coverage", "dimensions", "no_score", comma-separated; "" when ranked), the 95% rank interval and
+    whether the move since last month is significant (lib.scoring.uncertainty)."""
+    out = units.copy()
+    out["dimensions"] = out["facility_code"].map(covered(items)).fillna(0).astype(int)
+    reasons = pd.DataFrame({"no_score": out["total"].isna(),
+                            "coverage": out["coverage"].astype(float) + 1e-9 < weights.min_coverage,
+                            "dimensions": out["dimensions"] < weights.min_dimensions})
+    out["unranked"] = [",".join(c for c in reasons.columns if row[c]) if pd.isna(r) else ""
+                       for r, (_, row) in zip(out["rank"], reasons.iterrows(), strict=True)]
+    rules = {(r.peer_group, r.indicator): r for r in weights.rules}
+    intervals = uncertainty.rank_intervals(out, items, rules, names["direction"].to_dict())
+    out["rank_low"] = intervals["rank_low"].to_numpy()
+    out["rank_high"] = intervals["rank_high"].to_numpy()
+    out["change_significant"] = uncertainty.significant(out["rank"], out["previous_rank"], out["rank_low"],
+                                                        out["rank_high"])
+    return out
 
 
 def order(units: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,8 @@
 data's date (the latest monthly report received). Nothing is edited in place: the snapshot tables are
 insert-only (migration 0003 adds triggers that refuse UPDATE and DELETE), so late data can only make a
 new version, and ``diff`` shows what changed between two. Publishing what is already published (same
-weights, same numbers) adds nothing.
+weights, same numbers) adds nothing. What is derived from the stored numbers (rank intervals, why a
+unit is unranked: lib.scoring.score.derive) is recomputed on reading, identically, with a fixed seed.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def load(conn: Connection, month: dt.date, version: int | None = None) -> Scores
     units["report_received_at"] = pd.to_datetime(units["report_received_at"])
     county = conn.execute(sa.select(County.name_zh, County.name_en).order_by(County.id).limit(1)).one()
     used = weights.load(conn, head.weights_id)
-    return Scores(month=month, weights=used, units=score.order(units), items=score.order_items(items),
-                  indicators=score.indicators(conn, used.codes), county_zh=county.name_zh, county_en=county.name_en,
+    items, names = score.order_items(items), score.indicators(conn, used.codes)
+    return Scores(month=month, weights=used, units=score.derive(score.order(units), items, used, names), items=items,
+                  indicators=names, county_zh=county.name_zh, county_en=county.name_en,
                   computed_at=head.published_at, data_as_of=head.data_as_of,
                   published=Published(head.version, head.published_at, head.published_by, head.data_as_of, head.note))
 
@@ -111,7 +113,8 @@ def publish(conn: Connection, month: dt.date, *, by: str, now: dt.datetime | Non
     snapshot_id = conn.execute(sa.insert(ScoreSnapshot).values(
         month=month, version=version, weights_id=stored.version, published_at=now, published_by=by,
         data_as_of=draft.data_as_of, note=note).returning(ScoreSnapshot.id)).scalar_one()
-    conn.execute(sa.insert(ScoreSnapshotUnit), [{"snapshot_id": snapshot_id, **r} for r in _records(draft.units)])
+    conn.execute(sa.insert(ScoreSnapshotUnit), [{"snapshot_id": snapshot_id, **r}
+                                                for r in _records(draft.units[list(UNIT_COLUMNS)])])
     conn.execute(sa.insert(ScoreSnapshotItem), [{"snapshot_id": snapshot_id, **r} for r in _records(draft.items)])
     return Outcome(version, created=True)
 

@@ -7,15 +7,19 @@ screen" holds by construction (tests/lib/test_exports.py and tests/pages/test_ra
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from lib import i18n
+from lib.scoring import uncertainty
 from lib.scoring.score import Scores, rank_change
 from lib.scoring.weights import DIMENSIONS, describe
 
 DIGITS = 2  # points are shown, exported and tied at two decimals
-LEAGUE_COLUMNS = ("rank", "change", "unit", "total", *DIMENSIONS, "coverage", "report", "flags", "code")
+FUNNEL_STEPS = 120  # points along each limit curve
+LEAGUE_COLUMNS = ("rank", "interval", "change", "unit", "total", *DIMENSIONS, "coverage", "report", "flags", "code")
 DETAIL_COLUMNS = ("code", "unit", "dimension", "indicator", "value", "target", "rule", "weight", "effective_weight",
                   "points", "previous_value", "value_change", "previous_points", "delta", "state")
 
@@ -40,14 +44,38 @@ def arrow(change: int | None) -> str:
     return f"▲{change}" if change > 0 else f"▼{-change}" if change < 0 else "–"
 
 
+def move(change: int | None, significant: bool | None, lang: str) -> str:
+    """The arrow, or "不显著（▲2）" / "n.s. (▲2)" when last month's rank lies inside this month's 95% interval
+    (lib.scoring.uncertainty.significant; methods.md §2b: never infer improvement from rank alone)."""
+    shown = arrow(change)
+    if shown in ("", "–") or significant is None or pd.isna(significant) or significant:
+        return shown
+    return i18n.t("score.ns", lang, arrow=shown)
+
+
+def interval(low: int | None, high: int | None) -> str:
+    """"2–11": the 95% interval of a rank; "" for an unranked unit."""
+    return "" if low is None or pd.isna(low) else f"{int(low)}–{int(high)}"  # type: ignore[arg-type]
+
+
+def unranked(reasons: str, unit: pd.Series, scores: Scores, lang: str) -> list[str]:
+    """Why a unit is not ranked, one sentence per reason (lib.scoring.score.derive)."""
+    w = scores.weights
+    facts = {"coverage": {"got": i18n.fmt_pct(unit["coverage"], lang, 0),
+                          "need": i18n.fmt_pct(w.min_coverage, lang, 0)},
+             "dimensions": {"got": int(unit["dimensions"]), "need": w.min_dimensions}, "no_score": {}}
+    return [i18n.t(f"score.unranked.{r}", lang, **facts[r]) for r in reasons.split(",") if r]
+
+
 def _report(status: str, received: pd.Timestamp | None, lang: str) -> str:
     label = i18n.t(f"score.report.{status}", lang)
     return label if received is None or pd.isna(received) else f"{label} {received:%m-%d}"
 
 
-def _flags(small: int, missing: int, lang: str) -> str:
-    parts = [i18n.t("score.flags.small", lang, n=small)] if small else []
-    parts += [i18n.t("score.flags.missing", lang, n=missing)] if missing else []
+def _flags(unit: pd.Series, scores: Scores, lang: str) -> str:
+    parts = unranked(unit["unranked"], unit, scores, lang)
+    parts += [i18n.t("score.flags.small", lang, n=unit["small_count"])] if unit["small_count"] else []
+    parts += [i18n.t("score.flags.missing", lang, n=unit["missing_count"])] if unit["missing_count"] else []
     return " · ".join(parts)
 
 
@@ -56,17 +84,19 @@ def unit_name(units: pd.DataFrame, lang: str) -> pd.Series:
 
 
 def league(scores: Scores, peer_group: str, lang: str) -> pd.DataFrame:
-    """One peer group's league table in display order: rank, arrow, unit, total, five dimensions, report, flags."""
+    """One peer group's league table in display order: rank, its 95% interval, move (or n.s.), unit, total,
+    five dimensions, report, flags (with why a unit is unranked)."""
     u = scores.group(peer_group)
     frame = pd.DataFrame({
         "rank": u["rank"].astype("Int64"),
-        "change": [arrow(c) for c in rank_change(u)],
+        "interval": [interval(lo, hi) for lo, hi in zip(u["rank_low"], u["rank_high"], strict=True)],
+        "change": [move(c, s, lang) for c, s in zip(rank_change(u), u["change_significant"], strict=True)],
         "unit": unit_name(u, lang),
         "total": u["total"].astype(float).round(DIGITS),
         **{d: u[d].astype(float).round(DIGITS) for d in DIMENSIONS},
         "coverage": u["coverage"].astype(float).round(DIGITS),
         "report": [_report(s, r, lang) for s, r in zip(u["report_status"], u["report_received_at"], strict=True)],
-        "flags": [_flags(s, m, lang) for s, m in zip(u["small_count"], u["missing_count"], strict=True)],
+        "flags": [_flags(row, scores, lang) for _, row in u.iterrows()],
         "code": u["facility_code"],
     })
     return frame.reset_index(drop=True)
@@ -150,3 +180,54 @@ def waterfall(scores: Scores, code: str, lang: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["delta"] = frame["end"] - frame["start"]
     return frame
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """A funnel plot of one rate indicator in one peer group (methods.md §2a): ``points`` (one per unit:
+    code, unit, n, rate, position), ``lines`` (n, line, rate: the centre and both pairs of limits, long
+    format), ``theta0`` the group's pooled rate."""
+
+    indicator: str
+    peer_group: str
+    theta0: float
+    points: pd.DataFrame
+    lines: pd.DataFrame
+
+
+def funnel_indicators(scores: Scores, peer_group: str) -> list[str]:
+    """The group's rate indicators that have at least one unit with a denominator (what a funnel can show)."""
+    codes = scores.group(peer_group)["facility_code"]
+    items = scores.items[scores.items["facility_code"].isin(codes)]
+    rated = set(items.loc[uncertainty.is_rate(items), "indicator_code"])
+    return [c for c in dict.fromkeys(items["indicator_code"]) if c in rated]
+
+
+def _where(p95: str | None, p998: str | None) -> str:
+    if p998 in ("above", "below"):
+        return p998
+    return "inside" if p95 in (None, "inside") else f"{p95}95"
+
+
+def funnel(scores: Scores, peer_group: str, indicator: str, lang: str) -> Funnel:
+    """One rate indicator's funnel for a peer group: the units' points and the limit curves to draw."""
+    groups = scores.units.set_index("facility_code")["peer_group"]
+    pos = uncertainty.positions(scores.items, groups)
+    pos = pos[(pos["peer_group"] == peer_group) & (pos["indicator_code"] == indicator)]
+    names = unit_name(scores.units.set_index("facility_code"), lang)
+    points = pd.DataFrame({
+        "code": pos["facility_code"], "unit": pos["facility_code"].map(names), "n": pos["denominator"],
+        "rate": pos["rate"],
+        "position": [i18n.t(f"score.funnel.{_where(a, b)}", lang) for a, b in zip(pos["position95"],
+                                                                                   pos["position998"], strict=True)],
+    }).reset_index(drop=True)
+    theta0 = float(pos["theta0"].iloc[0]) if len(pos) else float("nan")
+    top = max(float(points["n"].max()) if len(points) else 1.0, 2.0) * 1.1
+    n = np.unique(np.geomspace(1.0, top, FUNNEL_STEPS))
+    parts = [pd.DataFrame({"n": n, "line": i18n.t("score.funnel.centre", lang), "rate": theta0, "part": "centre"})]
+    for z, key in ((uncertainty.Z95, "l95"), (uncertainty.Z998, "l998")):
+        low, high = uncertainty.limits(theta0, n, z)
+        line = i18n.t(f"score.funnel.{key}", lang)
+        parts += [pd.DataFrame({"n": n, "line": line, "rate": v, "part": f"{key}-{side}"})
+                  for side, v in (("low", low), ("high", high))]
+    return Funnel(indicator, peer_group, theta0, points, pd.concat(parts, ignore_index=True))

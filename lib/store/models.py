@@ -471,6 +471,8 @@ class ScoreWeights(Base):
     created_by: Mapped[str] = mapped_column(sa.String(64))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     min_coverage: Mapped[float]  # share of a unit's weight that must be scored for it to be ranked
+    # of the five systems a ranked unit must cover; versions stored before migration 0005 read 1 (no such rule)
+    min_dimensions: Mapped[int] = mapped_column(server_default="1")
 
 
 class ScoreRule(Base):
@@ -486,6 +488,8 @@ class ScoreRule(Base):
     zero_at: Mapped[float | None]  # linear: value ÷ target at which the points reach 0
     bands: Mapped[str] = mapped_column(sa.Text, default="")  # bands: JSON [[value ÷ target, share], ...]
     missing: Mapped[str] = mapped_column(sa.String(8))  # skip | zero
+    stretch: Mapped[float | None]  # linear: value ÷ target beyond the target where full points are reached
+    at_target: Mapped[float | None]  # with a stretch band: the share earned at target
 
 
 class ScoreSnapshot(Base):

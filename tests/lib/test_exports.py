@@ -50,7 +50,8 @@ def test_workbook_has_a_sheet_per_peer_group_and_the_detail(published):
 def test_english_workbook(published):
     book = openpyxl.load_workbook(io.BytesIO(exports.excel(published, "en")))
     assert book.sheetnames == ["About", "County hospitals", "Township health centres", "Village clinics", "Detail"]
-    assert next(book["Village clinics"].iter_rows(values_only=True))[:4] == ("Rank", "Move", "Unit", "Total")
+    assert next(book["Village clinics"].iter_rows(values_only=True))[:5] == \
+        ("Rank", "95% interval", "Move", "Unit", "Total")
 
 
 class _Text(HTMLParser):

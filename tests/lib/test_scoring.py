@@ -6,6 +6,7 @@ due yet (the 16th), September's are overdue. Targets come from tests/fixtures/ti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import tomllib
@@ -16,9 +17,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from lib import i18n
 from lib.events import write as events
 from lib.kpi.catalogue import CATALOGUE
-from lib.scoring import completeness, snapshot, tables, weights
+from lib.scoring import completeness, narrative, snapshot, tables, weights
 from lib.scoring import score as scoring
 from lib.scoring.__main__ import main
 from lib.scoring.weights import Rule
@@ -31,6 +33,7 @@ NOW = dt.datetime(2026, 11, 5, 12)
 OCT, SEP = tiny.OCT, tiny.SEP
 TEST_WEIGHTS = weights.parse({
     "min_coverage": 0.5,
+    "min_dimensions": 1,  # the hand-worked units cover one or two systems; test_too_few_dimensions_... uses 3
     "rules": {
         "satisfaction_patient": {"dimension": "satisfaction", "rule": "linear", "zero_at": 0.5, "missing": "zero"},
         "sinking_days_compliance": {"dimension": "capacity", "rule": "linear", "zero_at": 0.0},
@@ -175,6 +178,70 @@ def test_rules_turn_values_into_shares():
     assert [bands.share(v, 6, "up") for v in (6, 5, 4)] == [1.0, 0.5, 0.0]
     cost_bands = Rule("thc", "x", "efficiency", 10, "bands", bands=((1.0, 1.0), (1.2, 0.5)))
     assert [cost_bands.share(v, 50, "down") for v in (50, 55, 80)] == [1.0, 0.5, 0.0]
+
+
+def test_a_stretch_band_pays_for_doing_better_than_the_target():
+    up = weights.parse({"rules": {"x": {"dimension": "health", "rule": "linear", "zero_at": 0.8, "stretch": 1.2}},
+                        "weights": {"thc": {"x": 100}}}).rules[0]
+    assert up.at_target == 0.8  # the default share at target
+    assert [up.share(v, 0.5, "up") for v in (0.4, 0.45, 0.5, 0.55, 0.6, 0.7)] == \
+        pytest.approx([0, 0.4, 0.8, 0.9, 1, 1])  # at target 0.8; half-way to the stretch 0.9; beyond it 1
+    down = Rule("thc", "x", "efficiency", 10, "linear", zero_at=1.3, stretch=0.9, at_target=0.6)
+    assert [down.share(v, 100, "down") for v in (80, 90, 95, 100, 115, 130)] == \
+        pytest.approx([1, 1, 0.8, 0.6, 0.3, 0])
+    plain = Rule("thc", "x", "health", 10, "linear", zero_at=0.8)
+    assert plain.share(1.2, 1.0, "up") == plain.share(1.0, 1.0, "up") == 1.0  # without a band: saturates
+    assert weights.describe(up, "up") == "0.8→1:0.8→1.2"
+
+
+@pytest.mark.parametrize(("spec", "problem"), [
+    ({"min_dimensions": 0}, "min_dimensions must be a whole number from 1 to 5"),
+    ({"min_dimensions": 2.5}, "min_dimensions must be a whole number from 1 to 5"),
+    ({"stretch": 0.9}, "thc.x: stretch must lie beyond the target, on the other side of 1 from zero_at"),
+    ({"stretch": 1.2, "at_target": 1.0}, "thc.x: at_target must lie in (0, 1)"),
+    ({"at_target": 0.7}, "thc.x: at_target needs a stretch band"),
+    ({"rule": "bands", "bands": [[1.0, 1.0]], "stretch": 1.2}, "thc.x: a stretch band needs a linear rule (a bands "
+                                                               "rule can add a band beyond 1 instead)"),
+])
+def test_stretch_bands_and_dimensions_are_checked(spec, problem):
+    rule = {"dimension": "health", "rule": "linear", "zero_at": 0.8}
+    top = {k: v for k, v in spec.items() if k == "min_dimensions"}
+    rule |= {k: v for k, v in spec.items() if k != "min_dimensions"}
+    with pytest.raises(weights.WeightsError) as err:
+        weights.parse({**top, "rules": {"x": rule}, "weights": {"thc": {"x": 100}}})
+    assert err.value.problems == [problem]
+
+
+def test_a_unit_covering_two_dimensions_is_not_ranked_and_says_why(conn, october):
+    three = dataclasses.replace(TEST_WEIGHTS, min_dimensions=3)
+    scores = scoring.draft(conn, OCT, weights=three, now=NOW, trend_months=2)
+    t1 = _unit(scores, "T1")
+    assert (t1["dimensions"], t1["unranked"]) == (2, "dimensions")  # satisfaction and capacity
+    assert pd.isna(t1["rank"])
+    assert t1["total"] == pytest.approx(EXPECTED_OCT["T1"][0])  # keeps its total
+    flags = tables.league(scores, "thc", "zh").set_index("code").at["T1", "flags"]
+    assert "未排名：计分指标仅覆盖2个维度，不足3个" in flags
+    assert tables.league(scores, "thc", "en").set_index("code").at["T1", "flags"].startswith(
+        "Not ranked: scored indicators cover 2 of the five dimensions, under 3")
+    assert (_unit(october, "T1")["unranked"], _unit(october, "T1")["rank"]) == ("", 1)  # one is enough: ranked
+
+
+def test_rank_intervals_and_moves_on_the_tiny_county(october):
+    t1 = _unit(october, "T1")
+    # No THC indicator of the test weights is a rate with noise (surveys, days, a small register): the
+    # draws cannot move T1 from first place, so last month's second place is outside 1–1: significant.
+    assert (t1["rank_low"], t1["rank_high"], t1["change_significant"]) == (1, 1, True)
+    assert tables.league(october, "thc", "zh").set_index("code").at["T1", "change"] == "▲1"
+    assert pd.isna(_unit(october, "V2")["change_significant"])  # not ranked in September
+
+
+def test_the_opening_slide_names_significant_movers_only(october):
+    assert any("一号卫生院" in line for line in narrative.opening(october, "zh"))
+    quiet = dataclasses.replace(october, units=october.units.assign(change_significant=False))
+    lines = narrative.opening(quiet, "zh")
+    assert not any("一号卫生院" in line or "二号卫生院" in line for line in lines)
+    assert i18n.t("score.nar.no_significant", "zh") in lines
+    assert tables.league(quiet, "thc", "zh").set_index("code").at["T1", "change"] == "不显著（▲1）"
 
 
 def test_default_weights_are_a_valid_local_setting(conn):

@@ -7,6 +7,7 @@ the same numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from lib import i18n
-from lib.scoring import exports, score, snapshot, tables
+from lib.scoring import exports, score, snapshot, tables, weights
 from lib.store import db
 from lib.store.models import Facility, MonthlyReport
 from tests.conftest import make_store
@@ -97,6 +98,26 @@ def test_a_unit_is_explained_with_its_indicators_and_waterfall(shared, open_page
     assert {"value", "target", "rule", "weight", "effective_weight", "previous_value", "delta", "state"} <= \
         set(detail.columns)
     assert [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]  # the waterfall
+
+
+def test_rank_intervals_funnel_and_rules_are_shown(store, open_page):
+    with db.engine(store).begin() as conn:  # lenient rules, so the tiny county's units are ranked
+        weights.store(conn, dataclasses.replace(weights.read_file(), min_coverage=0.1, min_dimensions=1), by="test")
+    at = open_page(store, "rankings", period=MONTH)
+    draft = _draft(store)
+    assert draft.units["rank"].notna().sum() >= 3
+    for frame, group in zip(_leagues(at), draft.groups, strict=True):
+        assert frame["interval"].tolist() == tables.league(draft, group, "zh")["interval"].tolist()
+        pairs = zip(frame["rank"], frame["interval"], strict=True)
+        assert all(i == "" if pd.isna(r) else re.fullmatch(r"\d+–\d+", i) for r, i in pairs)
+    groups = [g for g in draft.groups if tables.funnel_indicators(draft, g)]
+    assert at.selectbox(key="rankings-funnel-group").options == [i18n.t(f"peer.{g}", "zh") for g in groups]
+    codes = tables.funnel_indicators(draft, groups[0])
+    assert len(at.selectbox(key="rankings-funnel-indicator").options) == len(codes) > 0
+    assert [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]  # the funnel (no unit opened)
+    assert i18n.t("rankings.rules.text", "zh") in [m.value for m in at.markdown]
+    at.selectbox(key="rankings-funnel-group").set_value(groups[-1]).run()
+    assert not at.exception
 
 
 def test_published_version_first_and_the_draft_labelled_apart(store, open_page):

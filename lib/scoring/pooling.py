@@ -1,0 +1,59 @@
+"""Village clinics' small monthly rates, scored over the three months to the month instead.
+
+A village clinic sees a handful of follow-ups or visits a month, so most of its rates fall under the
+small-denominator rule (n < 30, lib.kpi.SMALL_DENOMINATOR) and go unscored, leaving its rank to the
+few indicators that are not rates. methods.md §2b (Marshall & Spiegelhalter 1998: ranks "extremely
+unreliable … particularly for smaller institutions") asks for more information, not a guess; the
+simplest honest way to get it is more months of the clinic's own data. Pooling with its township
+centre was rejected: every clinic of a centre would share one value, so the ranking would compare
+centres, not clinics.
+
+The rule (issue #11 item 9.5): in the ``village_clinic`` peer group, a rate flagged small this month
+whose numerator and denominator are both counted within the month (a flow, FLOWS) is scored on
+Σr ÷ Σn over this month and the two before, when that pooled n reaches 30; the item's state is then
+"pooled" and it carries the pooled r and n (so the rank intervals see the pooled evidence). Rates over
+an end-of-period register (contracts, managed patients: stocks) are never pooled — three month-ends
+of the same register are the same people counted three times. Below 30 even when pooled, the rate
+stays unscored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+
+from lib.kpi import SMALL_DENOMINATOR
+from lib.kpi.period import add_months
+from lib.scoring.weights import Rule
+
+GROUP = "village_clinic"
+WINDOW = 3  # months: this one and the two before
+FLOWS = frozenset({"followup_completion", "tcm_visit_share", "referral_closure_rate", "rx_pass_rate"})
+
+
+def pool(by_month: Mapping[dt.date, pd.DataFrame], month: dt.date, groups: Mapping[str, str] | pd.Series,
+         rules: Mapping[tuple[str, str], Rule], directions: Mapping[str, str]) -> pd.DataFrame:
+    """``month``'s items with the village clinics' small flow rates pooled over WINDOW months where that
+    reaches SMALL_DENOMINATOR; points are left for lib.scoring.score to recompute. Months missing from
+    ``by_month`` count as no data."""
+    items = by_month[month].copy()
+    group = items["facility_code"].map(groups)
+    candidates = (group == GROUP) & (items["state"] == "small") & items["indicator_code"].isin(FLOWS)
+    if not candidates.any():
+        return items
+    window = [by_month[m] for m in (add_months(month, -i) for i in range(WINDOW)) if m in by_month]
+    key = ["facility_code", "indicator_code"]
+    sums = pd.concat([w[[*key, "numerator", "denominator"]] for w in window]).dropna(
+        subset=["numerator", "denominator"]).groupby(key)[["numerator", "denominator"]].sum()
+    for i in items.index[candidates]:
+        code, indicator = items.at[i, "facility_code"], items.at[i, "indicator_code"]
+        r, n = sums.loc[(code, indicator)] if (code, indicator) in sums.index else (0.0, 0.0)
+        if n < SMALL_DENOMINATOR:
+            continue
+        value = r / n
+        rule = rules[(groups[code], indicator)]
+        items.loc[i, ["value", "numerator", "denominator", "state", "share"]] = [
+            value, r, n, "pooled", rule.share(value, float(items.at[i, "target"]), directions[indicator])]
+    return items
