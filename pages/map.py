@@ -1,9 +1,8 @@
 """Map: every member unit on the county's own outline, coloured by an indicator's status; click one for its profile."""
 
-import datetime as dt
-
 import streamlit as st
 
+from lib import clock
 from ui import data, live, mapview
 from ui import filters as filter_bar
 from ui.frame import enter
@@ -17,7 +16,7 @@ with st.container(horizontal=True, key="map-controls"):
 
 
 def body() -> None:
-    now = dt.datetime.now()
+    now = clock.now()
     # Read here, not above: a click on the map reruns only this region (it is a fragment on a desk).
     opened = None if frame.kiosk else st.query_params.get(mapview.FACILITY_PARAM)
     mapview.draw(frame, data.status_map(chosen.period, code, in_scope, now),

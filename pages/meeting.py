@@ -1,12 +1,11 @@
 """Meeting mode: the month's assessment as full-screen slides (opening summary, then one peer group each)."""
 
-import datetime as dt
-
 import streamlit as st
 
+from lib import clock
 from ui import data, meeting
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
-today = dt.date.today()
+today = clock.today()
 meeting.draw(frame, data.month_scores(data.meeting_month(st.query_params.get("period"), today)), today)

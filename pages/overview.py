@@ -1,9 +1,8 @@
 """Overview: today's counters, the headline indicators against their targets, where they are heading."""
 
-import datetime as dt
-
 import streamlit as st
 
+from lib import clock
 from lib.kpi.headline import DEFAULT_LEAGUE
 from ui import data, live, mapview, overview
 from ui import filters as filter_bar
@@ -16,7 +15,7 @@ league_group = st.query_params.get(overview.LEAGUE_PARAM, DEFAULT_LEAGUE)
 
 
 def body() -> None:
-    now = dt.datetime.now()
+    now = clock.now()
     view = data.overview_page(chosen, scope, in_scope, league_group, mapview.DEFAULT_INDICATOR, now)
     overview.draw(frame, view, now)
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from lib import kpi
+from lib import clock, kpi
 from lib.events import live
 from lib.kpi import catalogue, filters, headline, measures, trend
 from lib.kpi.filters import Filters
@@ -87,7 +87,7 @@ def kpi_values(codes: Sequence[str] | None, scopes: Sequence[kpi.Scope], period:
                compare: bool = True) -> list[kpi.KpiValue]:
     """Indicator values from lib.kpi (cached for KPI_TTL, shared by every session)."""
     return _kpi_values(db.resolve_url(), None if codes is None else tuple(codes), tuple(scopes), period, compare,
-                       dt.date.today())
+                       clock.today())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
@@ -98,7 +98,7 @@ def _overview_tiles(url: str, scope: kpi.Scope, period: Period, today: dt.date) 
 
 def overview_tiles(scope: kpi.Scope, period: Period) -> list[headline.Tile]:
     """The overview's headline tiles (lib.kpi.headline.tiles), cached for KPI_TTL and shared by every screen."""
-    return _overview_tiles(db.resolve_url(), scope, period, dt.date.today())
+    return _overview_tiles(db.resolve_url(), scope, period, clock.today())
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=200)
@@ -115,12 +115,12 @@ def _data_as_of(url: str, minute: dt.datetime) -> dt.datetime | None:
 
 def data_as_of() -> dt.datetime | None:
     """The newest event time in the store (lib.events.live.data_as_of), re-read at most every LIVE_TTL."""
-    return _data_as_of(db.resolve_url(), dt.datetime.now().replace(second=0, microsecond=0))
+    return _data_as_of(db.resolve_url(), clock.now().replace(second=0))
 
 
 def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
     """Today's counters (lib.events.live.counters), re-read at most every LIVE_TTL; failures are never cached."""
-    now = dt.datetime.now().replace(second=0, microsecond=0)
+    now = clock.now().replace(second=0)
     return _live_counters(db.resolve_url(), None if facility_ids is None else tuple(facility_ids), now)
 
 
@@ -215,7 +215,7 @@ def _kpi_trend(url: str, code: str, end: dt.date, today: dt.date) -> pd.DataFram
 def kpi_trend(code: str, end: dt.date) -> pd.DataFrame:
     """``code`` per month for 13 months to ``end`` for every scope (lib.kpi.trend.monthly); served stale while
     a background run refreshes it, so a page never waits on the 13 periods once they were read."""
-    return _kpi_trend(db.resolve_url(), code, end, dt.date.today())
+    return _kpi_trend(db.resolve_url(), code, end, clock.today())
 
 
 # --- monthly assessment (lib.scoring) -------------------------------------------------------------

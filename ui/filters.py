@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from lib import i18n
+from lib import clock, i18n
 from lib.kpi import filters
 from lib.kpi.engine import Scope
 from lib.kpi.filters import Filters
@@ -40,7 +40,7 @@ def url_param(param: str, key: str, default: str | None) -> Callable[[], None]:
 
 def bar(frame: Frame, *, today: dt.date | None = None) -> Filters:
     """Draw the bar (unless kiosk) and return the filters of this run."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     units = data.units()
     chosen = filters.parse(st.query_params, units, today)
     if chosen.ignored:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from lib import i18n
+from lib import clock, i18n
 from lib.events import live
 from ui import data, kiosk, outage
 from ui.frame import Frame
@@ -36,5 +36,5 @@ def region(frame: Frame, draw: Callable[[], None]) -> None:
 def _stale_banner(frame: Frame) -> None:
     """No event for ``stale_minutes``: the feed or an interface has stopped, so the figures are old."""
     as_of = data.data_as_of()
-    if live.is_stale(as_of, dt.datetime.now(), dt.timedelta(minutes=kiosk.settings().stale_minutes)):
+    if live.is_stale(as_of, clock.now(), dt.timedelta(minutes=kiosk.settings().stale_minutes)):
         st.warning(frame.t("banner.stale", when=i18n.fmt_datetime(as_of, frame.lang)), icon=":material/schedule:")

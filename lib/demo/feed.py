@@ -25,6 +25,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib import clock
 from lib.demo import care, registers, services
 from lib.demo.clock import EMERGENCY_HOURS, OUTPATIENT_HOURS, Frame, hour_weight, records
 from lib.demo.world import MONTHS, World, haversine_km
@@ -259,13 +260,13 @@ def run(url: str | None, *, rate: float = DEFAULT_RATE, seconds: float | None = 
     stop = stop or threading.Event()
     engine = db.engine(url)
     with engine.connect() as conn:
-        world = load_world(conn, dt.datetime.now(), seed)
+        world = load_world(conn, clock.now(), seed)
     rng = np.random.Generator(np.random.PCG64(seed))
     totals: Counter[str] = Counter()
     started = last_report = time.monotonic()
     while not stop.is_set() and (seconds is None or time.monotonic() - started < seconds):
         tick = time.monotonic()
-        now = dt.datetime.now()
+        now = clock.now()
         with engine.begin() as conn:
             totals.update(step(conn, now, rng, int(rng.poisson(rate / 60 * TICK_SECONDS * _shape(now))), world))
         if report is not None and tick - last_report >= 10:

@@ -10,7 +10,6 @@ indicator of a catalogue file; ``load_targets`` replaces a county's targets from
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib import clock
 from lib.problems import InputError
 from lib.store import db
 from lib.store.models import County, Indicator, IndicatorTarget, Tier
@@ -151,7 +151,7 @@ def load_targets(conn: Connection, county_id: int, path: Path, *, by: str = "loa
                 value=row.get("delta") if kind == "baseline_delta" else row.get("value"),
                 upper=row.get("upper"), baseline_year=row.get("baseline_year"),
                 annual=bool(row.get("annual", False)), deadline=row.get("deadline"),
-                source=row["source"], updated_at=dt.datetime.now(), updated_by=by,
+                source=row["source"], updated_at=clock.now(), updated_by=by,
             ))
             written += 1
     return written

@@ -24,6 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib import clock
 from lib.kpi import catalogue, measures
 from lib.kpi.indicators import FORMULAS, FUND_ALL, Ratio, Sums
 from lib.kpi.period import Period, add_months, first_of_month
@@ -80,7 +81,7 @@ class Engine:
 
     def __init__(self, conn: Connection, *, today: dt.date | None = None, margin: float = DEFAULT_MARGIN) -> None:
         self.conn = conn
-        self.today = today or dt.date.today()
+        self.today = today or clock.today()
         self.margin = margin
         units = measures.facilities(conn)
         # Plain object columns: boolean masks over Arrow-backed strings cost ~10× more, and scopes mask often.

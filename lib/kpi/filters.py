@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from lib import clock
 from lib.kpi.engine import Scope
 from lib.kpi.period import Period, first_of_month
 
@@ -24,7 +25,7 @@ class Filters:
     community: str | None = None
     area: str | None = None
     tier: str | None = None  # a peer group: county_hospital | thc | village_clinic | public_health
-    period: Period = field(default_factory=lambda: Period("month", dt.date.today()))
+    period: Period = field(default_factory=lambda: Period("month", clock.today()))
     ignored: tuple[str, ...] = ()
 
     def to_query(self, today: dt.date) -> dict[str, str]:

@@ -37,6 +37,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib import clock
 from lib.kpi import catalogue
 from lib.kpi.engine import Engine, KpiValue, Scope
 from lib.kpi.period import Period, add_months
@@ -206,7 +207,7 @@ def unit_totals(items: pd.DataFrame, units: pd.DataFrame, weights: Weights) -> p
 def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, now: dt.datetime | None = None,
           trend_months: int = TREND_MONTHS) -> Scores:
     """The live scores of ``month`` from the store as it is now (the unpublished draft)."""
-    now = now or dt.datetime.now().replace(microsecond=0)
+    now = now or clock.now()
     weights = weights or current(conn)
     engine = Engine(conn, today=now.date())
     unknown = [c for c in weights.codes if c not in engine.catalogue.index]

@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib import clock
 from lib.kpi.period import first_of_month
 from lib.scoring import score, weights
 from lib.scoring.score import ITEM_COLUMNS, UNIT_COLUMNS, Published, Scores
@@ -101,7 +102,7 @@ def _canon(frame: pd.DataFrame, *key: str) -> pd.DataFrame:
 def publish(conn: Connection, month: dt.date, *, by: str, now: dt.datetime | None = None,
             note: str = "") -> Outcome:
     """Freeze the month's draft as its next version (storing the default weights first if none are)."""
-    now = now or dt.datetime.now().replace(microsecond=0)
+    now = now or clock.now()
     if month >= first_of_month(now.date()):
         raise PublishError(f"{month:%Y-%m} is not over yet: a month is published after its last day")
     stored = weights.ensure_stored(conn, by=by)

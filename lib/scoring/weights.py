@@ -34,6 +34,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib import clock
 from lib.kpi import catalogue
 from lib.problems import InputError
 from lib.store import db
@@ -227,7 +228,7 @@ def store(conn: Connection, weights: Weights, *, by: str, note: str = "", now: d
     if problems:
         raise WeightsError("weights", problems)
     version = (conn.execute(sa.select(sa.func.max(ScoreWeights.id))).scalar() or 0) + 1
-    now = now or dt.datetime.now().replace(microsecond=0)
+    now = now or clock.now()
     conn.execute(sa.insert(ScoreWeights).values(id=version, created_at=now, created_by=by, note=note,
                                                 min_coverage=weights.min_coverage,
                                                 min_dimensions=weights.min_dimensions))
