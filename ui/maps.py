@@ -157,6 +157,8 @@ def status_text(value: KpiValue | None, lang: str) -> str:
     """Met / near / missed, or why there is no status (not applicable, no target, no data)."""
     if value is None:
         return i18n.t("map.status.na", lang)
+    if value.value is None and value.missing_units:
+        return i18n.t("map.status.unreported", lang)
     if value.status is None:
         return i18n.t("map.status.nodata" if value.value is None else "map.status.notarget", lang)
     return i18n.t(f"map.status.{value.status}", lang)

@@ -117,6 +117,19 @@ def tile(frame: Frame, t: Tile) -> None:
         trajectory = _trajectory_text(frame, t)
         if trajectory:
             st.caption(trajectory)
+        for gap in _gaps_text(frame, t):
+            st.caption(gap)
+
+
+def _gaps_text(frame: Frame, t: Tile) -> list[str]:
+    """What the value leaves out (units whose report is missing, named) and how old a stock it carries."""
+    out = []
+    if t.missing:
+        names = [en if frame.lang == "en" else zh for zh, en in t.missing]
+        out.append(frame.t("kpi.missing_units", names=("、" if frame.lang == "zh" else ", ").join(names)))
+    if t.value.as_of is not None:
+        out.append(frame.t("kpi.as_of", month=i18n.fmt_month(t.value.as_of, frame.lang)))
+    return out
 
 
 LEAGUE_PARAM = "league"  # ?league=<peer group>: which league the overview lists

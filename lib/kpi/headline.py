@@ -38,6 +38,7 @@ class Tile:
     name_en: str
     series: list[tuple]  # (month, value) for the 12 months to the period's end
     trajectory: Trajectory | None
+    missing: tuple[tuple[str, str], ...] = ()  # (name_zh, name_en) of units whose report is missing
 
 
 def tiles(engine: Engine, scope: Scope, period: Period, codes: tuple[str, ...] = HEADLINE) -> list[Tile]:
@@ -51,7 +52,9 @@ def tiles(engine: Engine, scope: Scope, period: Period, codes: tuple[str, ...] =
         v, row = values[code], engine.catalogue.loc[code]
         months, points = [m for m, _ in series[code]], [x for _, x in series[code]]
         path = None if v.target is None else trajectory(months, points, v.target, v.direction, v.deadline)
-        out.append(Tile(v, row.name_zh, row.name_en, series[code], path))
+        missing = tuple((u.name_zh, u.name_en) for u in engine.units[engine.units["code"].isin(v.missing_units)]
+                        .itertuples())
+        out.append(Tile(v, row.name_zh, row.name_en, series[code], path, missing))
     return out
 
 

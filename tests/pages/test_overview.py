@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from lib import i18n
@@ -10,6 +11,8 @@ from lib.kpi.engine import Engine, Scope
 from lib.kpi.headline import HEADLINE
 from lib.kpi.period import Period
 from lib.store import db
+from lib.store.models import Facility, RegisterCount
+from tests.fixtures import tiny
 
 
 def _expected(url: str, scope: Scope, lang: str) -> dict[str, str]:
@@ -45,3 +48,15 @@ def test_unknown_filter_values_are_ignored_with_a_notice(tiny_url, open_page):
     at = open_page(tiny_url, None, period="2026-10", area="grassland")
     assert any("area" in w.value for w in at.warning)
     assert _shown(at)[i18n.t("kpi.short.primary_visit_share", "zh")] == "63.6%"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_tile_names_the_units_whose_report_is_missing(sqlite_url, open_page, lang):
+    tiny.build(sqlite_url)
+    with db.engine(sqlite_url).begin() as conn:
+        v2 = conn.execute(sa.select(Facility.id, Facility.name_zh, Facility.name_en).where(Facility.code == "V2")).one()
+        conn.execute(sa.delete(RegisterCount).where(RegisterCount.facility_id == v2.id))
+    at = open_page(sqlite_url, None, period="2026-10", lang=lang)
+    name = v2.name_en if lang == "en" else v2.name_zh
+    assert i18n.t("kpi.missing_units", lang, names=name) in [c.value for c in at.caption]
+    assert _shown(at)[i18n.t("kpi.short.htn_managed_rate", lang)] == "75.0%"  # V1's 30 of 40, V2 left out
