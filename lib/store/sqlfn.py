@@ -55,67 +55,27 @@ class minutes_between(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
-@compiles(day_of, "sqlite")
-def _day_sqlite(el: day_of, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(el.clauses, **kw)})"
+# How each dialect spells each construct: {0}, {1} … are its compiled arguments in order.
+_SPELLINGS: dict[type[FunctionElement], dict[str, str]] = {
+    day_of: {"sqlite": "date({0})", "postgresql": "CAST({0} AS DATE)"},
+    month_of: {"sqlite": "date({0}, 'start of month')", "postgresql": "CAST(date_trunc('month', {0}) AS DATE)"},
+    day_after: {"sqlite": "date({0}, '+1 day')", "postgresql": "(CAST({0} AS DATE) + 1)"},
+    plus_days: {"sqlite": "date({0}, '+' || CAST({1} AS TEXT) || ' days')",
+                "postgresql": "(CAST({0} AS DATE) + CAST({1} AS INTEGER))"},
+    days_between: {"sqlite": "CAST(julianday({1}) - julianday({0}) AS INTEGER)",
+                   "postgresql": "(CAST({1} AS DATE) - CAST({0} AS DATE))"},
+    minutes_between: {"sqlite": "((julianday({1}) - julianday({0})) * 1440.0)",
+                      "postgresql": "(EXTRACT(EPOCH FROM ({1} - {0})) / 60.0)"},
+}
 
 
-@compiles(day_of, "postgresql")
-def _day_pg(el: day_of, compiler: Any, **kw: Any) -> str:
-    return f"CAST({compiler.process(el.clauses, **kw)} AS DATE)"
+def _register(construct: type[FunctionElement], dialect: str, template: str) -> None:
+    def spell(el: FunctionElement, compiler: Any, **kw: Any) -> str:
+        return template.format(*(compiler.process(c, **kw) for c in el.clauses))
+
+    compiles(construct, dialect)(spell)
 
 
-@compiles(month_of, "sqlite")
-def _month_sqlite(el: month_of, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(el.clauses, **kw)}, 'start of month')"
-
-
-@compiles(month_of, "postgresql")
-def _month_pg(el: month_of, compiler: Any, **kw: Any) -> str:
-    return f"CAST(date_trunc('month', {compiler.process(el.clauses, **kw)}) AS DATE)"
-
-
-@compiles(day_after, "sqlite")
-def _after_sqlite(el: day_after, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(el.clauses, **kw)}, '+1 day')"
-
-
-@compiles(day_after, "postgresql")
-def _after_pg(el: day_after, compiler: Any, **kw: Any) -> str:
-    return f"(CAST({compiler.process(el.clauses, **kw)} AS DATE) + 1)"
-
-
-@compiles(plus_days, "sqlite")
-def _plus_sqlite(el: plus_days, compiler: Any, **kw: Any) -> str:
-    day, n = (compiler.process(c, **kw) for c in el.clauses)
-    return f"date({day}, '+' || CAST({n} AS TEXT) || ' days')"
-
-
-@compiles(plus_days, "postgresql")
-def _plus_pg(el: plus_days, compiler: Any, **kw: Any) -> str:
-    day, n = (compiler.process(c, **kw) for c in el.clauses)
-    return f"(CAST({day} AS DATE) + CAST({n} AS INTEGER))"
-
-
-@compiles(days_between, "sqlite")
-def _days_sqlite(el: days_between, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(c, **kw) for c in el.clauses)
-    return f"CAST(julianday({b}) - julianday({a}) AS INTEGER)"
-
-
-@compiles(days_between, "postgresql")
-def _days_pg(el: days_between, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(c, **kw) for c in el.clauses)
-    return f"(CAST({b} AS DATE) - CAST({a} AS DATE))"
-
-
-@compiles(minutes_between, "sqlite")
-def _minutes_sqlite(el: minutes_between, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(c, **kw) for c in el.clauses)
-    return f"((julianday({b}) - julianday({a})) * 1440.0)"
-
-
-@compiles(minutes_between, "postgresql")
-def _minutes_pg(el: minutes_between, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(c, **kw) for c in el.clauses)
-    return f"(EXTRACT(EPOCH FROM ({b} - {a})) / 60.0)"
+for _construct, _by_dialect in _SPELLINGS.items():
+    for _dialect, _template in _by_dialect.items():
+        _register(_construct, _dialect, _template)
