@@ -221,11 +221,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("browser"))
         elif "demo_stores" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo-stores"))
+    # Browser tests last (``--no-loadscope-reorder`` keeps this order): their worker takes them up when
+    # the quick tests are done, so Chromium shares the machine with the soak alone, as it would serially.
+    browser = [item for item in items if item.get_closest_marker("browser") and not item.get_closest_marker("soak")]
     soak = [item for item in items if item.get_closest_marker("soak")]
-    if not soak:
-        return
-    items[:] = [item for item in items if item not in soak] + soak
-    if not hasattr(config, "workerinput"):
+    items[:] = [item for item in items if item not in browser and item not in soak] + browser + soak
+    if soak and not hasattr(config, "workerinput"):
         _start_soak(config)
 
 

@@ -96,7 +96,8 @@ def visit_frame(w: World, rng: np.random.Generator, unit: np.ndarray, emergency:
     tcm = ~emergency & (rng.random(n) < tcm_probability(w)[unit, month])
     non_resident_p = np.select([f.border_port, f.hospital], [0.45, 0.03], 0.01)[unit]  # drivers (geography.md)
     resident = rng.random(n) >= non_resident_p
-    person = w.draw_persons(rng, w.draw_homes(rng, unit), VISIT_AGES)
+    home = w.draw_homes(rng, unit)
+    person = w.draw_persons(rng, home, VISIT_AGES)
     visitor = rng.integers(0, len(w.visitor_keys), n)
     age = np.where(resident, w.people.age[person], np.where(rng.random(n) < 0.7, 2, 3))
     sex = np.where(resident, w.people.sex[person], (rng.random(n) < 0.9).astype(int))
@@ -106,7 +107,8 @@ def visit_frame(w: World, rng: np.random.Generator, unit: np.ndarray, emergency:
                  * _price(w, month))
     reimbursed = np.select([f.village, f.thc], [0.6, 0.55], 0.45)[unit]
     return {
-        "facility_id": f.id[unit], "ts": ts, "kind": np.where(emergency, "emergency", "outpatient").astype(object),
+        "facility_id": f.id[unit], "home_facility_id": np.where(resident, f.id[home].astype(object), None),
+        "ts": ts, "kind": np.where(emergency, "emergency", "outpatient").astype(object),
         "is_tcm": tcm, "is_insured_resident": resident, "cost": cost,
         "fund_paid": money(np.where(resident, cost * reimbursed, 0.0)),
         "person_key": np.where(resident, w.person_keys[person], w.visitor_keys[visitor]),

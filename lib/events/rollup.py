@@ -33,6 +33,7 @@ from lib.store.models import (
     DailyRollup,
     DrugDelivery,
     EmergencyDispatch,
+    Facility,
     FdContract,
     FollowUp,
     LabTest,
@@ -42,6 +43,7 @@ from lib.store.models import (
     RxReview,
     SinkingDeployment,
     StoreMeta,
+    Tier,
     Visit,
 )
 from lib.store.sqlfn import day_after, day_of, minutes_between, month_of
@@ -125,6 +127,11 @@ def flow_where(*, directions: Collection[str] | None = None, disease: str | None
 
 
 
+# Made at a primary-care unit (基层, N#7: the tier's is_primary), read from the registry when the visit is
+# rolled up; a unit moved to another tier needs ``rollup rebuild``.
+_at_primary = Visit.facility_id.in_(sa.select(Facility.id).join(Tier, Tier.code == Facility.tier_code)
+                                    .where(Tier.is_primary))
+
 _fd_group = sa.case((FdContract.priority_group, "priority"), else_="general")
 
 
@@ -144,6 +151,11 @@ METRICS: tuple[Metric, ...] = (
              ("visit_cost", Visit.cost, None),
              ("outpatient_cost", Visit.cost, Visit.kind == "outpatient"),
              ("visit_fund", Visit.fund_paid, Visit.is_insured_resident)),
+    # Resident-based visit figures are keyed by the patient's home unit, wherever treated (issue #11 item 7).
+    *_family(Visit, Visit.ts, Visit.home_facility_id, None,
+             ("visits_home", None, Visit.is_insured_resident),
+             ("visits_home_primary", None, sa.and_(Visit.is_insured_resident, _at_primary)),
+             ("visit_fund_home", Visit.fund_paid, Visit.is_insured_resident)),
     # Resident-based admission figures are keyed by the patient's home unit (N#11), the
     # out-of-county part coming from insurance settlement.
     *_family(Admission, Admission.admitted_at, Admission.home_facility_id, Admission.disease_group,

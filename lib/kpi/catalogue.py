@@ -29,6 +29,9 @@ CATALOGUE = db.ROOT / "data" / "kpi" / "catalogue.toml"
 UNITS = ("pct", "ratio", "count", "per_10k", "per_1k", "level", "score", "money")
 DIRECTIONS = ("up", "down", "band", "on_track", "none")
 SCOPES = ("county", "community", "area", "facility")
+# Whom an indicator counts at a scope (issue #11 item 7): the scope's residents by home unit, wherever they
+# were treated ("an area is its residents"), or what the units located in the scope did, for whoever came.
+BASES = ("resident", "provider")
 KINDS = ("fixed", "baseline_delta", "elapsed_share")
 
 
@@ -49,7 +52,7 @@ def check_catalogue(rows: list[dict[str, Any]], tiers: set[str]) -> list[str]:
     for i, row in enumerate(rows):
         name = f"[[indicator]] #{i + 1} ({row.get('code')!r})"
         for key in ("code", "section", "name_zh", "name_en", "numerator_zh", "numerator_en", "unit", "direction",
-                    "scopes", "source"):
+                    "basis", "scopes", "source"):
             if not row.get(key):
                 problems.append(f"{name}: missing {key}")
         if row.get("code") in seen:
@@ -59,6 +62,8 @@ def check_catalogue(rows: list[dict[str, Any]], tiers: set[str]) -> list[str]:
             problems.append(f"{name}: unit must be one of {', '.join(UNITS)}")
         if row.get("direction") not in DIRECTIONS:
             problems.append(f"{name}: direction must be one of {', '.join(DIRECTIONS)}")
+        if row.get("basis") and row["basis"] not in BASES:
+            problems.append(f"{name}: basis must be one of {', '.join(BASES)}")
         if set(row.get("scopes", [])) - set(SCOPES):
             problems.append(f"{name}: scopes must be among {', '.join(SCOPES)}")
         if set(row.get("tiers", [])) - tiers:
@@ -101,8 +106,8 @@ def sync_catalogue(conn: Connection, path: Path = CATALOGUE) -> int:
             "section": row["section"], "name_zh": row["name_zh"], "name_en": row["name_en"],
             "numerator_zh": row["numerator_zh"], "numerator_en": row["numerator_en"],
             "denominator_zh": row.get("denominator_zh", ""), "denominator_en": row.get("denominator_en", ""),
-            "unit": row["unit"], "direction": row["direction"], "scopes": ",".join(row["scopes"]),
-            "tiers": ",".join(row.get("tiers", [])), "source": row["source"],
+            "unit": row["unit"], "direction": row["direction"], "basis": row["basis"],
+            "scopes": ",".join(row["scopes"]), "tiers": ",".join(row.get("tiers", [])), "source": row["source"],
         }
         if row["code"] in existing:
             conn.execute(sa.update(Indicator).where(Indicator.code == row["code"]).values(**values))

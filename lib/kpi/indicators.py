@@ -181,9 +181,11 @@ def _survey_mean(who: str) -> Callable[[Sums], Ratio | None]:
 
 REFERRALS_SENT = ("ref_sent:up", "ref_sent:down", "ref_sent:out")
 FUND_ALL = ("visit_fund", "fund_home_in", "fund_home_out")
+FUND_HOME_IN = ("visit_fund_home", "fund_home_in")  # the residents' in-county spending, by home unit
 
 FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
-    "primary_visit_share": lambda s: _ratio(s.primary["visits_resident"], s["visits_resident"]),
+    # Resident-based (the catalogue's basis): the scope's residents by home unit, wherever they were treated.
+    "primary_visit_share": lambda s: _ratio(s["visits_home_primary"], s["visits_home"]),
     "in_county_admission_share": lambda s: _ratio(s["adm_home_in"], s.total("adm_home_in", "adm_home_out")),
     "out_of_county_rate": lambda s: _ratio(s["adm_home_out"], s.total("adm_home_in", "adm_home_out")),
     "up_referrals": lambda s: Ratio(s["ref_sent:up"]),
@@ -199,7 +201,7 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
                                                     needs=("rep_ecg_networked",)),
     "pay_ratio_primary_lead": _pay_ratio,
     "fund_execution": lambda s: None,  # needs the county's envelope: computed by lib.kpi
-    "fund_in_county_share": lambda s: _ratio(s.total("visit_fund", "fund_home_in"), s.total(*FUND_ALL)),
+    "fund_in_county_share": lambda s: _ratio(s.total(*FUND_HOME_IN), s.total(*FUND_HOME_IN, "fund_home_out")),
     "fund_primary_share": lambda s: _ratio(s.primary.total("visit_fund", "fund_at"), s.total("visit_fund", "fund_at")),
     "cost_per_admission": lambda s: _ratio(s["adm_at_cost"], s["adm_at"]),
     "cost_per_visit": lambda s: _ratio(s["outpatient_cost"], s["visits_outpatient"]),

@@ -170,6 +170,9 @@ class Visit(PersonMixin, Base):
     __table_args__ = (sa.Index("ix_visit_facility_ts", "facility_id", "ts"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     facility_id: Mapped[int] = _fk("facility.id", index=False)
+    # The resident's registered unit (village clinic or THC), None for non-residents: resident-based rates
+    # count an area's residents wherever they were treated (issue #11 item 7).
+    home_facility_id: Mapped[int | None] = _fk("facility.id", nullable=True, index=False)
     ts: Mapped[dt.datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(sa.String(12))  # outpatient | emergency
     is_tcm: Mapped[bool]  # TCM or Mongolian-medicine class visit (N#12)
@@ -433,6 +436,7 @@ class Indicator(Base):
     scopes: Mapped[str] = mapped_column(sa.String(64))  # comma list: county,community,area,facility
     tiers: Mapped[str] = mapped_column(sa.String(200), default="")  # comma list; empty = all tiers
     source: Mapped[str] = mapped_column(sa.Text)
+    basis: Mapped[str] = mapped_column(sa.String(10), default="")  # resident | provider (lib.kpi.catalogue.BASES)
 
 
 class IndicatorTarget(Base):

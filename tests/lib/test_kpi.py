@@ -22,9 +22,12 @@ NA = "not applicable"
 
 # (indicator, county month, county YTD, pastoral month, pastoral YTD); None = no data (zero denominator).
 EXPECTED = [
-    # Resident visits at THCs/village clinics ÷ all resident visits. Oct: T1 3 + V1 2 + T2 1 + V2 1 = 7 of
-    # 11 (T2's truck driver is not a resident). Sep adds H 2 and T2 2. Pastoral: all its units are primary.
-    ("primary_visit_share", 7 / 11, 9 / 15, 2 / 2, 4 / 4),
+    # Resident-based: the scope's residents' visits (by home unit, wherever treated) made at THCs/village
+    # clinics ÷ all their visits. County Oct: T1 3 + V1 2 + T2 1 + V2 1 = 7 of 11 (H's 4 are V1 2, V2 1,
+    # T1 1; T2's truck driver is not a resident). Sep adds H 2 and T2 2: 9 of 15. Pastoral residents
+    # (homes T2, V2) Oct: T2 1 + V2 1 at primary, 1 at H (a V2 resident) = 2 of 3; Sep adds T2 2 at T2 and
+    # 2 at H (T2 residents): 4 of 7, though every unit located in the area is primary (issue #11 item 7).
+    ("primary_visit_share", 7 / 11, 9 / 15, 2 / 3, 4 / 7),
     # Admissions by home unit. Oct: V1 in, V2 in, T2 out. Sep: V2 out, T1 in.
     ("in_county_admission_share", 2 / 3, 3 / 5, 1 / 2, 1 / 3),
     ("out_of_county_rate", 1 / 3, 2 / 5, 1 / 2, 2 / 3),
@@ -51,8 +54,10 @@ EXPECTED = [
     # Jan–Oct fund spending: visits 510 + in-county admissions 1,100 + out-of-county 2,500 = 4,110, over
     # the envelope 100,000 × 0.95 − 5,000 = 90,000 (for the month too: execution is cumulative).
     ("fund_execution", 4110 / 90000, 4110 / 90000, NA, NA),
-    # Oct: visits 350 + in-county 900 of 350 + 900 + 1,500. YTD: 510 + 1,100 of 4,110.
-    ("fund_in_county_share", 1250 / 2750, 1610 / 4110, 340 / 1840, 400 / 2900),
+    # Residents' spending by home unit. Oct: visits 350 + in-county 900 of 350 + 900 + 1,500. YTD: 510 +
+    # 1,100 of 4,110. Pastoral Oct: visits T2 30 + V2 10 + at H 50, T2's admission of V2's resident 300, of
+    # those 390 + T2's out-of-county 1,500; YTD adds Sep visits T2 60 + at H 100, and V2's 1,000 out.
+    ("fund_in_county_share", 1250 / 2750, 1610 / 4110, 390 / 1890, 550 / 3050),
     # Oct primary: visits 150 (T1 90, V1 20, T2 30, V2 10) + T2 admission 300 of 350 + 900.
     ("fund_primary_share", 450 / 1250, 710 / 1610, 1, 1),
     # In-county admissions: Oct H 1,000 + T2 500; Sep T1 400.
@@ -109,6 +114,17 @@ def test_every_catalogue_indicator_has_a_formula_and_every_formula_an_entry():
     assert codes == set(FORMULAS)
 
 
+def test_every_catalogue_indicator_says_whom_it_counts(engine):
+    """Resident-based or provider-based (issue #11 item 7), in the file and in the store the engine reads."""
+    from lib.kpi import catalogue
+
+    rows = tomllib.loads(catalogue.CATALOGUE.read_text("utf-8"))["indicator"]
+    assert {row["code"]: row.get("basis") in catalogue.BASES for row in rows} == {row["code"]: True for row in rows}
+    assert engine.catalogue["basis"].to_dict() == {row["code"]: row["basis"] for row in rows}
+    assert catalogue.check_catalogue([{**rows[0], "basis": "area"}], set()) == [
+        "[[indicator]] #1 ('primary_visit_share'): basis must be one of resident, provider"]
+
+
 def test_every_catalogue_indicator_has_a_hand_worked_expectation(engine):
     assert sorted(engine.catalogue.index) == sorted(code for code, *_ in EXPECTED)
 
@@ -126,6 +142,14 @@ def test_indicator_values_match_the_hand_computation(engine, code, county_month,
             assert got[0].value is None, where
         else:
             assert got[0].value == pytest.approx(expected), where
+
+
+def test_the_countys_residents_visits_are_the_resident_visits_made_in_it(engine):
+    """Every resident of the tiny county has a home unit in it, so counting by home unit changes nothing at
+    county scope: 11 resident visits in October, 7 at primary units (as before issue #11 item 7)."""
+    s = engine.sums(COUNTY, MONTH)
+    assert (s["visits_home"], s["visits_home_primary"]) == (s["visits_resident"], s.primary["visits_resident"]) \
+        == (11, 7)
 
 
 def test_numerator_denominator_previous_and_last_year_travel_with_the_value(engine):

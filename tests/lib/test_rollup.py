@@ -62,9 +62,11 @@ def _after(start: dt.datetime, minutes: int) -> dt.datetime:
 @st.composite
 def visits(draw: st.DrawFn) -> Event:
     cost = draw(money)
-    row = {"facility_id": draw(unit), "ts": draw(at), "kind": draw(st.sampled_from(["outpatient", "emergency"])),
-           "is_tcm": draw(st.booleans()), "is_insured_resident": draw(st.booleans()), "cost": cost,
-           "fund_paid": cost // 2}
+    resident = draw(st.booleans())
+    # A resident's home unit (or none known); a visitor has none.
+    row = {"facility_id": draw(unit), "home_facility_id": draw(st.one_of(st.none(), unit)) if resident else None,
+           "ts": draw(at), "kind": draw(st.sampled_from(["outpatient", "emergency"])),
+           "is_tcm": draw(st.booleans()), "is_insured_resident": resident, "cost": cost, "fund_paid": cost // 2}
     # A correction: another unit, time and price, so the row's contribution moves between buckets.
     return row, draw(st.lists(st.fixed_dictionaries({"facility_id": unit, "ts": at, "cost": money}), max_size=1))
 
@@ -267,6 +269,12 @@ def test_incremental_rollups_equal_a_rebuild(loaded_url, drawn, batch):
         tcm_month = Counter((str(v["ts"].date().replace(day=1)), ids[v["facility_id"]])
                             for v in visits_now if v["is_tcm"])
         assert {k[:2]: v for k, v in monthly.items() if k[2] == "visits_tcm"} == dict(tcm_month)
+        # Residents' visits by home unit, and those made at a primary unit (all but unit 0, the hospital H).
+        home = [(str(v["ts"].date().replace(day=1)), ids[v["home_facility_id"]], v["facility_id"] != 0)
+                for v in visits_now if v["is_insured_resident"] and v["home_facility_id"] is not None]
+        assert {k[:2]: v for k, v in monthly.items() if k[2] == "visits_home"} == dict(Counter(h[:2] for h in home))
+        assert {k[:2]: v for k, v in monthly.items() if k[2] == "visits_home_primary"} == dict(
+            Counter(h[:2] for h in home if h[2]))
         closed = sum(1 for r in map(_final, drawn[Referral]) if r.get("accepted_at") and r.get("feedback_at"))
         assert sum(v for k, v in monthly.items() if k[2] == "ref_closed") == closed
         assert sum(v for k, v in monthly.items() if k[2] == "sink_stints") == len(drawn[SinkingDeployment])

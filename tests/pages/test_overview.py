@@ -40,7 +40,8 @@ def test_headline_tiles_show_the_engines_values(tiny_url, open_page, lang):
 def test_area_filter_changes_scope_and_drops_county_only_tiles(tiny_url, open_page):
     at = open_page(tiny_url, None, period="2026-10", area="pastoral")
     shown = _shown(at)
-    assert shown[i18n.t("kpi.short.primary_visit_share", "zh")] == "100.0%"  # T2 + V2 only
+    # Pastoral residents' visits, wherever made (issue #11 item 7): 2 of 3 at T2 and V2, one at H.
+    assert shown[i18n.t("kpi.short.primary_visit_share", "zh")] == "66.7%"
     assert i18n.t("kpi.short.fund_execution", "zh") not in shown  # the envelope is county-wide
 
 
