@@ -30,3 +30,7 @@ def delta_color(direction: str | None, change: float | None) -> Literal["normal"
         return "off"
     return "normal" if direction == "up" else "inverse"
 
+
+# A funnel plot's positions (lib.scoring.uncertainty): beyond 99.8%, beyond 95% only, inside; better and
+# worse in the delta colours, the 95%-only band in their paler tones.
+FUNNEL_HEX = {"above": BETTER_HEX, "above95": "#9cc5a1", "inside": "#5b7db1", "below95": "#e8a29b", "below": WORSE_HEX}

@@ -118,10 +118,6 @@ def explain(frame: Frame, scores: Scores, code: str) -> None:
     st.altair_chart(chart, width="stretch")
 
 
-FUNNEL_COLOURS = {"above": palette.BETTER_HEX, "above95": "#9cc5a1", "inside": "#5b7db1", "below95": "#e8a29b",
-                  "below": palette.WORSE_HEX}
-
-
 def funnel(frame: Frame, scores: Scores, chosen: Filters) -> None:
     """A funnel plot of one rate indicator in one peer group (lib.scoring.tables.funnel draws nothing itself)."""
     groups = [g for g in ([chosen.tier] if chosen.tier in scores.groups else scores.groups)
@@ -147,7 +143,7 @@ def funnel(frame: Frame, scores: Scores, chosen: Filters) -> None:
     lines = alt.Chart(shown.lines).mark_line(color="#888").encode(
         x=n_axis, y=rate_axis, detail="part:N",
         strokeDash=alt.StrokeDash("line:N", title=frame.t("score.funnel.line")))
-    where = {frame.t(f"score.funnel.{k}"): c for k, c in FUNNEL_COLOURS.items()}
+    where = {frame.t(f"score.funnel.{k}"): c for k, c in palette.FUNNEL_HEX.items()}
     points = alt.Chart(shown.points).mark_circle(size=90, opacity=0.9).encode(
         x=n_axis, y=rate_axis,
         color=alt.Color("position:N", title=frame.t("score.funnel.position"),
