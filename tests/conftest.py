@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from lib import clock
 from lib.store import db, schema
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -110,7 +111,7 @@ def make_demo_store(folder: Path, *, scale: float = 0.02) -> Iterator[str]:
     from lib.demo import generate  # lazily: only the wall-screen tests need it
 
     with make_store("sqlite", folder) as url:
-        generate(db.engine(url), scale=scale, today=dt.date.today())
+        generate(db.engine(url), scale=scale, today=clock.today())
         db.engine(url).dispose()  # the app server opens its own connections
         yield url
 
@@ -214,18 +215,19 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection: start the soak only if a soak test remains
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests run one at a time on one xdist worker (``--dist loadgroup``), the soak's readers
-    last; so do the readers of the session's demo stores, which are then built once. Without xdist,
-    this process starts the soak."""
+    after them; so do the readers of the session's demo stores, which are then built once. Without
+    xdist, this process starts the soak."""
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
         elif "demo_stores" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo-stores"))
-    # Browser tests last (``--no-loadscope-reorder`` keeps this order): their worker takes them up when
-    # the quick tests are done, so Chromium shares the machine with the soak alone, as it would serially.
+    # Browser tests first, the soak's readers at their end (``--no-loadscope-reorder`` keeps this order):
+    # one worker starts on them at once and the other runs everything else meanwhile. Chromium mostly waits
+    # on pages, so the two overlap well; after the others, the browser tests would add their minutes.
     browser = [item for item in items if item.get_closest_marker("browser") and not item.get_closest_marker("soak")]
     soak = [item for item in items if item.get_closest_marker("soak")]
-    items[:] = [item for item in items if item not in browser and item not in soak] + browser + soak
+    items[:] = browser + soak + [item for item in items if item not in browser and item not in soak]
     if soak and not hasattr(config, "workerinput"):
         _start_soak(config)
 

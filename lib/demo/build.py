@@ -16,7 +16,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lib import registry
+from lib import clock, registry
 from lib.demo import care, people, registers, reports, services
 from lib.demo.clock import (
     ADMISSION_HOURS,
@@ -69,7 +69,7 @@ class DemoRefusedError(RuntimeError):
 
 def _now(today: dt.date | None) -> dt.datetime:
     """Events stop at 'now': the real time today, the end of the day for a past ``today``."""
-    real = dt.datetime.now().replace(microsecond=0)
+    real = clock.now()
     if today is None or today == real.date():
         return real
     return dt.datetime.combine(today, dt.time(23, 59, 59))

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from lib import i18n
+from lib import clock, i18n
 from lib.events import write as events
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.period import Period
@@ -40,7 +40,7 @@ def _layers(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _engine_values(url: str, code: str, scopes: list[Scope]) -> dict[str, Any]:
     with db.engine(url).connect() as conn:
-        values = Engine(conn, today=dt.date.today()).compute([code], scopes, OCTOBER, compare=False)
+        values = Engine(conn, today=clock.today()).compute([code], scopes, OCTOBER, compare=False)
     return {v.scope.codes[0]: v for v in values}
 
 
@@ -70,7 +70,7 @@ def test_arc_volumes_equal_the_engines_referral_counts(tiny_url: str, open_page:
     arcs = _layers(_deck(at))["referrals"]["data"]
     shown = {d: sum(a["n"] for a in arcs if a["dir"] == d) for d in ("up", "down", "out")}
     with db.engine(tiny_url).connect() as conn:
-        engine = Engine(conn, today=dt.date.today())
+        engine = Engine(conn, today=clock.today())
         units = engine.units
         keep = units["area"].eq(params["area"]) if "area" in params else \
             units["peer_group"].eq(params["tier"]) if "tier" in params else units["code"].notna()
@@ -152,7 +152,7 @@ def test_border_port_is_marked(sqlite_url: str, open_page: Any) -> None:
 
 def test_ambulances_under_way_are_drawn_live(sqlite_url: str, open_page: Any) -> None:
     tiny.build(sqlite_url)
-    now = dt.datetime.now().replace(microsecond=0)
+    now = clock.now()
     with db.engine(sqlite_url).begin() as conn:
         t2 = conn.execute(sa.select(Facility.id).where(Facility.code == "T2")).scalar_one()
         events.record(conn, EmergencyDispatch, [

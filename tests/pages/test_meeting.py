@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import i18n
+from lib import clock, i18n
 from lib.store import bootstrap
 from tests.conftest import make_store
 
@@ -22,10 +22,10 @@ def registry_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("period", ["2999-12", f"{dt.date.today():%Y-%m}"])
+@pytest.mark.parametrize("period", ["2999-12", f"{clock.today():%Y-%m}"])
 def test_a_month_not_over_is_not_presented(registry_only: str, open_page: Callable[..., AppTest], period: str) -> None:
     at = open_page(registry_only, "meeting", period=period, lang="zh")
-    month = i18n.fmt_month(dt.date.today().replace(day=1), "zh")
+    month = i18n.fmt_month(clock.today().replace(day=1), "zh")
     assert [w.value for w in at.warning] == [i18n.t("meeting.not_over", "zh", month=month)]
     assert len(at.table) == 0
 

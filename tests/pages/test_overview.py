@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from lib import i18n
+from lib import clock, i18n
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.headline import HEADLINE
 from lib.kpi.period import Period
@@ -17,7 +17,7 @@ from tests.fixtures import tiny
 
 def _expected(url: str, scope: Scope, lang: str) -> dict[str, str]:
     with db.engine(url).connect() as conn:
-        engine = Engine(conn, today=dt.date.today())
+        engine = Engine(conn, today=clock.today())
         values = engine.compute(HEADLINE, [scope], Period("month", dt.date(2026, 10, 1)))
     return {i18n.t(f"kpi.short.{v.code}", lang): i18n.fmt_value(v.value, v.unit, lang) for v in values}
 
