@@ -222,13 +222,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("browser"))
         elif "demo_stores" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo-stores"))
-    # Under xdist, browser tests first and the soak's readers at their end (``--no-loadscope-reorder`` keeps
-    # the order): one worker starts on them at once while the other runs everything else. Chromium mostly
-    # waits on pages, so the two overlap well. In one process the soak's readers go last, as they must.
+    # Browser tests last (``--no-loadscope-reorder`` keeps this order): their worker takes them up when the
+    # others are done, so Chromium shares the machine with the soak alone. Beside a second worker on two
+    # cores, page loads outran their waits (kiosk fit, menu, deep links failed).
     browser = [item for item in items if item.get_closest_marker("browser") and not item.get_closest_marker("soak")]
     soak = [item for item in items if item.get_closest_marker("soak")]
-    rest = [item for item in items if item not in browser and item not in soak]
-    items[:] = browser + soak + rest if hasattr(config, "workerinput") else rest + browser + soak
+    items[:] = [item for item in items if item not in browser and item not in soak] + browser + soak
     if soak and not hasattr(config, "workerinput"):
         _start_soak(config)
 
