@@ -38,6 +38,10 @@ PG_URL = os.environ.get("COCKPIT_TEST_PG_URL", "postgresql+psycopg://postgres@12
 WAIT_SCALE = float(os.environ.get("COCKPIT_TEST_WAIT_SCALE", "1.0"))
 
 
+# Session fixtures holding demo stores (minutes to build): their readers share one xdist worker, so each
+# store is built once per run, not once per worker.
+SHARED_DEMO_FIXTURES = ("demo_stores", "full")
+
 Fill = Callable[[str], None]
 _SQLITE_TEMPLATES: dict[Fill | None, Path] = {}
 
@@ -220,7 +224,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
-        elif "demo_stores" in getattr(item, "fixturenames", ()):
+        elif set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("demo-stores"))
     # Browser tests last (``--no-loadscope-reorder`` keeps this order): their worker takes them up when the
     # others are done, so Chromium shares the machine with the soak alone. Beside a second worker on two

@@ -216,19 +216,20 @@ def sinking_measures(conn: Connection, day: dt.date) -> pd.DataFrame:
                       stationed.melt(id_vars="facility_id", var_name="measure", value_name="value")])
 
 
-def sinking_days(conn: Connection, period: Period, today: dt.date) -> pd.DataFrame:
-    """Days county doctors served at each host within the period (to today while it runs), each stint
-    split by day across month ends (000 §二(六)1; issue #11 item 3)."""
+def sinking_days(conn: Connection, periods: Sequence[Period], today: dt.date) -> list[pd.DataFrame]:
+    """Days county doctors served at each host within each period (to today while it runs), each stint
+    split by day across month ends (000 §二(六)1; issue #11 item 3): one query for all the periods."""
     d = SinkingDeployment
-    first, last = period.first_date, min(period.last_date, today)
-    if last < first:
-        return pd.DataFrame(columns=["facility_id", "measure", "value"])
-    served = days_served(first, last)
-    frame = db.read_frame(conn, sa.select(d.host_facility_id.label("facility_id"), sa.func.sum(served).label("value"))
-                          .where(d.start_date.between(first - dt.timedelta(days=MAX_STINT_DAYS), last),
-                                 plus_days(d.start_date, d.days) > first)
-                          .group_by(d.host_facility_id))
-    return frame.assign(measure="sink_days")[["facility_id", "measure", "value"]]
+    spans = [(p.first_date, min(p.last_date, today)) for p in periods]
+    columns = [sa.func.sum(days_served(first, last)).label(f"d{i}") if last >= first else sa.literal(0).label(f"d{i}")
+               for i, (first, last) in enumerate(spans)]
+    lo, hi = min(first for first, _ in spans), max(last for _, last in spans)
+    wide = db.read_frame(conn, sa.select(d.host_facility_id.label("facility_id"), *columns)
+                         .where(d.start_date.between(lo - dt.timedelta(days=MAX_STINT_DAYS), hi),
+                                plus_days(d.start_date, d.days) > lo)
+                         .group_by(d.host_facility_id))
+    return [pd.DataFrame({"facility_id": wide["facility_id"], "measure": "sink_days", "value": wide[f"d{i}"]})
+            for i in range(len(periods))]
 
 
 def _days_in_month(day: dt.date) -> int:
@@ -259,11 +260,11 @@ def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.dat
     stock = stocks(conn, days)
     sinking = {day: sinking_measures(conn, day) for day in days}
     staff = {day: staff_measures(conn, day) for day in days}
+    served = sinking_days(conn, periods, today)
     out = {}
     for i, p in enumerate(periods):
         day = as_of(p, today)
-        long = pd.concat([flows[i], reports[i], sinking[day], sinking_days(conn, p, today), staff[day]],
-                         ignore_index=True)
+        long = pd.concat([flows[i], reports[i], sinking[day], served[i], staff[day]], ignore_index=True)
         long["value"] = long["value"].astype(float)
         wide = long.groupby(["facility_id", "measure"])["value"].sum().unstack(fill_value=0.0)
         for group in ("priority", "general"):  # contracts valid on the day = started − ended so far
