@@ -1,6 +1,6 @@
 """How sure a league table is: funnel limits for rates and simulated intervals around each rank.
 
-Sources: /work/shared/domain/methods.md §2 (issue #11 item 9).
+Sources: ../shared/domain/methods.md §2 (issue #11 item 9).
 - Funnel limits (§2a; Spiegelhalter, Stat Med 2005;24:1185): centre θ₀ = Σr/Σn over the peer group's
   units, limits θ₀ ± z·√(θ₀(1−θ₀)/n) (the normal approximation, as cran/funnelR), clipped to [0, 1], at
   95% (z = 1.959964, "alert") and 99.8% (z = 3.090232, "alarm"). No over-dispersion adjustment: the

@@ -5,7 +5,7 @@ rules are a local setting (data/scoring/weights.toml documents the defaults). A 
 and never edited (migration 0003 makes the tables insert-only): loading a changed file adds version
 n + 1 with who loaded it and when, so any published month can be recomputed with the weights it used.
 
-Fair ranking (issue #11 item 9; /work/shared/domain/methods.md §2): a unit is ranked only when its scored
+Fair ranking (issue #11 item 9; ../shared/domain/methods.md §2): a unit is ranked only when its scored
 indicators carry ``min_coverage`` of its weight AND cover ``min_dimensions`` of the five systems, so no
 unit tops a league on one kind of evidence (the CDC on survey scores alone). Versions stored before
 ``min_dimensions`` existed read as 1 (migration 0005), the rule they were published under.
