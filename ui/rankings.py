@@ -115,7 +115,8 @@ def explain(frame: Frame, scores: Scores, code: str) -> None:
                                                                range=list(WATERFALL_COLOURS.values()))),
         tooltip=[alt.Tooltip("label:N", title=names["indicator"]), alt.Tooltip("delta:Q", title=names["delta"])],
     )
-    st.altair_chart(chart, width="stretch")
+    with st.container(key="explain-waterfall"):
+        st.altair_chart(chart, width="stretch")
 
 
 def funnel(frame: Frame, scores: Scores, chosen: Filters) -> None:

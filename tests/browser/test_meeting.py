@@ -101,6 +101,6 @@ def test_clicking_a_row_explains_the_unit(open_app: Callable[[str], Page], outsi
     wait_for_app_run(page)
     expect(page).to_have_url(re.compile(r"unit=T1"))  # the link now opens the explanation
     expect(page.get_by_role("heading", name="一号卫生院：得分说明")).to_be_visible()
-    expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()  # the waterfall
+    expect(page.locator(".st-key-explain-waterfall [data-testid='stVegaLiteChart']")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert outside_requests == []
