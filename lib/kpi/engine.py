@@ -37,6 +37,8 @@ ScopeKind = Literal["county", "community", "area", "facility", "facilities"]
 # a village clinic with 4 pregnant women must not swing ranks silently). A local setting.
 SMALL_DENOMINATOR = 30
 SCOPE_COLUMNS = {"community": "community", "area": "area", "facility": "code", "facilities": "code"}
+# Indicators whose value of any period reads the year to date ending with it (the fund's envelope is annual).
+READS_YEAR_TO_DATE = frozenset({"fund_execution"})
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,14 @@ class Engine:
             self._measures.update(measures.facility_measures(self.conn, missing, self.today))
 
     def related_periods(self, period: Period, codes: Iterable[str], *, compare: bool = True) -> list[Period]:
-        """What a value needs besides its period: comparisons, the year to date, baseline years of targets."""
+        """What a value needs besides its period: comparisons, the year to date (for the indicators that
+        read it), baseline years of targets."""
+        codes = list(codes)
         rows = self.targets.rows
-        baselines = rows[rows.indicator_code.isin(list(codes)) & (rows.kind == "baseline_delta")].baseline_year
+        baselines = rows[rows.indicator_code.isin(codes) & (rows.kind == "baseline_delta")].baseline_year
         out = [period, period.previous(), period.last_year()] if compare else [period]
-        out += [Period("ytd", p.last_month) for p in out]
+        if READS_YEAR_TO_DATE.intersection(codes):
+            out += [Period("ytd", p.last_month) for p in out]
         out += [Period("ytd", dt.date(int(y), 12, 1)) for y in baselines.dropna().unique()]
         return out
 
@@ -212,7 +217,7 @@ class Engine:
                ) -> dict[str, list[tuple[dt.date, float | None]]]:
         """Monthly values of each indicator for the months up to ``end`` (sparklines, trends)."""
         periods = _months_to(end, months)
-        ytd = "fund_execution" in codes  # the only indicator that reads the year to date of each month
+        ytd = bool(READS_YEAR_TO_DATE.intersection(codes))
         self.prefetch([q for p in periods for q in ((p, Period("ytd", p.last_month)) if ytd else (p,))])
         return {code: [(p.last_month, self.value(code, scope, p)) for p in periods]
                 for code in codes if self.applies(code, scope)}

@@ -131,7 +131,8 @@ class Sums:
         cols = [self._index[m] for m in self._read if m in self._index]
         if cols:
             gone = (np.isnan(self.matrix[:, cols]) & self.expected[:, cols]).any(axis=1)
-            missing.update(self.units.index[gone].tolist())
+            if gone.any():
+                missing.update(self.units.index[gone].tolist())
             oldest = np.nanmin(self.reported[:, cols], initial=np.inf)
         for sub in self._subsets.values():
             nested = sub.gaps()

@@ -152,30 +152,35 @@ def on_roster(day: dt.date) -> sa.ColumnElement:
     return sa.and_(sa.or_(s.start_date.is_(None), s.start_date <= day), sa.or_(s.end_date.is_(None), s.end_date >= day))
 
 
-def staff_measures(conn: Connection, day: dt.date) -> pd.DataFrame:
-    """The roster of ``day``: capacity and pay figures per unit. GPs count only when registered
-    (licensed, issue #11 item 4)."""
+def staff_measures(conn: Connection, days: Sequence[dt.date]) -> dict[dt.date, pd.DataFrame]:
+    """The roster of each of ``days``: capacity and pay figures per unit, in one query (a column per
+    measure and day). GPs count only when registered (licensed, issue #11 item 4)."""
     s = Staff
-
-    def n(cond: sa.ColumnElement) -> sa.ColumnElement:
-        return sa.func.sum(sa.case((cond, 1), else_=0))
-
     tcm = s.specialty_class.in_(("tcm", "mongolian"))
-    cols = {
-        "staff_n": sa.func.count(),
-        "staff_tech": n(s.is_health_technician),
-        "staff_phys": n(s.is_physician),
-        "staff_gp": n(sa.and_(s.specialty_class == "gp", s.licensed)),
-        "staff_tcm_phys": n(sa.and_(s.is_physician, tcm)),
-        "staff_ph_phys": n(sa.and_(s.is_physician, s.specialty_class == "public_health")),
-        "vdoc_n": n(s.specialty_class == "village_doctor"),
-        "vdoc_licensed": n(sa.and_(s.specialty_class == "village_doctor", s.licensed)),
-        "pay_sum": sa.func.coalesce(sa.func.sum(s.monthly_pay), 0),
-        "pay_n": sa.func.count(s.monthly_pay),
+    counted = {
+        "staff_n": sa.true(),
+        "staff_tech": s.is_health_technician,
+        "staff_phys": s.is_physician,
+        "staff_gp": sa.and_(s.specialty_class == "gp", s.licensed),
+        "staff_tcm_phys": sa.and_(s.is_physician, tcm),
+        "staff_ph_phys": sa.and_(s.is_physician, s.specialty_class == "public_health"),
+        "vdoc_n": s.specialty_class == "village_doctor",
+        "vdoc_licensed": sa.and_(s.specialty_class == "village_doctor", s.licensed),
+        "pay_n": s.monthly_pay.is_not(None),
     }
-    wide = db.read_frame(conn, sa.select(s.facility_id, *(c.label(k) for k, c in cols.items()))
-                         .where(on_roster(day)).group_by(s.facility_id))
-    return wide.melt(id_vars="facility_id", var_name="measure", value_name="value")
+    columns = []
+    for i, day in enumerate(days):
+        on = on_roster(day)
+        columns += [sa.func.sum(sa.case((sa.and_(on, cond), 1), else_=0)).label(f"{k}@{i}") for k, cond in counted.items()]
+        columns.append(sa.func.coalesce(sa.func.sum(sa.case((on, s.monthly_pay))), 0).label(f"pay_sum@{i}"))
+    wide = db.read_frame(conn, sa.select(s.facility_id, *columns).where(sa.or_(*(on_roster(d) for d in days)))
+                         .group_by(s.facility_id))
+    out = {}
+    for i, day in enumerate(days):
+        mine = wide[["facility_id", *(c for c in wide.columns if c.endswith(f"@{i}"))]]
+        out[day] = mine.rename(columns=lambda c: c.split("@")[0]).melt(
+            id_vars="facility_id", var_name="measure", value_name="value")
+    return out
 
 
 def days_served(first: dt.date, last: dt.date) -> sa.ColumnElement:
@@ -259,7 +264,7 @@ def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.dat
     reports = report_flows(conn, periods)
     stock = stocks(conn, days)
     sinking = {day: sinking_measures(conn, day) for day in days}
-    staff = {day: staff_measures(conn, day) for day in days}
+    staff = staff_measures(conn, days)
     served = sinking_days(conn, periods, today)
     out = {}
     for i, p in enumerate(periods):
