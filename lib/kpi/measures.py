@@ -171,7 +171,8 @@ def staff_measures(conn: Connection, days: Sequence[dt.date]) -> dict[dt.date, p
     columns = []
     for i, day in enumerate(days):
         on = on_roster(day)
-        columns += [sa.func.sum(sa.case((sa.and_(on, cond), 1), else_=0)).label(f"{k}@{i}") for k, cond in counted.items()]
+        columns += [sa.func.sum(sa.case((sa.and_(on, cond), 1), else_=0)).label(f"{k}@{i}")
+                    for k, cond in counted.items()]
         columns.append(sa.func.coalesce(sa.func.sum(sa.case((on, s.monthly_pay))), 0).label(f"pay_sum@{i}"))
     wide = db.read_frame(conn, sa.select(s.facility_id, *columns).where(sa.or_(*(on_roster(d) for d in days)))
                          .group_by(s.facility_id))
