@@ -14,7 +14,8 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | facility_volumes, referral_flows, leakage, facility_links | KPI_TTL | rollup sums that move with the feed |
 | dispatches | LIVE_TTL | ambulances under way, the map's live layer |
 | kpi_trend | TREND_TTL (10 min, refreshed in the background) | 13 engine periods: seconds cold, history moves slowly |
-| draft_scores, published_scores, score_versions, published_months | SCORES_TTL (5 min) | 12 months of scores: seconds |
+| draft_scores | SCORES_TTL (5 min, refreshed in the background) | 14 months of items for trend and pooling: seconds cold; a wall keeps the last draft while the next is computed |
+| published_scores, score_versions, published_months | SCORES_TTL (5 min) | snapshots read back: fast |
 | export_file | SCORES_TTL | the month's Excel / printable report, built once per version shown |
 """
 
@@ -223,7 +224,7 @@ def kpi_trend(code: str, end: dt.date) -> pd.DataFrame:
 SCORES_TTL = "5m"  # a month's scores move only with late data; publishing clears these at once
 
 
-@st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24)
+@st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24, refresh_mode="background")
 def _draft_scores(url: str, month: dt.date) -> score.Scores:
     with db.engine(url).connect() as conn:
         return score.draft(conn, month)
