@@ -14,7 +14,7 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | facility_volumes, referral_flows, leakage, facility_links | KPI_TTL | rollup sums that move with the feed |
 | dispatches | LIVE_TTL | ambulances under way, the map's live layer |
 | kpi_trend | TREND_TTL (10 min, refreshed in the background) | 13 engine periods: seconds cold, history moves slowly |
-| draft_scores | SCORES_TTL (5 min, refreshed in the background) | 14 months of items for trend and pooling: seconds cold; a wall keeps the last draft while the next is computed |
+| draft_scores | SCORES_TTL (5 min, in the background) | 14 months of items: seconds cold; walls keep the last |
 | published_scores, score_versions, published_months | SCORES_TTL (5 min) | snapshots read back: fast |
 | export_file | SCORES_TTL | the month's Excel / printable report, built once per version shown |
 """

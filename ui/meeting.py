@@ -1,7 +1,9 @@
 """Meeting mode: the month's assessment as full-screen slides, large type, stepped forward and back.
 
-Slide 0 states the month in plain sentences (lib.scoring.narrative); then one slide per peer group.
-The ← and → keys (or the buttons) step back and forward.
+Slide 0 states the month in plain sentences (lib.scoring.narrative); then the peer groups, a group
+longer than ``ROWS_PER_SLIDE`` paged across slides ("村卫生室排名 (2/4)"). The ← and → keys, a
+clicker's PageUp and PageDown, or the buttons step back and forward. Type is sized by the screen's
+height (vh), so a slide laid out for 1920×1080 fits a 1280×720 projector the same way.
 The meeting sees the published version; the live draft is a separate view, labelled DRAFT on every
 slide. "Full screen" (``?present=1``) hides the app's header and menu and widens the slide; with the
 browser's own full screen (F11) nothing but the slide is left. The URL holds the state
@@ -11,6 +13,7 @@ browser's own full screen (F11) nothing but the slide is left. The URL holds the
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -23,16 +26,21 @@ from ui.frame import Frame
 
 SLIDE_PARAM, VIEW_PARAM, PRESENT_PARAM = "slide", "view", "present"
 SLIDE_KEY = "meeting-slide"
-# Type sized for a projector at the back of the room.
+# Type sized for a projector at the back of the room, by the screen's height: the same slide fits
+# 720 and 1080 lines. ROWS_PER_SLIDE rows of 5.2vh leave room for the title, banner and controls.
+ROWS_PER_SLIDE = 12
 CSS = """
 <style>
 h1 { font-size: 1.1rem !important; opacity: 0.7; padding: 0 !important; }
-.st-key-meeting-slide h2 { font-size: 2.6rem !important; }
-.st-key-meeting-slide li, .st-key-meeting-slide p { font-size: 1.7rem !important; line-height: 1.45; }
-.st-key-meeting-slide table { font-size: 1.3rem !important; }
-.st-key-meeting-slide th { font-size: 1.05rem !important; }
-.st-key-meeting-slide td { white-space: nowrap !important; padding: 0.25rem 0.6rem !important; }
-.st-key-meeting-banner p { font-size: 1.3rem !important; font-weight: 600; }
+.st-key-meeting-slide h2 { font-size: clamp(1.4rem, 4.2vh, 4rem) !important; padding: 0.2rem 0 0.6rem 0 !important; }
+.st-key-meeting-slide li, .st-key-meeting-slide p { font-size: clamp(1rem, 2.9vh, 2.8rem) !important;
+    line-height: 1.4; }
+.st-key-meeting-slide table { font-size: clamp(0.9rem, 2.3vh, 2.2rem) !important; }
+.st-key-meeting-slide th { font-size: clamp(0.8rem, 1.8vh, 1.7rem) !important; }
+.st-key-meeting-slide td, .st-key-meeting-slide th { white-space: nowrap !important;
+    padding: 0.5vh 0.6rem !important; line-height: 1.3 !important; }
+.st-key-meeting-banner p { font-size: clamp(0.9rem, 2vh, 2rem) !important; font-weight: 600; }
+.st-key-meeting-keys { display: none !important; }
 </style>
 """
 # Full screen: no Streamlit header or navigation, no frame bar, the whole width for the slide.
@@ -47,6 +55,24 @@ SLIDE_COLUMNS = ("rank", "interval", "change", "unit", "total", "satisfaction", 
                  "efficiency", "report", "flags")
 
 
+@dataclass(frozen=True)
+class Slide:
+    """The opening (``group`` None) or one page of a peer group's league."""
+
+    group: str | None = None
+    page: int = 0
+    pages: int = 1
+
+
+def slides(scores: Scores) -> list[Slide]:
+    """The opening, then each group's league in pages of at most ROWS_PER_SLIDE rows."""
+    out = [Slide()]
+    for group in scores.groups:
+        pages = max(1, -(-len(scores.group(group)) // ROWS_PER_SLIDE))
+        out += [Slide(group, i, pages) for i in range(pages)]
+    return out
+
+
 def _go(slide: int) -> None:
     st.query_params[SLIDE_PARAM] = str(slide)
 
@@ -58,7 +84,17 @@ def _present(on: bool) -> None:
         st.query_params.pop(PRESENT_PARAM, None)
 
 
+def _clicker_keys(slide: int, count: int) -> None:
+    """A presentation clicker sends PageUp / PageDown: hidden twins of the ← and → buttons take them."""
+    with st.container(key="meeting-keys"):
+        st.button("PageUp", key="meeting-page-up", disabled=slide == 0, on_click=_go, args=(slide - 1,),
+                  shortcut="PageUp")
+        st.button("PageDown", key="meeting-page-down", disabled=slide >= count - 1, on_click=_go,
+                  args=(slide + 1,), shortcut="PageDown")
+
+
 def _controls(frame: Frame, slide: int, count: int, month: dt.date, today: dt.date, present: bool) -> None:
+    _clicker_keys(slide, count)
     with st.container(horizontal=True, vertical_alignment="center", key="meeting-controls"):
         st.button(frame.t("meeting.prev"), key="meeting-prev", disabled=slide == 0, on_click=_go, args=(slide - 1,),
                   shortcut="Left")
@@ -83,10 +119,15 @@ def _set_month() -> None:
     st.query_params[SLIDE_PARAM] = "0"
 
 
-def _views(frame: Frame, published: Scores | None, draft: Scores) -> Scores:
-    """The published version unless ?view=draft; the draft is always labelled as such."""
+def _views_of(published: Scores | None, draft: Scores) -> Scores:
+    """The published version unless ?view=draft (or nothing is published)."""
+    return draft if published is None or st.query_params.get(VIEW_PARAM) == "draft" else published
+
+
+def _views(frame: Frame, published: Scores | None, draft: Scores) -> None:
+    """The switch between the published version and the live draft; the draft is always labelled as such."""
     if published is None:
-        return draft
+        return
     views = {"published": frame.t("rankings.view.published"), "draft": frame.t("rankings.view.draft")}
     current = "draft" if st.query_params.get(VIEW_PARAM) == "draft" else "published"
 
@@ -99,7 +140,6 @@ def _views(frame: Frame, published: Scores | None, draft: Scores) -> Scores:
     st.session_state["meeting-view"] = current
     st.segmented_control(frame.t("rankings.view"), list(views), format_func=views.__getitem__, required=True,
                          key="meeting-view", on_change=switch, label_visibility="collapsed")
-    return draft if current == "draft" else published
 
 
 def _banner(frame: Frame, scores: Scores) -> None:
@@ -123,10 +163,14 @@ def _opening(frame: Frame, scores: Scores, published: Scores | None, draft: Scor
             st.caption(frame.t("meeting.draft_note", n=len(moved)))
 
 
-def _group(frame: Frame, scores: Scores, group: str) -> None:
-    st.header(frame.t("meeting.group", group=frame.t(f"peer.{group}"), month=i18n.fmt_month(scores.month,
-                                                                                             frame.lang)))
-    table = tables.league(scores, group, frame.lang)[list(SLIDE_COLUMNS)]
+def _group(frame: Frame, scores: Scores, slide: Slide) -> None:
+    group = slide.group
+    title = frame.t("meeting.group", group=frame.t(f"peer.{group}"), month=i18n.fmt_month(scores.month, frame.lang))
+    if slide.pages > 1:
+        title += frame.t("meeting.group_page", i=slide.page + 1, n=slide.pages)
+    st.header(title)
+    rows = slice(slide.page * ROWS_PER_SLIDE, (slide.page + 1) * ROWS_PER_SLIDE)
+    table = tables.league(scores, group, frame.lang)[list(SLIDE_COLUMNS)].iloc[rows]
     names = tables.headers(frame.lang)
     shown = table.assign(rank=table["rank"].astype(object).where(table["rank"].notna(), "—"),
                          **{c: [i18n.fmt_number(v, frame.lang, tables.DIGITS) for v in table[c]]
@@ -148,27 +192,28 @@ def draw(frame: Frame, view: MonthScores, today: dt.date) -> None:
     if draft is None:
         st.error(view.problem)
         return
-    # Nothing reported and nothing recorded: no assessment to present. (Until missing stops reading as zero,
-    # issue #11, "recorded" means a value other than zero.)
+    # Nothing reported and no event recorded (every value missing, or a zero count of nothing): no
+    # assessment to present.
     if draft.data_as_of is None and not draft.items["value"].fillna(0).ne(0).any():
         _controls(frame, 0, 1, month, today, present)
         st.warning(frame.t("meeting.no_data", month=i18n.fmt_month(month, frame.lang)))
         return
     published = view.published
-    slides = ["opening", *draft.groups]
+    scores = _views_of(published, draft)
+    deck = slides(scores)
     try:
-        slide = min(max(int(st.query_params.get(SLIDE_PARAM, 0)), 0), len(slides) - 1)
+        slide = min(max(int(st.query_params.get(SLIDE_PARAM, 0)), 0), len(deck) - 1)
     except ValueError:
         slide = 0
-    _controls(frame, slide, len(slides), month, today, present)
-    scores = _views(frame, published, draft)
+    _controls(frame, slide, len(deck), month, today, present)
+    _views(frame, published, draft)
     _banner(frame, scores)
     with st.container(key=SLIDE_KEY):
         if scores.units.empty:
             st.info(frame.t("meeting.no_scores"))
-        elif slides[slide] == "opening":
+        elif deck[slide].group is None:
             _opening(frame, scores, published, draft)
         else:
-            _group(frame, scores, slides[slide])
+            _group(frame, scores, deck[slide])
     rankings.downloads(frame, scores, "meeting")
 

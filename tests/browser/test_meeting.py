@@ -53,10 +53,10 @@ def test_meeting_stepped_through_from_the_menu(open_app: Callable[[str], Page], 
     wait_for_app_run(page)
     expect(page.get_by_test_id("stHeader")).to_be_hidden()  # no menu, no app bar: the slide alone
     slides = [("下一页", "旗级医院排名 · 2026年10月"), ("ArrowRight", "卫生院排名 · 2026年10月"),
-              ("下一页", "村卫生室排名 · 2026年10月")]
+              ("PageDown", "村卫生室排名 · 2026年10月")]  # PageDown: what a presentation clicker sends
     for step, title in slides:
-        if step == "ArrowRight":
-            page.keyboard.press("ArrowRight")
+        if step in ("ArrowRight", "PageDown"):
+            page.keyboard.press(step)
         else:
             page.get_by_role("button", name=step).click()
         _slide(page, title)
@@ -66,6 +66,10 @@ def test_meeting_stepped_through_from_the_menu(open_app: Callable[[str], Page], 
     font = page.locator(".st-key-meeting-slide td").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert font >= 20  # large type, readable from the back of the room
     page.keyboard.press("ArrowLeft")
+    _slide(page, "卫生院排名 · 2026年10月")
+    page.keyboard.press("PageUp")
+    _slide(page, "旗级医院排名 · 2026年10月")
+    page.keyboard.press("ArrowRight")
     _slide(page, "卫生院排名 · 2026年10月")
 
     page.get_by_role("radio", name="实时草稿").click()  # the live draft, never mistaken for the published one

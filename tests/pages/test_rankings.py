@@ -26,6 +26,7 @@ from lib.store import db
 from lib.store.models import Facility, MonthlyReport
 from tests.conftest import make_store
 from tests.fixtures import tiny
+from ui import meeting
 
 MONTH = "2026-10"
 
@@ -171,6 +172,23 @@ def test_meeting_steps_through_the_slides(shared, open_page):
     at.button(key="meeting-prev").click().run()
     assert [h.value for h in at.header] == ["旗级医院排名 · 2026年10月"]
     assert at.query_params["slide"] == "1"  # the slide is in the URL: a link reopens it
+
+
+def test_a_long_group_pages_across_slides(shared, open_page, monkeypatch):
+    """Rows a projector cannot hold go to the next slide, titled "(i/n)"; PageDown (a clicker) steps too."""
+    monkeypatch.setattr(meeting, "ROWS_PER_SLIDE", 1)
+    at = open_page(shared, "meeting", period=MONTH)
+    seen = []
+    while not at.button(key="meeting-page-down").disabled:
+        at.button(key="meeting-page-down").click().run()
+        assert len(at.table[0].value) == 1
+        seen.append((at.header[0].value, at.table[0].value.iloc[0]["单位"]))
+    assert seen == [("旗级医院排名 · 2026年10月", "旗医院"),
+                    ("卫生院排名 · 2026年10月（1/2）", "一号卫生院"), ("卫生院排名 · 2026年10月（2/2）", "二号卫生院"),
+                    ("村卫生室排名 · 2026年10月（1/2）", "一号卫生室"),
+                    ("村卫生室排名 · 2026年10月（2/2）", "二号卫生室")]
+    at.button(key="meeting-page-up").click().run()
+    assert at.header[0].value == "村卫生室排名 · 2026年10月（1/2）"
 
 
 def test_meeting_shows_the_published_version(store, open_page):
