@@ -19,7 +19,7 @@ from lib.maps import flows
 from lib.maps.disease import CODES, WATCHED
 from lib.maps.disease import name as disease_name
 from lib.maps.flows import Referrals
-from ui import maps, mapview, palette
+from ui import kiosk, maps, mapview, palette
 from ui.filters import url_param
 from ui.frame import Frame
 
@@ -65,15 +65,21 @@ def _disease_label(frame: Frame) -> Callable[[str], str]:
 
 
 def draw(frame: Frame, view: Referrals) -> None:
-    """The referrals page's body: headline, flow map, origin × destination table, leakage, area trend."""
-    headline(frame, view)
-    flow_map(frame, view)
-    left, right = st.columns([3, 2])
-    with left:
-        od_table(frame, view)
-    with right:
-        leakage(frame, view.leakage)
-    area_trend(frame, view)
+    """The referrals page's body: headline and flow map; origin × destination table and leakage; area
+    trend (on a wall, three sections shown in turn)."""
+
+    def arcs() -> None:
+        headline(frame, view)
+        flow_map(frame, view)
+
+    def where_to() -> None:
+        left, right = st.columns([3, 2])
+        with left:
+            od_table(frame, view)
+        with right:
+            leakage(frame, view.leakage)
+
+    kiosk.sections(frame, [arcs, where_to, lambda: area_trend(frame, view)])
 
 
 def headline(frame: Frame, view: Referrals) -> None:

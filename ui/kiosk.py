@@ -1,10 +1,12 @@
 """Wall-screen mode (?kiosk=1): large type, no chrome, page rotation, refresh cadence, a watchdog.
 
 One timer per wall: a tiny ``run_every`` fragment (:func:`wall`) that, every few seconds, either
-switches to the next playlist page once this one has been shown for ``rotate_seconds`` (keeping the
-URL's parameters: language, filters, playlist), or reruns the whole page once its figures are
-``refresh_seconds`` old. Pages draw their live region through ui/live.py, which on a wall is a plain
-call, never a second timer.
+moves on once the page (or its section) has been shown for ``rotate_seconds``, or reruns the whole
+page once its figures are ``refresh_seconds`` old. Moving on means the next section of a long page
+(:func:`sections`: a wall never scrolls, so a long page shows one part at a time with a "2 / 3"
+marker) and, after the last section, the next playlist page (keeping the URL's parameters:
+language, filters, playlist). Pages draw their live region through ui/live.py, which on a wall is a
+plain call, never a second timer.
 
 Why one timer: with two (a rotation tick and the page's refresh fragment), a refresh request the
 browser sent while the tick was switching pages was queued by the server and run *after* the new
@@ -18,14 +20,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import streamlit as st
 
 from lib import kiosk
-from ui.frame import PAGES
+from ui.frame import PAGES, Frame
 
 TICK_SECONDS = 5  # a wall checks this often whether to rotate or refresh
+SECTION_KEY, SECTIONS_KEY = "kiosk-section", "kiosk-sections"  # the section shown, and how many the page has
 WATCHDOG_JS = Path(__file__).with_name("kiosk_watchdog.js").read_text(encoding="utf-8")
 
 # Readable at 5 m. A 3840 px screen at device scale 1 doubles the root size (Streamlit sizes in rem,
@@ -42,6 +46,9 @@ h1 { font-size: 1.7rem !important; padding: 0.1rem 0 0.3rem 0 !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
 /* Banners (stale data, store unreachable) overlay the title strip instead of pushing the page down. */
 [data-testid="stAlert"] { position: fixed; top: 0.4rem; right: 1.2rem; width: 55%; z-index: 1000; }
+/* A long page's section marker, bottom right, out of the content's way. */
+.kiosk-pager { position: fixed; bottom: 0.3rem; right: 1.2rem; font-size: 1.1rem; opacity: 0.8; z-index: 999; }
+.kiosk-pager b { font-size: 1.3rem; }
 @media (min-width: 3000px) { html { font-size: 36px; } }
 </style>
 """
@@ -60,17 +67,39 @@ def wall(current: str) -> None:
     if st.session_state.get("kiosk-page") != current:
         st.session_state["kiosk-page"] = current
         st.session_state["kiosk-since"] = now
+        st.session_state[SECTION_KEY] = 0
     st.session_state["kiosk-drawn"] = now  # this full run re-reads every figure on the page
+    st.session_state[SECTIONS_KEY] = 1  # until the page says it has more (sections() below)
 
     @st.fragment(run_every=min(TICK_SECONDS, config.refresh_seconds))
     def tick() -> None:
         elapsed = time.monotonic()
-        if elapsed - st.session_state["kiosk-since"] >= config.rotate_seconds and len(config.playlist) > 1:
-            st.switch_page(f"pages/{config.next_page(current)}.py", query_params=st.query_params.to_dict())
-        elif elapsed - st.session_state["kiosk-drawn"] >= config.refresh_seconds:
+        if elapsed - st.session_state["kiosk-since"] >= config.rotate_seconds:
+            count, shown = st.session_state[SECTIONS_KEY], st.session_state[SECTION_KEY]
+            if shown + 1 < count or (count > 1 and len(config.playlist) == 1):
+                st.session_state[SECTION_KEY] = (shown + 1) % count
+                st.session_state["kiosk-since"] = elapsed
+                st.rerun(scope="app")
+            elif len(config.playlist) > 1:
+                st.switch_page(f"pages/{config.next_page(current)}.py", query_params=st.query_params.to_dict())
+        if elapsed - st.session_state["kiosk-drawn"] >= config.refresh_seconds:
             st.rerun(scope="app")
 
     tick()
+
+
+def sections(frame: Frame, parts: Sequence[Callable[[], None]]) -> None:
+    """A long page's parts: on a desk one after the other; on a wall one at a time, the wall's timer
+    moving to the next after ``rotate_seconds`` and to the next page after the last one."""
+    if not frame.kiosk:
+        for part in parts:
+            part()
+        return
+    st.session_state[SECTIONS_KEY] = len(parts)
+    shown = min(st.session_state.get(SECTION_KEY, 0), len(parts) - 1)
+    parts[shown]()
+    if len(parts) > 1:
+        st.html(f"<div class='kiosk-pager'>{frame.t('kiosk.section')} <b>{shown + 1}</b> / {len(parts)}</div>")
 
 
 def _watchdog(config: kiosk.Kiosk) -> None:

@@ -9,8 +9,9 @@ screen readers, AppTest and anyone who cannot hit a dot on a WebGL canvas.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import altair as alt
@@ -22,7 +23,7 @@ from lib import i18n
 from lib.events.rollup import Place
 from lib.kpi.engine import KpiValue
 from lib.maps.scene import FacilityProfile, StatusMap
-from ui import maps
+from ui import kiosk, maps
 from ui.filters import url_param
 from ui.frame import Frame
 
@@ -31,6 +32,7 @@ INDICATOR_KEY, FACILITY_KEY = "map-indicator", "map-facility"
 MAP_KEY = "facility-map"
 LAYERS = ("areas", "facilities", "port", "dispatches")
 MAP_HEIGHT = 560
+WALL_ROWS = 16  # table rows a 1080-line wall shows at its type size, below the page title
 DEFAULT_INDICATOR = "out_of_county_rate"  # the map's first question: where do residents leave the county
 MONTH_AXIS = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=-45,
                                                                    tickCount={"interval": "month", "step": 1}))
@@ -82,15 +84,18 @@ def layers(frame: Frame, m: StatusMap, shown: Collection[str], now: dt.datetime)
 def draw(frame: Frame, m: StatusMap, profile: FacilityProfile | None, shown: Collection[str],
          now: dt.datetime) -> None:
     """The map page's body: the map and its legend, the opened unit beside it (not on a wall), the table."""
-    left, right = st.columns([3, 2]) if not frame.kiosk else (st.container(), None)
-    with left:
-        st.pydeck_chart(maps.deck(layers(frame, m, shown, now), view(m.base.shapes)), key=MAP_KEY,
-                        height=MAP_HEIGHT, alt=frame.t("map.alt"), on_select=picked, selection_mode="single-object")
-        legend(frame, m.base.shapes, m.indicator)
-    if right is not None:
-        with right:
-            facility(frame, m, profile)
-    status_table(frame, m)
+    def the_map() -> None:
+        left, right = st.columns([3, 2]) if not frame.kiosk else (st.container(), None)
+        with left:
+            st.pydeck_chart(maps.deck(layers(frame, m, shown, now), view(m.base.shapes)), key=MAP_KEY,
+                            height=MAP_HEIGHT, alt=frame.t("map.alt"), on_select=picked,
+                            selection_mode="single-object")
+            legend(frame, m.base.shapes, m.indicator)
+        if right is not None:
+            with right:
+                facility(frame, m, profile)
+
+    kiosk.sections(frame, [the_map, *status_tables(frame, m)])
 
 
 def view(shapes: Mapping[str, Any]) -> pdk.ViewState:
@@ -218,9 +223,9 @@ def _doctor_rows(frame: Frame, doctors: pd.DataFrame, names: Mapping[Place, str]
     })
 
 
-def status_table(frame: Frame, m: StatusMap) -> None:
+def status_tables(frame: Frame, m: StatusMap) -> list[Callable[[], None]]:
     """The map as a table: every unit shown, its status on the indicator and its volumes (sortable, readable
-    without the canvas)."""
+    without the canvas). On a desk one scrolling table; on a wall pages of WALL_ROWS rows, one per section."""
     t, lang, points, values, indicator = frame.t, frame.lang, m.points, m.values, m.indicator
     vols = m.volumes.reindex(points["facility_id"], fill_value=0)
     rows = []
@@ -234,5 +239,13 @@ def status_table(frame: Frame, m: StatusMap) -> None:
             t("map.col.visits"): int(vol["visits"]), t("map.col.sent"): int(vol["ref_sent"]),
             t("map.col.received"): int(vol["ref_in"]), t("map.col.calls"): int(vol["ems_calls"]),
         })
-    st.markdown(f"**{t('map.table')}**")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height=320)
+    table = pd.DataFrame(rows)
+    if not frame.kiosk:
+        return [functools.partial(_table, frame, table, 320)]
+    return [functools.partial(_table, frame, table.iloc[i:i + WALL_ROWS], "content")
+            for i in range(0, max(len(table), 1), WALL_ROWS)]
+
+
+def _table(frame: Frame, table: pd.DataFrame, height: int | str) -> None:
+    st.markdown(f"**{frame.t('map.table')}**")
+    st.dataframe(table, hide_index=True, height=height)

@@ -167,7 +167,7 @@ def _group(frame: Frame, scores: Scores, slide: Slide) -> None:
     group = slide.group
     title = frame.t("meeting.group", group=frame.t(f"peer.{group}"), month=i18n.fmt_month(scores.month, frame.lang))
     if slide.pages > 1:
-        title += frame.t("meeting.group_page", i=slide.page + 1, n=slide.pages)
+        title += frame.t("part.of", i=slide.page + 1, n=slide.pages)
     st.header(title)
     rows = slice(slide.page * ROWS_PER_SLIDE, (slide.page + 1) * ROWS_PER_SLIDE)
     table = tables.league(scores, group, frame.lang)[list(SLIDE_COLUMNS)].iloc[rows]

@@ -22,6 +22,9 @@ def rgb(hex_colour: str) -> list[int]:
 
 STATUS_RGB: dict[Status, list[int]] = {status: rgb(hex_colour) for status, hex_colour in STATUS_HEX.items()}
 BETTER_HEX, WORSE_HEX, NEUTRAL_HEX = STATUS_HEX["met"], STATUS_HEX["missed"], STATUS_HEX[None]
+# A quantity with no target to be judged against (a league total, a waterfall's start and end): blue,
+# never the status colours, so a 99.66 total does not read as "missed".
+SCORE_HEX = "#5b7db1"
 
 
 def delta_color(direction: str | None, change: float | None) -> Literal["normal", "inverse", "off"]:
@@ -33,4 +36,4 @@ def delta_color(direction: str | None, change: float | None) -> Literal["normal"
 
 # A funnel plot's positions (lib.scoring.uncertainty): beyond 99.8%, beyond 95% only, inside; better and
 # worse in the delta colours, the 95%-only band in their paler tones.
-FUNNEL_HEX = {"above": BETTER_HEX, "above95": "#9cc5a1", "inside": "#5b7db1", "below95": "#e8a29b", "below": WORSE_HEX}
+FUNNEL_HEX = {"above": BETTER_HEX, "above95": "#9cc5a1", "inside": SCORE_HEX, "below95": "#e8a29b", "below": WORSE_HEX}

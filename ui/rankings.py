@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 
 import altair as alt
 import pandas as pd
@@ -19,12 +20,13 @@ from lib.kpi.period import first_of_month
 from lib.scoring import exports, snapshot, tables
 from lib.scoring.score import MonthScores, Scores, rank_change
 from lib.scoring.weights import DIMENSIONS, describe
-from ui import data, palette
+from ui import data, kiosk, palette
 from ui.frame import Frame
 
 UNIT_PARAM = "unit"
 VIEW_KEY = "rankings-view"
-WATERFALL_COLOURS = {"total": "#5b7db1", "up": palette.BETTER_HEX, "down": palette.WORSE_HEX}
+WATERFALL_COLOURS = {"total": palette.SCORE_HEX, "up": palette.BETTER_HEX, "down": palette.WORSE_HEX}
+BOARD_ROWS = 12  # a wall's league board: rows per section at 5 m type on a 1080-line screen
 
 
 def column_config(frame: Frame) -> dict[str, object]:
@@ -35,7 +37,8 @@ def column_config(frame: Frame) -> dict[str, object]:
         "interval": st.column_config.TextColumn(names["interval"], width="small"),
         "change": st.column_config.TextColumn(names["change"], width="small"),
         "unit": st.column_config.TextColumn(names["unit"], width="medium"),
-        "total": st.column_config.ProgressColumn(names["total"], format="%.2f", min_value=0, max_value=100),
+        "total": st.column_config.ProgressColumn(names["total"], format="%.2f", min_value=0, max_value=100,
+                                                 color=palette.SCORE_HEX),
         **points,
         "coverage": st.column_config.NumberColumn(names["coverage"], format="percent"),
         "report": st.column_config.TextColumn(names["report"]),
@@ -252,6 +255,65 @@ def history(frame: Frame, view: MonthScores) -> None:
 def last_complete_day(today: dt.date) -> dt.date:
     """The filter bar's "today" on this page: scores are for months that are over, the last one by default."""
     return first_of_month(today) - dt.timedelta(days=1)
+
+
+BOARD_CSS = """
+<style>
+table.league-board { width: 100%; border-collapse: collapse; font-size: 1.6rem; }
+.league-board td { padding: 0.28rem 0.8rem; border-bottom: 1px solid #2c3340; white-space: nowrap; }
+.league-board td.rank { width: 5.5rem; text-align: right; font-weight: 700; }
+.league-board td.total { width: 9rem; text-align: right; font-weight: 700; font-size: 1.9rem; }
+.league-board td.bar { width: 28%; } .league-board td.bar div { height: 0.9rem; border-radius: 0.2rem; }
+.league-board td.move { width: 9rem; } .league-board td.report { width: 10rem; font-size: 1.2rem; opacity: 0.85; }
+""" + "".join(f".league-board .{kind} {{ color: {colour}; }}\n" for kind, colour in
+              (("up", palette.BETTER_HEX), ("down", palette.WORSE_HEX), ("ns", palette.NEUTRAL_HEX))) + "</style>"
+
+
+def _board_rank(rank: object, ranks: pd.Series, unranked: str) -> str:
+    """"3" or, shared with another unit, "3=" (a tie is a tie); the unranked say so."""
+    if rank is None or pd.isna(rank):
+        return unranked
+    return f"{int(rank)}=" if int((ranks == rank).sum()) > 1 else f"{int(rank)}"
+
+
+def _board_page(frame: Frame, scores: Scores, group: str, table: pd.DataFrame, page: tuple[int, int]) -> None:
+    """One section of the league board: a group's rows, large, with a neutral bar for the total."""
+    title = frame.t(f"peer.{group}") + (frame.t("part.of", i=page[0], n=page[1]) if page[1] > 1 else "")
+    st.subheader(title)
+    ranks = scores.group(group)["rank"]
+    moves = {"▲": "up", "▼": "down"}
+    rows = []
+    for row in table.itertuples(index=False):
+        total = "—" if pd.isna(row.total) else i18n.fmt_number(row.total, frame.lang, tables.DIGITS)
+        width = 0 if pd.isna(row.total) else max(0.0, min(100.0, float(row.total)))
+        kind = "ns" if row.change and not row.change.startswith(("▲", "▼")) else moves.get(row.change[:1], "")
+        rows.append(
+            f"<tr><td class='rank'>{html.escape(_board_rank(row.rank, ranks, frame.t('rankings.unranked')))}</td>"
+            f"<td>{html.escape(row.unit)}</td><td class='total'>{total}</td>"
+            f"<td class='bar'><div style='width:{width:.1f}%;background:{palette.SCORE_HEX}'></div></td>"
+            f"<td class='move {kind}'>{html.escape(row.change or '')}</td>"
+            f"<td class='report'>{html.escape(row.report)}</td></tr>")
+    st.html(BOARD_CSS + f"<table class='league-board'>{''.join(rows)}</table>")
+
+
+def board(frame: Frame, view: MonthScores, chosen: Filters) -> None:
+    """The rankings on a wall: a league board readable at 5 m (rank with ties shown as ties, unit, total,
+    move, report), each group in sections of BOARD_ROWS rows that the wall pages through by itself."""
+    scores = view.published or view.draft
+    if scores is None:
+        st.error(view.problem)
+        return
+    st.caption(tables.status(scores, frame.lang))
+    parts = []
+    for group in [chosen.tier] if chosen.tier in scores.groups else scores.groups:
+        table = league_table(scores, group, frame.lang, chosen)
+        pages = -(-len(table) // BOARD_ROWS)
+        parts += [functools.partial(_board_page, frame, scores, group, table.iloc[i * BOARD_ROWS:(i + 1) * BOARD_ROWS],
+                                    (i + 1, pages)) for i in range(pages)]
+    if not parts:
+        st.info(frame.t("rankings.empty"))
+        return
+    kiosk.sections(frame, parts)
 
 
 def draw(frame: Frame, view: MonthScores, chosen: Filters) -> None:

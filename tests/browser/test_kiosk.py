@@ -63,11 +63,16 @@ def test_kiosk_fits_the_screen(new_page, app_server, tmp_path, width, height):
 
 
 def test_kiosk_rotates_through_its_playlist(new_page, app_server):
+    """Overview, then referrals section by section (a wall never scrolls), then back to the overview."""
     page = new_page(1920, 1080)
     page.goto(f"{app_server.origin}/?kiosk=1&lang=en&rotate=overview,referrals&every=10")
     expect(page).to_have_url(re.compile(r"/referrals\?.*kiosk=1"), timeout=wait_ms(2))
     assert "lang=en" in page.url
     assert "rotate=overview%2Creferrals" in page.url
+    pager = page.locator(".kiosk-pager")
+    for shown in ("Part 1 / 3", "Part 2 / 3", "Part 3 / 3"):
+        expect(pager).to_have_text(shown, timeout=wait_ms(1.5))
+        assert page.evaluate("() => document.scrollingElement.scrollHeight <= innerHeight"), shown
     expect(page).to_have_url(re.compile(r"/\?.*kiosk=1"), timeout=wait_ms(2))
 
 

@@ -22,7 +22,7 @@ from lib.kpi.period import Period
 from lib.store import bootstrap, db
 from lib.store.models import EmergencyDispatch, Facility
 from tests.fixtures import tiny
-from ui import maps
+from ui import kiosk, maps, mapview
 
 OCTOBER = Period("month", dt.date(2026, 10, 1))
 NO_BASEMAP = "__MAP_STYLE__"  # pydeck's sentinel: with no mapProvider the frontend mounts no basemap
@@ -164,3 +164,19 @@ def test_ambulances_under_way_are_drawn_live(sqlite_url: str, open_page: Any) ->
     assert scene["p"] == [108.0, 42.1]
     assert scene["tip"].startswith("Ambulance from THC two: on the way\n2 call(s), 8 min")
     assert layers["dispatch-routes"]["data"][0]["s"] == [107.95, 41.98]
+
+
+def test_a_wall_shows_the_map_then_the_table_in_pages(tiny_url: str, open_page: Any, monkeypatch: Any) -> None:
+    """A wall never scrolls: the map alone, then the table WALL_ROWS rows at a time (ui/kiosk.sections)."""
+    monkeypatch.setattr(mapview, "WALL_ROWS", 2)
+    at = open_page(tiny_url, "map", period="2026-10", kiosk="1")
+    assert at.session_state[kiosk.SECTIONS_KEY] == 4  # the map, then 5 units in tables of 2, 2, 1
+    assert len(at.dataframe) == 0
+    assert _deck(at)
+    shown = []
+    for section in (1, 2, 3):
+        at.session_state[kiosk.SECTION_KEY] = section
+        at.run()
+        assert not at.get("deck_gl_json_chart")
+        shown += at.dataframe[0].value.iloc[:, 0].tolist()
+    assert shown == ["旗医院", "一号卫生院", "二号卫生院", "一号卫生室", "二号卫生室"]

@@ -26,7 +26,7 @@ from lib.store import db
 from lib.store.models import Facility, MonthlyReport
 from tests.conftest import make_store
 from tests.fixtures import tiny
-from ui import meeting
+from ui import kiosk, meeting, rankings
 
 MONTH = "2026-10"
 
@@ -189,6 +189,29 @@ def test_a_long_group_pages_across_slides(shared, open_page, monkeypatch):
                     ("村卫生室排名 · 2026年10月（2/2）", "二号卫生室")]
     at.button(key="meeting-page-up").click().run()
     assert at.header[0].value == "村卫生室排名 · 2026年10月（1/2）"
+
+
+def test_a_wall_shows_a_league_board_paged_by_itself(shared, open_page, monkeypatch):
+    """On a wall: no tables to scroll or click, a board per group in sections the wall steps through."""
+    monkeypatch.setattr(rankings, "BOARD_ROWS", 1)
+    at = open_page(shared, "rankings", period=MONTH, kiosk="1")
+    assert at.session_state[kiosk.SECTIONS_KEY] == 5  # 1 county hospital, 2 THCs, 2 village clinics
+    assert len(at.dataframe) == 0
+    titles, rows = [], []
+    for section in range(5):
+        at.session_state[kiosk.SECTION_KEY] = section
+        at.run()
+        titles.append(at.subheader[0].value)
+        board = next(h.proto.body for h in at.get("html") if "league-board" in h.proto.body)
+        rows += re.findall(r"<td>([^<]+)</td>", board)
+    assert titles == ["旗级医院", "卫生院（1/2）", "卫生院（2/2）", "村卫生室（1/2）", "村卫生室（2/2）"]
+    assert rows == ["旗医院", "一号卫生院", "二号卫生院", "一号卫生室", "二号卫生室"]
+
+
+@pytest.mark.parametrize(("rank", "expected"), [(1, "1"), (2, "2="), (None, "未排名")])
+def test_a_tie_on_the_board_reads_as_a_tie(rank, expected):
+    ranks = pd.Series([1, 2, 2, None], dtype="Int64")
+    assert rankings._board_rank(pd.NA if rank is None else rank, ranks, "未排名") == expected
 
 
 def test_meeting_shows_the_published_version(store, open_page):
