@@ -56,6 +56,7 @@ PAGES = (
     PageDef("data", "sec.platform", ":material/database:"),
 )
 DEFAULT_PAGE = PAGES[0].name
+DEFAULT_ROOT_NAME = "home"  # the pathname the default page reserves (it is served at "/")
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,14 @@ def _navigation(frame: Frame) -> st.Page:
                 title=frame.t(f"page.{page.name}"),
                 icon=page.icon,
                 default=page.name == DEFAULT_PAGE,
+                url_path=DEFAULT_ROOT_NAME if page.name == DEFAULT_PAGE else None,
             )
         )
+    # The default page answers at "/" and reserves its pathname without serving it; it reserves another
+    # name, so "/overview", the name rotate= and links use, opens the overview too (a hidden twin).
+    alias = st.Page(PAGES_DIR / f"{DEFAULT_PAGE}.py", title=frame.t(f"page.{DEFAULT_PAGE}"), url_path=DEFAULT_PAGE,
+                    visibility="hidden")
+    sections[frame.t(PAGES[0].section)].append(alias)
     return st.navigation(sections, position="hidden" if frame.kiosk else "top")
 
 

@@ -17,10 +17,6 @@ from ui.frame import DEFAULT_PAGE, FRAME_KEY, PAGES
 pytestmark = pytest.mark.browser
 
 
-def _path(name: str) -> str:
-    return "/" if name == DEFAULT_PAGE else f"/{name}"
-
-
 def _assert_page(page: Page, name: str, lang: str) -> None:
     expect(page.locator(f".st-key-{FRAME_KEY}")).to_be_visible()
     expect(page.get_by_role("heading", level=1).first).to_have_text(i18n.t(f"page.{name}", lang))
@@ -28,8 +24,10 @@ def _assert_page(page: Page, name: str, lang: str) -> None:
 
 
 def test_every_page_by_url(open_app: Callable[[str], Page], outside_requests: list[str]) -> None:
+    """Every page by the name rotate= uses ("/overview" too), and the default page at the root."""
     for p in PAGES:
-        _assert_page(open_app(_path(p.name)), p.name, "zh")
+        _assert_page(open_app(f"/{p.name}"), p.name, "zh")
+    _assert_page(open_app("/"), DEFAULT_PAGE, "zh")
     assert outside_requests == []
 
 
