@@ -175,6 +175,7 @@ def downloads(frame: Frame, scores: Scores, key: str) -> None:
 def rules(frame: Frame, scores: Scores) -> None:
     with st.expander(frame.t("rankings.rules")):
         st.markdown(frame.t("rankings.rules.text"))
+        st.caption(frame.t("rankings.rules.file"))  # where to change them: for the screen's users, not in the files
         w = scores.weights
         st.caption(frame.t("rankings.weights_table") + (" · " + frame.t("rankings.weights_file") if w.version is None
                    else " · " + frame.t("rankings.weights_meta", v=w.version, by=w.created_by,

@@ -110,13 +110,19 @@ def fmt_datetime(ts: dt.datetime | dt.date | None, lang: str) -> str:
 _VALUE_DIGITS = {"ratio": 2, "per_10k": 1, "per_1k": 2, "score": 1, "level": 0, "count": 0}
 
 
+def value_digits(unit: str) -> int:
+    """Decimals of an indicator value in its unit (lib.kpi.catalogue.UNITS), one unless the unit says
+    otherwise: the screen's text and the workbook's number formats agree through this."""
+    return _VALUE_DIGITS.get(unit, 1)
+
+
 def fmt_value(x: float | None, unit: str, lang: str) -> str:
     """An indicator value in its unit (lib.kpi.catalogue.UNITS): 61.3% · ¥10,316 · 3.4 · 1,234."""
     if unit == "pct":
         return fmt_pct(x, lang)
     if unit == "money":
         return fmt_money(x, lang)
-    return fmt_number(x, lang, _VALUE_DIGITS.get(unit, 1))
+    return fmt_number(x, lang, value_digits(unit))
 
 
 def fmt_change(x: float | None, unit: str, lang: str) -> str:
@@ -127,4 +133,4 @@ def fmt_change(x: float | None, unit: str, lang: str) -> str:
         return t("change.pp", lang, v=f"{x * 100:+.1f}")
     if unit == "money":
         return ("+" if x >= 0 else "-") + fmt_money(abs(x), lang)
-    return f"{x:+,.{_VALUE_DIGITS.get(unit, 1)}f}"
+    return f"{x:+,.{value_digits(unit)}f}"

@@ -14,7 +14,7 @@ import pandas as pd
 
 from lib import i18n
 from lib.scoring import uncertainty
-from lib.scoring.score import Scores, rank_change
+from lib.scoring.score import NOT_SCORED, Scores, rank_change
 from lib.scoring.weights import DIMENSIONS, describe
 
 DIGITS = 2  # points are shown, exported and tied at two decimals
@@ -22,6 +22,7 @@ FUNNEL_STEPS = 120  # points along each limit curve
 LEAGUE_COLUMNS = ("rank", "interval", "change", "unit", "total", *DIMENSIONS, "coverage", "report", "flags", "code")
 DETAIL_COLUMNS = ("code", "unit", "dimension", "indicator", "value", "target", "rule", "weight", "effective_weight",
                   "points", "previous_value", "value_change", "previous_points", "delta", "state")
+SHORTFALL_COLUMNS = ("unit", "total", "lost", "unscored")
 
 
 def status(scores: Scores, lang: str) -> str:
@@ -108,9 +109,15 @@ def trends(scores: Scores, peer_group: str) -> list[list[float | None]]:
 
 
 def headers(lang: str) -> dict[str, str]:
-    """Column titles of the league and detail tables."""
-    names = {c: i18n.t(f"score.col.{c}", lang) for c in (*LEAGUE_COLUMNS, *DETAIL_COLUMNS, "trend")}
+    """Column titles of the league, detail and shortfall tables."""
+    names = {c: i18n.t(f"score.col.{c}", lang) for c in (*LEAGUE_COLUMNS, *DETAIL_COLUMNS, *SHORTFALL_COLUMNS, "trend")}
     return names | {d: i18n.t(f"score.dim.{d}", lang) for d in DIMENSIONS}
+
+
+def value_units(scores: Scores, items: pd.DataFrame) -> list[str]:
+    """The unit each item's value is in (lib.kpi.catalogue.UNITS): its own, else its indicator's. The page
+    formats values by it and the workbook picks number formats by it, so both show a value alike."""
+    return [u or scores.indicators.at[c, "unit"] for u, c in zip(items["unit"], items["indicator_code"], strict=True)]
 
 
 def detail(scores: Scores, lang: str, *, code: str | None = None, formatted: bool = True) -> pd.DataFrame:
@@ -122,17 +129,16 @@ def detail(scores: Scores, lang: str, *, code: str | None = None, formatted: boo
     rules = {(r.peer_group, r.indicator): r for r in scores.weights.rules}
     group = items["facility_code"].map(units["peer_group"])
     name_col = "name_en" if lang == "en" else "name_zh"
+    kinds = value_units(scores, items)
 
     def value(column: str) -> list:
         if not formatted:
             return items[column].astype(float).tolist()
-        return [i18n.fmt_value(None if pd.isna(v) else v, u or names.at[c, "unit"], lang)
-                for v, u, c in zip(items[column], items["unit"], items["indicator_code"], strict=True)]
+        return [i18n.fmt_value(None if pd.isna(v) else v, u, lang) for v, u in zip(items[column], kinds, strict=True)]
 
     change = items["value"].astype(float) - items["previous_value"].astype(float)
     if formatted:
-        change = [i18n.fmt_change(None if pd.isna(c) else c, names.at[code, "unit"], lang)
-                  for c, code in zip(change, items["indicator_code"], strict=True)]
+        change = [i18n.fmt_change(None if pd.isna(c) else c, u, lang) for c, u in zip(change, kinds, strict=True)]
     delta = items["points"].astype(float).fillna(0) - items["previous_points"].astype(float).fillna(0)
     frame = pd.DataFrame({
         "code": items["facility_code"],
@@ -153,6 +159,33 @@ def detail(scores: Scores, lang: str, *, code: str | None = None, formatted: boo
         "state": [i18n.t(f"score.state.{s}", lang) for s in items["state"]],
     })
     return frame.reset_index(drop=True)
+
+
+def shortfalls(scores: Scores, peer_group: str, lang: str) -> pd.DataFrame:
+    """Where each unit of the group lost points, in league order, for the printed report: the indicators
+    scored under their effective weight (value/target, most points lost first) and those not scored, by
+    why. Every indicator of every unit prints to dozens of pages for a county; this fits a few."""
+    rows = detail(scores, lang).assign(why=scores.items["state"].to_numpy(),
+                                       lost=lambda d: (d["effective_weight"] - d["points"]).round(DIGITS))
+    by_unit = dict(tuple(rows.groupby("code", sort=False)))
+    join = i18n.t("score.nar.join", lang)
+
+    def lost(d: pd.DataFrame) -> str:
+        d = d[d["lost"] > 0].sort_values("lost", ascending=False, kind="stable")
+        return join.join(i18n.t("score.short.lost", lang, indicator=r.indicator, target=r.target,
+                                value=i18n.t("score.short.zero", lang) if r.why == "zero" else r.value,
+                                points=f"{r.lost:.{DIGITS}f}") for r in d.itertuples())
+
+    def unscored(d: pd.DataFrame) -> str:
+        return i18n.t("score.short.sep", lang).join(
+            i18n.t("score.short.unscored", lang, why=i18n.t(f"score.short.{why}", lang),
+                   indicators=join.join(d.loc[d["why"] == why, "indicator"]))
+            for why in NOT_SCORED if (d["why"] == why).any())
+
+    u = scores.group(peer_group).reset_index(drop=True)
+    mine = [by_unit.get(code, rows.iloc[:0]) for code in u["facility_code"]]
+    return pd.DataFrame({"unit": unit_name(u, lang), "total": u["total"].astype(float).round(DIGITS),
+                         "lost": [lost(d) for d in mine], "unscored": [unscored(d) for d in mine]})
 
 
 def waterfall(scores: Scores, code: str, lang: str) -> pd.DataFrame:
