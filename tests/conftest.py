@@ -221,15 +221,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Browser tests run one at a time on one xdist worker (``--dist loadgroup``), the soak's readers
     after them; so do the readers of the session's demo stores, which are then built once. Without
     xdist, this process starts the soak."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-        elif set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ())):
+    for item in items:  # a demo-store reader (even one printing with Chromium) joins the worker holding them
+        if set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("demo-stores"))
+        elif item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
     # Browser tests last (``--no-loadscope-reorder`` keeps this order): their worker takes them up when the
     # others are done, so Chromium shares the machine with the soak alone. Beside a second worker on two
     # cores, page loads outran their waits (kiosk fit, menu, deep links failed).
-    browser = [item for item in items if item.get_closest_marker("browser") and not item.get_closest_marker("soak")]
+    browser = [item for item in items if item.get_closest_marker("browser") and not item.get_closest_marker("soak")
+               and not set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ()))]
     soak = [item for item in items if item.get_closest_marker("soak")]
     items[:] = [item for item in items if item not in browser and item not in soak] + browser + soak
     if soak and not hasattr(config, "workerinput"):
