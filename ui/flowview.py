@@ -93,8 +93,7 @@ def headline(frame: Frame, view: Referrals) -> None:
             change = None if v.previous is None or v.value is None else v.value - v.previous
             label = catalogue.at[code, f"name_{lang}"]
             st.metric(label, i18n.fmt_value(v.value, v.unit, lang),
-                      delta=None if change is None else i18n.fmt_change(change, v.unit, lang),
-                      delta_color=palette.delta_color(v.direction, change),
+                      **palette.delta(v.direction, change, v.unit, lang),
                       help=t("ref.kpi.help", period=v.period, target=i18n.fmt_value(v.target, v.unit, lang)),
                       border=True)
         st.metric(t("ref.out_referrals"), i18n.fmt_number(flows.direction_totals(flow)["out"], lang), border=True,
@@ -126,7 +125,7 @@ def od_table(frame: Frame, view: Referrals) -> None:
     grid = flows.od_matrix(view.flow, origins, places, frame.t("ref.total"))
     if grid.empty:
         st.caption(frame.t("ref.none"))
-    st.dataframe(grid, height=420)
+    grid.dataframe(grid, height=420)
 
 
 def leakage(frame: Frame, by_disease: pd.DataFrame) -> None:

@@ -23,7 +23,7 @@ from lib import i18n
 from lib.events.rollup import Place
 from lib.kpi.engine import KpiValue
 from lib.maps.scene import FacilityProfile, StatusMap
-from ui import kiosk, maps
+from ui import grid, kiosk, maps
 from ui.filters import url_param
 from ui.frame import Frame
 
@@ -153,15 +153,15 @@ def _profile(frame: Frame, p: FacilityProfile, m: StatusMap) -> None:
     st.caption(" · ".join([_name(frame, unit, "tier"), _name(frame, unit, "area"), _name(frame, unit, "community"),
                            t(f"map.coords.{unit['coord_source']}")]))
     st.markdown(f"**{t('map.profile.indicators', period=p.period.label())}**")
-    st.dataframe(_indicator_rows(frame, p.values, p.catalogue), hide_index=True, height=240)
+    grid.dataframe(_indicator_rows(frame, p.values, p.catalogue), hide_index=True, height=240)
     chosen = next((v for v in p.values if v.code == indicator.name), None)
     st.markdown(f"**{t('map.profile.trend', indicator=_name(frame, indicator))}**")
     _trend(frame, p.trend, indicator, chosen)
     names = maps.place_names(m.base.points, m.base.destinations, frame.lang)
     st.markdown(f"**{t('map.profile.referrals', period=p.period.label())}**")
-    st.dataframe(_referral_rows(frame, p.referrals, names), hide_index=True)
+    grid.dataframe(_referral_rows(frame, p.referrals, names), hide_index=True)
     st.markdown(f"**{t('map.profile.doctors', until=i18n.fmt_datetime(p.period.last_date, frame.lang))}**")
-    st.dataframe(_doctor_rows(frame, p.doctors, names), hide_index=True)
+    grid.dataframe(_doctor_rows(frame, p.doctors, names), hide_index=True)
 
 
 def _status(frame: Frame, v: KpiValue) -> str:
@@ -248,4 +248,4 @@ def status_tables(frame: Frame, m: StatusMap) -> list[Callable[[], None]]:
 
 def _table(frame: Frame, table: pd.DataFrame, height: int | str) -> None:
     st.markdown(f"**{frame.t('map.table')}**")
-    st.dataframe(table, hide_index=True, height=height)
+    grid.dataframe(table, hide_index=True, height=height)

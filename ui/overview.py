@@ -107,8 +107,7 @@ def tile(frame: Frame, t: Tile) -> None:
     with st.container(border=True, key=f"tile-{v.code}-{v.status or 'none'}"):
         st.metric(
             name, i18n.fmt_value(v.value, v.unit, frame.lang),
-            delta=None if change is None else i18n.fmt_change(change, v.unit, frame.lang),
-            delta_color=palette.delta_color(v.direction, change),
+            **palette.delta(v.direction, change, v.unit, frame.lang),
             delta_description=frame.t("kpi.vs_last_month"), help=help_text,
             chart_data=[x for _, x in t.series if x is not None], chart_type="area",
         )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from lib import i18n
+
 Status = Literal["met", "near", "missed"] | None
 
 STATUS_HEX: dict[Status, str] = {"met": "#2ecc71", "near": "#f1c40f", "missed": "#e74c3c", None: "#8a94a6"}
@@ -27,11 +29,15 @@ BETTER_HEX, WORSE_HEX, NEUTRAL_HEX = STATUS_HEX["met"], STATUS_HEX["missed"], ST
 SCORE_HEX = "#5b7db1"
 
 
-def delta_color(direction: str | None, change: float | None) -> Literal["normal", "inverse", "off"]:
-    """``st.metric``'s delta colour: green when better, red when worse, grey when neither applies."""
-    if not change or direction not in ("up", "down"):
-        return "off"
-    return "normal" if direction == "up" else "inverse"
+def delta(direction: str | None, change: float | None, unit: str, lang: str) -> dict[str, str | None]:
+    """``st.metric``'s delta arguments: the change as written, green when better and red when worse by the
+    indicator's direction, grey when it has none; a change that reads as zero is grey, unsigned, arrowless."""
+    if change is None:
+        return {"delta": None}
+    if i18n.reads_as_zero(change, unit, lang):
+        return {"delta": i18n.fmt_change(0.0, unit, lang).lstrip("+"), "delta_color": "off", "delta_arrow": "off"}
+    colour = "off" if direction not in ("up", "down") else "normal" if direction == "up" else "inverse"
+    return {"delta": i18n.fmt_change(change, unit, lang), "delta_color": colour}
 
 
 # A funnel plot's positions (lib.scoring.uncertainty): beyond 99.8%, beyond 95% only, inside; better and

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ui import grid
 from ui.frame import Frame
 
 
@@ -17,7 +18,7 @@ def draw(frame: Frame, name: str, counts: pd.DataFrame) -> None:
         st.info(frame.t("facilities.empty"))
         return
     st.subheader(frame.t("facilities.heading"))
-    st.dataframe(
+    grid.dataframe(
         counts,
         hide_index=True,
         column_config={

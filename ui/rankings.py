@@ -20,7 +20,7 @@ from lib.kpi.period import first_of_month
 from lib.scoring import exports, snapshot, tables
 from lib.scoring.score import MonthScores, Scores, rank_change
 from lib.scoring.weights import DIMENSIONS, describe
-from ui import data, kiosk, palette
+from ui import data, grid, kiosk, palette
 from ui.frame import Frame
 
 UNIT_PARAM = "unit"
@@ -74,7 +74,7 @@ def leagues(frame: Frame, scores: Scores, chosen: Filters) -> None:
         shown += 1
         st.subheader(frame.t(f"peer.{group}"))
         key = f"league-{group}"
-        st.dataframe(table, hide_index=True, column_config=column_config(frame), key=key, height="content",
+        grid.dataframe(table, hide_index=True, column_config=column_config(frame), key=key, height="content",
                      on_select=functools.partial(_pick, key, table["code"].tolist()), selection_mode="single-row")
     if not shown:
         st.info(frame.t("rankings.empty"))
@@ -103,7 +103,7 @@ def explain(frame: Frame, scores: Scores, code: str) -> None:
         st.caption(reason)
     detail = tables.detail(scores, lang, code=code).drop(columns=["code", "unit"])
     names = tables.headers(lang)
-    st.dataframe(detail, hide_index=True, key="explain-detail", height="content",
+    grid.dataframe(detail, hide_index=True, key="explain-detail", height="content",
                  column_config={c: st.column_config.Column(names[c]) for c in detail.columns})
     steps = tables.waterfall(scores, code, lang)
     st.markdown(f"**{frame.t('rankings.waterfall')}**")
@@ -187,7 +187,7 @@ def rules(frame: Frame, scores: Scores) -> None:
                  frame.t("score.col.weight"): r.weight,
                  frame.t("score.col.rule"): describe(r, scores.indicators.at[r.indicator, "direction"])}
                 for r in scores.weights.rules]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="rankings-rules")
+        grid.dataframe(pd.DataFrame(rows), hide_index=True, key="rankings-rules")
 
 
 PUBLISH_BY, PUBLISH_NOTE, PUBLISH_MESSAGE = "rankings-publish-by", "rankings-publish-note", "rankings-publish-msg"
@@ -223,7 +223,7 @@ def _moved(frame: Frame, moved: pd.DataFrame, units: pd.DataFrame, key: str) -> 
     names = tables.unit_name(units.set_index("facility_code"), frame.lang)
     shown = moved.assign(unit=moved["facility_code"].map(names)).drop(columns=["peer_group"])
     labels = {c: frame.t(f"rankings.col.{c}") for c in ("old_total", "new_total", "old_rank", "new_rank", "indicators")}
-    st.dataframe(shown, hide_index=True, key=key,
+    grid.dataframe(shown, hide_index=True, key=key,
                  column_config={**{c: st.column_config.Column(t) for c, t in labels.items()},
                                 "unit": frame.t("score.col.unit"), "facility_code": frame.t("score.col.code")})
 

@@ -125,6 +125,11 @@ def fmt_value(x: float | None, unit: str, lang: str) -> str:
     return fmt_number(x, lang, value_digits(unit))
 
 
+def reads_as_zero(x: float, unit: str, lang: str) -> bool:
+    """A change that rounds to nothing as written ("+0.0 pp", "-¥0") is no change: no arrow, no colour."""
+    return fmt_change(x, unit, lang) in {fmt_change(1e-12, unit, lang), fmt_change(-1e-12, unit, lang)}
+
+
 def fmt_change(x: float | None, unit: str, lang: str) -> str:
     """A signed change: percentage points for shares ("+1.2 个百分点" / "+1.2 pp"), else the unit's own."""
     if _is_missing(x):

@@ -13,6 +13,7 @@ from lib.kpi.period import Period
 from lib.store import db
 from lib.store.models import Facility, RegisterCount
 from tests.fixtures import tiny
+from ui import palette
 
 
 def _expected(url: str, scope: Scope, lang: str) -> dict[str, str]:
@@ -61,3 +62,15 @@ def test_a_tile_names_the_units_whose_report_is_missing(sqlite_url, open_page, l
     name = v2.name_en if lang == "en" else v2.name_zh
     assert i18n.t("kpi.missing_units", lang, names=name) in [c.value for c in at.caption]
     assert _shown(at)[i18n.t("kpi.short.htn_managed_rate", lang)] == "75.0%"  # V1's 30 of 40, V2 left out
+
+
+@pytest.mark.parametrize(("direction", "change", "expected"), [
+    ("up", 0.00001, {"delta": "0.0 个百分点", "delta_color": "off", "delta_arrow": "off"}),  # reads as zero
+    ("down", -0.00001, {"delta": "0.0 个百分点", "delta_color": "off", "delta_arrow": "off"}),
+    ("up", 0.012, {"delta": "+1.2 个百分点", "delta_color": "normal"}),  # better: green
+    ("down", 0.012, {"delta": "+1.2 个百分点", "delta_color": "inverse"}),  # worse: red
+    ("on_track", 0.089, {"delta": "+8.9 个百分点", "delta_color": "off"}),  # the fund rises by design: grey
+    ("up", None, {"delta": None}),
+])
+def test_a_change_is_coloured_by_what_it_means(direction, change, expected):
+    assert palette.delta(direction, change, "pct", "zh") == expected

@@ -229,3 +229,13 @@ def test_every_text_key_used_by_the_assessment_exists():
     used = {key for path in sources for key in re.findall(r'\bt\(\s*"([a-z_.]+)"', path.read_text("utf-8"))}
     assert len(used) > 40
     assert sorted(used - set(i18n.CATALOGUE)) == []
+
+
+def test_a_missing_value_reads_as_a_dash_in_every_table(shared, open_page):
+    """Streamlit writes "None" where a value is missing; the cockpit's tables write "—" (ui/grid.py)."""
+    at = open_page(shared, "rankings", period=MONTH, unit="V1", lang="en")
+    assert len(at.dataframe) >= 4
+    assert any(df.value.isna().any().any() for df in at.dataframe)  # there is something missing to show
+    assert {df.proto.placeholder for df in at.dataframe} == {i18n.MISSING}
+    drawn_directly = [p.name for p in (db.ROOT / "ui").glob("*.py") if "st.dataframe(" in p.read_text("utf-8")]
+    assert drawn_directly == []
