@@ -46,6 +46,8 @@ h1 { font-size: 1.7rem !important; padding: 0.1rem 0 0.3rem 0 !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
 /* Banners (stale data, store unreachable) overlay the title strip instead of pushing the page down. */
 [data-testid="stAlert"] { position: fixed; top: 0.4rem; right: 1.2rem; width: 55%; z-index: 1000; }
+/* Nothing to hover or click on a wall: no help icons. */
+[data-testid="stTooltipIcon"] { display: none !important; }
 /* A long page's section marker, bottom right, out of the content's way. */
 .kiosk-pager { position: fixed; bottom: 0.3rem; right: 1.2rem; font-size: 1.1rem; opacity: 0.8; z-index: 999; }
 .kiosk-pager b { font-size: 1.3rem; }

@@ -59,6 +59,7 @@ def test_kiosk_fits_the_screen(new_page, app_server, tmp_path, width, height):
         assert sh <= ch, f"{name} scrolls down at {width}×{height}: {sizes}"
     assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0
     assert page.locator("[data-testid='stHeader']").is_hidden()
+    assert page.locator("[data-testid='stTooltipIcon']:visible").count() == 0  # nothing to hover on a wall
     assert outside == []
 
 

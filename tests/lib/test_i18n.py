@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 
 import pandas as pd
@@ -21,6 +22,13 @@ def test_every_key_has_both_languages_with_the_same_fields(key: str) -> None:
     assert fields[0] == fields[1]
 
 
+def test_no_english_count_is_glued_to_a_plural_noun() -> None:
+    """"1 units" reads wrong: an English text puts a count after a colon or in brackets, never before a plural."""
+    glued = re.compile(r"\{(n|k|units|count)\} [a-z]+s\b")
+    offending = {key: entry["en"] for key, entry in CATALOGUE.items() if glued.search(entry["en"])}
+    assert offending == {}
+
+
 def test_t_falls_back_to_chinese_then_to_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(CATALOGUE, "only.zh", {"zh": "仅中文"})
     assert t("page.map", "en") == "Map"
@@ -28,7 +36,7 @@ def test_t_falls_back_to_chinese_then_to_the_key(monkeypatch: pytest.MonkeyPatch
     assert t("only.zh", "en") == "仅中文"
     assert t("page.map", "fr") == "医疗资源地图"
     assert t("no.such.key", "en") == "no.such.key"
-    assert t("facilities.total", "en", n=65) == "65 facilities in all"
+    assert t("facilities.total", "en", n=65) == "Facilities in all: 65"
 
 
 @pytest.mark.parametrize(
