@@ -192,11 +192,9 @@ def draw(frame: Frame, view: MonthScores, today: dt.date) -> None:
     if draft is None:
         st.error(view.problem)
         return
-    # Nothing reported and no event recorded (every value missing, or a zero count of nothing): no
-    # assessment to present.
-    if draft.data_as_of is None and not draft.items["value"].fillna(0).ne(0).any():
+    if not draft.has_data:
         _controls(frame, 0, 1, month, today, present)
-        st.warning(frame.t("meeting.no_data", month=i18n.fmt_month(month, frame.lang)))
+        st.warning(frame.t("score.no_data", month=i18n.fmt_month(month, frame.lang)))
         return
     published = view.published
     scores = _views_of(published, draft)

@@ -304,6 +304,9 @@ def board(frame: Frame, view: MonthScores, chosen: Filters) -> None:
     if scores is None:
         st.error(view.problem)
         return
+    if not scores.has_data:
+        st.warning(frame.t("score.no_data", month=i18n.fmt_month(view.month, frame.lang)))
+        return
     st.caption(tables.status(scores, frame.lang))
     parts = []
     for group in [chosen.tier] if chosen.tier in scores.groups else scores.groups:
@@ -324,6 +327,9 @@ def draw(frame: Frame, view: MonthScores, chosen: Filters) -> None:
         st.caption(frame.t("rankings.span_note"))
     if view.draft is None:
         st.error(view.problem)
+        return
+    if not view.draft.has_data:
+        st.warning(frame.t("score.no_data", month=i18n.fmt_month(month, frame.lang)))
         return
     draft, published = view.draft, view.published
     scores = draft

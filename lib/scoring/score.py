@@ -101,6 +101,12 @@ class Scores:
         present = set(self.units["peer_group"])
         return [g for g in PEER_GROUPS if g in present]
 
+    @property
+    def has_data(self) -> bool:
+        """Something was reported or recorded for the month. Without (every value missing, or a zero count
+        of nothing, as in a month before the first event) there is nothing to assess or rank."""
+        return self.data_as_of is not None or bool(self.items["value"].fillna(0).ne(0).any())
+
     def group(self, peer_group: str) -> pd.DataFrame:
         return self.units[self.units["peer_group"] == peer_group]
 

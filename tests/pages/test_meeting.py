@@ -28,11 +28,15 @@ def test_a_month_not_over_is_not_presented(registry_only: str, open_page: Callab
     month = i18n.fmt_month(clock.today().replace(day=1), "zh")
     assert [w.value for w in at.warning] == [i18n.t("meeting.not_over", "zh", month=month)]
     assert len(at.table) == 0
+    assert len(at.dataframe) == 0
 
 
+@pytest.mark.parametrize("page", ["meeting", "rankings"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_month_without_data_says_so(registry_only: str, open_page: Callable[..., AppTest], lang: str) -> None:
-    at = open_page(registry_only, "meeting", period="1900-01", lang=lang)
+def test_a_month_without_data_says_so(registry_only: str, open_page: Callable[..., AppTest], lang: str,
+                                      page: str) -> None:
+    at = open_page(registry_only, page, period="1900-01", lang=lang)
     month = i18n.fmt_month(dt.date(1900, 1, 1), lang)
-    assert [w.value for w in at.warning] == [i18n.t("meeting.no_data", lang, month=month)]
+    assert [w.value for w in at.warning] == [i18n.t("score.no_data", lang, month=month)]
     assert len(at.table) == 0
+    assert len(at.dataframe) == 0
