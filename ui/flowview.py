@@ -19,7 +19,7 @@ from lib.maps import flows
 from lib.maps.disease import CODES, WATCHED
 from lib.maps.disease import name as disease_name
 from lib.maps.flows import Referrals
-from ui import kiosk, maps, mapview, palette
+from ui import grid, kiosk, maps, mapview, palette
 from ui.filters import url_param
 from ui.frame import Frame
 
@@ -122,10 +122,10 @@ def od_table(frame: Frame, view: Referrals) -> None:
     places = maps.place_names(view.points, view.destinations, frame.lang)
     origins = {place.id: name for place, name in places.items() if place.kind == "facility"}
     st.markdown(f"**{frame.t('ref.od')}**")
-    grid = flows.od_matrix(view.flow, origins, places, frame.t("ref.total"))
-    if grid.empty:
+    matrix = flows.od_matrix(view.flow, origins, places, frame.t("ref.total"))
+    if matrix.empty:
         st.caption(frame.t("ref.none"))
-    grid.dataframe(grid, height=420)
+    grid.dataframe(matrix, height=420)
 
 
 def leakage(frame: Frame, by_disease: pd.DataFrame) -> None:
@@ -179,4 +179,7 @@ def area_trend(frame: Frame, view: Referrals) -> None:
                  alt.Tooltip("denominator:Q", title=t("map.col.denominator"))],
     )
     st.markdown(f"**{t('ref.trend')}**")
+    if rows["value"].isna().all():
+        st.caption(t("ref.none"))
+        return
     st.altair_chart(chart.properties(height=320), width="stretch")

@@ -73,7 +73,7 @@ def bullet(frame: Frame, v: KpiValue) -> alt.LayerChart:
     if v.unit == "pct":
         hi = min(max(hi, 0.05), 1.0)
     row = {
-        "value": v.value or 0.0, "target": v.target, "hi": hi,
+        "value": v.value, "target": v.target, "hi": hi,
         "shown": i18n.fmt_value(v.value, v.unit, frame.lang),
         "num": _part(v.numerator, frame.lang, money=v.unit == "money"),
         "den": _part(v.denominator, frame.lang),
@@ -88,13 +88,21 @@ def bullet(frame: Frame, v: KpiValue) -> alt.LayerChart:
     def x(field: str) -> alt.X:
         return alt.X(f"{field}:Q", scale=scale, axis=None)
 
-    track = alt.Chart(data).mark_bar(size=16, color="#2b3340").encode(x=x("hi"), tooltip=tooltip)
-    bar = alt.Chart(data).mark_bar(size=16, color=palette.STATUS_HEX[v.status]).encode(x=x("value"), tooltip=tooltip)
-    layers = [track, bar]
+    layers = [alt.Chart(data).mark_bar(size=16, color="#2b3340").encode(x=x("hi"), tooltip=tooltip)]
+    if v.value is not None:  # a missing value draws no bar, never a bar of zero
+        layers.append(alt.Chart(data).mark_bar(size=16, color=palette.STATUS_HEX[v.status])
+                      .encode(x=x("value"), tooltip=tooltip))
     if v.target is not None:
         layers.append(alt.Chart(data).mark_tick(thickness=3, size=26, color="#f5f7fa")
                       .encode(x=x("target"), tooltip=tooltip))
     return alt.layer(*layers).properties(height=30).configure_view(strokeWidth=0)
+
+
+def _sparkline(t: Tile) -> list[float] | None:
+    """The tile's months with a value; none from fewer than two, or from zeros only (Streamlit's sparkline
+    then has no extent: the browser logs "Infinite extent" and draws nothing anyway)."""
+    points = [x for _, x in t.series if x is not None and not pd.isna(x)]
+    return points if len(points) > 1 and any(points) else None
 
 
 def tile(frame: Frame, t: Tile) -> None:
@@ -109,7 +117,7 @@ def tile(frame: Frame, t: Tile) -> None:
             name, i18n.fmt_value(v.value, v.unit, frame.lang),
             **palette.delta(v.direction, change, v.unit, frame.lang),
             delta_description=frame.t("kpi.vs_last_month"), help=help_text,
-            chart_data=[x for _, x in t.series if x is not None], chart_type="area",
+            chart_data=_sparkline(t), chart_type="area",
         )
         st.altair_chart(bullet(frame, v), width="stretch", height=34)
         st.caption(_target_text(frame, v))

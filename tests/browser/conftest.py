@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
 from lib.store import bootstrap, db
 from tests.conftest import WAIT_SCALE, make_store
@@ -179,6 +180,29 @@ def outside_requests(page: Page, app_server: AppServer) -> list[str]:
 
     page.on("request", lambda request: record(request.url))
     page.on("websocket", lambda ws: record(ws.url))
+    return seen
+
+
+# Console lines that are not the app's: Streamlit's frontend probes "<page path>/_stcore/health" and
+# ".../host-config" on a deep link before the root (404s, by design), and Chromium's software GL
+# reports its own stalls.
+_NOT_OURS = (re.compile(r"/_stcore/(health|host-config)$"),)
+_DRIVER_NOISE = "GL Driver Message"
+
+
+@pytest.fixture
+def console_problems(page: Page) -> list[str]:
+    """Every warning, error and uncaught exception the page's console shows, minus what is not the app's."""
+    seen: list[str] = []
+
+    def record(message: ConsoleMessage) -> None:
+        where = message.location.get("url", "")
+        if message.type in ("warning", "error") and _DRIVER_NOISE not in message.text and \
+                not any(p.search(where) for p in _NOT_OURS):
+            seen.append(f"{message.type}: {message.text} ({where}) on {page.url}")
+
+    page.on("console", record)
+    page.on("pageerror", lambda error: seen.append(f"pageerror: {error}"))
     return seen
 
 

@@ -23,12 +23,15 @@ def _assert_page(page: Page, name: str, lang: str) -> None:
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
-def test_every_page_by_url(open_app: Callable[[str], Page], outside_requests: list[str]) -> None:
-    """Every page by the name rotate= uses ("/overview" too), and the default page at the root."""
+def test_every_page_by_url(open_app: Callable[[str], Page], outside_requests: list[str],
+                           console_problems: list[str]) -> None:
+    """Every page by the name rotate= uses ("/overview" too), and the default page at the root, with a
+    quiet console (no warning, error or uncaught exception of the app's)."""
     for p in PAGES:
         _assert_page(open_app(f"/{p.name}"), p.name, "zh")
     _assert_page(open_app("/"), DEFAULT_PAGE, "zh")
     assert outside_requests == []
+    assert console_problems == []
 
 
 def test_navigation_menu_in_english(open_app: Callable[[str], Page], outside_requests: list[str]) -> None:

@@ -94,7 +94,7 @@ def test_referral_deck_places_destinations_and_has_no_basemap(tiny_url: str, ope
     assert dest["t"].startswith("Linhe")
     (out,) = [a for a in layers["referrals"]["data"] if a["dir"] == "out"]
     assert out["t"] == layers["destinations"]["data"][0]["p"]
-    assert out["tip"] == "THC two → Linhe\nOut of county: 1 referrals"
+    assert out["tip"] == "THC two → Linhe\nOut of county, referrals: 1"
 
 
 def test_direction_and_disease_from_the_url(tiny_url: str, open_page: Any) -> None:
