@@ -17,6 +17,39 @@ LIMITS = {"every": (10, 3600), "refresh": (2, 600), "watchdog": (10, 3600)}
 
 
 @dataclass(frozen=True)
+class Screen:
+    """A wall's shape in CSS pixels (``screen=3840x1080``), which the server cannot see for itself."""
+
+    width: int = 1920
+    height: int = 1080
+
+    @property
+    def scale(self) -> int:
+        """How much larger than at 1080 lines pixel-sized things are drawn: 2 on a 2160-line wall at device
+        scale 1, as the type is (ui/kiosk.py doubles the root size from DOUBLE_FROM_HEIGHT lines)."""
+        return 2 if self.height >= DOUBLE_FROM_HEIGHT else 1
+
+    @property
+    def columns(self) -> int:
+        """Screens of 16:9 side by side: 1 on an ordinary screen, 2 on 3840×1080, 3 on 5760×1080."""
+        return max(1, round(self.width / (self.height * 16 / 9)))
+
+
+DOUBLE_FROM_HEIGHT = 1800
+SCREEN_LIMITS = (640, 16000)
+
+
+def _screen(text: str | None, default: Screen) -> Screen:
+    """``WIDTHxHEIGHT`` within SCREEN_LIMITS; anything else keeps the default."""
+    try:
+        width, height = (int(x) for x in (text or "").lower().split("x"))
+    except ValueError:
+        return default
+    lo, hi = SCREEN_LIMITS
+    return Screen(width, height) if lo <= width <= hi and lo // 2 <= height <= hi else default
+
+
+@dataclass(frozen=True)
 class Kiosk:
     playlist: tuple[str, ...]
     rotate_seconds: int
@@ -24,6 +57,7 @@ class Kiosk:
     stale_minutes: int
     watchdog_seconds: int
     reload_at: dt.time | None
+    screen: Screen = Screen()
 
     def next_page(self, current: str) -> str:
         """The page after ``current`` in the playlist (the first one if ``current`` is not in it)."""
@@ -53,7 +87,8 @@ def _time_of_day(text: str | None, default: dt.time | None) -> dt.time | None:
 
 
 def settings(params: Mapping[str, str], pages: Iterable[str], path: Path = SETTINGS) -> Kiosk:
-    """The file's settings with the URL's ``rotate``, ``every``, ``refresh``, ``watchdog`` and ``reload`` applied.
+    """The file's settings with the URL's ``rotate``, ``every``, ``refresh``, ``watchdog``, ``reload`` and
+    ``screen`` applied.
 
     Unknown pages are dropped from the playlist; out-of-range numbers are clamped; unreadable values
     fall back to the file's setting, so a typo in a wall's URL never takes the wall down.
@@ -70,4 +105,5 @@ def settings(params: Mapping[str, str], pages: Iterable[str], path: Path = SETTI
         stale_minutes=int(base["stale_minutes"]),
         watchdog_seconds=_bounded(params.get("watchdog"), int(base["watchdog_seconds"]), "watchdog"),
         reload_at=_time_of_day(params.get("reload"), _time_of_day(base["reload_at"], None)),
+        screen=_screen(params.get("screen"), _screen(base.get("screen"), Screen())),
     )

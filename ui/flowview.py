@@ -110,8 +110,9 @@ def flow_map(frame: Frame, view: Referrals) -> None:
               maps.arc_layer(maps.arc_records(flow, points, places, frame.lang)),
               *maps.destination_layers(places, flows.out_by_destination(flow), frame.lang)]
     bbox = maps.extend(shapes["bbox"], zip(places["map_lon"], places["map_lat"], strict=True))
-    st.pydeck_chart(maps.deck(layers, maps.fit(bbox, height=600)), key=MAP_KEY, height=600,
-                    alt=frame.t("ref.map.alt"))
+    height = kiosk.px(frame, 600)
+    st.pydeck_chart(maps.deck(layers, maps.fit(bbox, width=kiosk.px(frame, 1100), height=height)), key=MAP_KEY,
+                    height=height, alt=frame.t("ref.map.alt"))
     swatches = " ".join(f"<span style='color:{_hex(maps.DIRECTION_RGB[d])}'>━━</span> {frame.t(f'map.dir.{d}')}"
                         for d in flows.DIRECTIONS)
     st.html(f"<div style='font-size:.85rem'>{swatches} · {frame.t('ref.map.legend')}</div>")
@@ -125,7 +126,7 @@ def od_table(frame: Frame, view: Referrals) -> None:
     matrix = flows.od_matrix(view.flow, origins, places, frame.t("ref.total"))
     if matrix.empty:
         st.caption(frame.t("ref.none"))
-    grid.dataframe(matrix, height=420)
+    grid.dataframe(matrix, height=kiosk.px(frame, 420))
 
 
 def leakage(frame: Frame, by_disease: pd.DataFrame) -> None:
@@ -152,7 +153,7 @@ def leakage(frame: Frame, by_disease: pd.DataFrame) -> None:
                  alt.Tooltip("referred_out:Q", title=t("ref.col.referred"))],
     )
     share = chart.mark_text(align="left", dx=4, color="#e8eaf0").encode(text=alt.Text("out_share:Q", format=".0%"))
-    st.altair_chart((chart + share).properties(height=360), width="stretch")
+    st.altair_chart((chart + share).properties(height=kiosk.px(frame, 360)), width="stretch")
     st.caption(t("ref.leakage.note"))
 
 
@@ -182,4 +183,4 @@ def area_trend(frame: Frame, view: Referrals) -> None:
     if rows["value"].isna().all():
         st.caption(t("ref.none"))
         return
-    st.altair_chart(chart.properties(height=320), width="stretch")
+    st.altair_chart(chart.properties(height=kiosk.px(frame, 320)), width="stretch")

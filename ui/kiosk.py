@@ -32,9 +32,10 @@ TICK_SECONDS = 5  # a wall checks this often whether to rotate or refresh
 SECTION_KEY, SECTIONS_KEY = "kiosk-section", "kiosk-sections"  # the section shown, and how many the page has
 WATCHDOG_JS = Path(__file__).with_name("kiosk_watchdog.js").read_text(encoding="utf-8")
 
-# Readable at 5 m. A 3840 px screen at device scale 1 doubles the root size (Streamlit sizes in rem,
-# charts follow their containers); CSS zoom would break canvas charts, which measure unzoomed widths.
-# Most 4K walls run at scale 2 and get the 1920 px layout unchanged.
+# Readable at 5 m. A 2160-line screen at device scale 1 doubles the root size (Streamlit sizes in rem,
+# charts follow their containers) and pixel-sized maps and charts double with it (px() below); CSS zoom
+# would break canvas charts, which measure unzoomed widths. Most 4K walls run at scale 2 and get the
+# 1920 px layout unchanged. A spliced wall (3840×1080) keeps 1080p type and gets more columns.
 CSS = """
 <style>
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
@@ -51,7 +52,7 @@ h1 { font-size: 1.7rem !important; padding: 0.1rem 0 0.3rem 0 !important; }
 /* A long page's section marker, bottom right, out of the content's way. */
 .kiosk-pager { position: fixed; bottom: 0.3rem; right: 1.2rem; font-size: 1.1rem; opacity: 0.8; z-index: 999; }
 .kiosk-pager b { font-size: 1.3rem; }
-@media (min-width: 3000px) { html { font-size: 36px; } }
+@media (min-height: 1800px) { html { font-size: 36px; } }  /* lib.kiosk.DOUBLE_FROM_HEIGHT */
 </style>
 """
 
@@ -90,18 +91,32 @@ def wall(current: str) -> None:
     tick()
 
 
+def px(frame: Frame, pixels: int) -> int:
+    """A size in pixels (a map's or chart's height) as the wall draws it: doubled with the type on a
+    2160-line wall, unchanged on a desk."""
+    return pixels * settings().screen.scale if frame.kiosk else pixels
+
+
 def sections(frame: Frame, parts: Sequence[Callable[[], None]]) -> None:
-    """A long page's parts: on a desk one after the other; on a wall one at a time, the wall's timer
-    moving to the next after ``rotate_seconds`` and to the next page after the last one."""
+    """A long page's parts: on a desk one after the other; on a wall as many at a time as the wall has
+    16:9 screens side by side (one; two on 3840×1080), the wall's timer moving to the next after
+    ``rotate_seconds`` and to the next page after the last one."""
     if not frame.kiosk:
         for part in parts:
             part()
         return
-    st.session_state[SECTIONS_KEY] = len(parts)
-    shown = min(st.session_state.get(SECTION_KEY, 0), len(parts) - 1)
-    parts[shown]()
-    if len(parts) > 1:
-        st.html(f"<div class='kiosk-pager'>{frame.t('kiosk.section')} <b>{shown + 1}</b> / {len(parts)}</div>")
+    across = settings().screen.columns
+    screens = [parts[i:i + across] for i in range(0, len(parts), across)]
+    st.session_state[SECTIONS_KEY] = len(screens)
+    shown = min(st.session_state.get(SECTION_KEY, 0), len(screens) - 1)
+    if across == 1:
+        screens[shown][0]()
+    else:
+        for column, part in zip(st.columns(across), screens[shown], strict=False):
+            with column:
+                part()
+    if len(screens) > 1:
+        st.html(f"<div class='kiosk-pager'>{frame.t('kiosk.section')} <b>{shown + 1}</b> / {len(screens)}</div>")
 
 
 def _watchdog(config: kiosk.Kiosk) -> None:

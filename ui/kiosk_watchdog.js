@@ -4,9 +4,16 @@
 //    server answers its health check (reloading into a dead server would leave the browser's own error
 //    page, which has no watchdog);
 //  - reload every day at cfg.reloadAt (HH:MM[:SS] on the screen's clock), which also frees whatever
-//    a browser accumulates over days.
+//    a browser accumulates over days;
+//  - tell the server the wall's shape: a URL without ?screen= gets the window's size, which the next
+//    run (the wall's refresh or rotation) sends with it (lib/kiosk.py Screen).
 (function () {
   const cfg = __CONFIG__;
+  const url = new URL(window.location.href);
+  if (!url.searchParams.has("screen")) {
+    url.searchParams.set("screen", window.innerWidth + "x" + window.innerHeight);
+    window.history.replaceState(window.history.state, "", url);
+  }
   if (window.__cockpitWatchdog) {
     window.__cockpitWatchdog.cfg = cfg;  // a later run may carry other settings (URL overrides)
     return;

@@ -32,6 +32,7 @@ INDICATOR_KEY, FACILITY_KEY = "map-indicator", "map-facility"
 MAP_KEY = "facility-map"
 LAYERS = ("areas", "facilities", "port", "dispatches")
 MAP_HEIGHT = 560
+MAP_WIDTH = 1100  # the map's column at 1920 px
 WALL_ROWS = 16  # table rows a 1080-line wall shows at its type size, below the page title
 DEFAULT_INDICATOR = "out_of_county_rate"  # the map's first question: where do residents leave the county
 MONTH_AXIS = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=-45,
@@ -87,8 +88,8 @@ def draw(frame: Frame, m: StatusMap, profile: FacilityProfile | None, shown: Col
     def the_map() -> None:
         left, right = st.columns([3, 2]) if not frame.kiosk else (st.container(), None)
         with left:
-            st.pydeck_chart(maps.deck(layers(frame, m, shown, now), view(m.base.shapes)), key=MAP_KEY,
-                            height=MAP_HEIGHT, alt=frame.t("map.alt"), on_select=picked,
+            st.pydeck_chart(maps.deck(layers(frame, m, shown, now), view(frame, m.base.shapes)), key=MAP_KEY,
+                            height=kiosk.px(frame, MAP_HEIGHT), alt=frame.t("map.alt"), on_select=picked,
                             selection_mode="single-object")
             legend(frame, m.base.shapes, m.indicator)
         if right is not None:
@@ -98,9 +99,9 @@ def draw(frame: Frame, m: StatusMap, profile: FacilityProfile | None, shown: Col
     kiosk.sections(frame, [the_map, *status_tables(frame, m)])
 
 
-def view(shapes: Mapping[str, Any]) -> pdk.ViewState:
+def view(frame: Frame, shapes: Mapping[str, Any]) -> pdk.ViewState:
     """The map's opening view: the whole county in the map's column at 1920 px."""
-    return maps.fit(shapes["bbox"], height=MAP_HEIGHT)
+    return maps.fit(shapes["bbox"], width=kiosk.px(frame, MAP_WIDTH), height=kiosk.px(frame, MAP_HEIGHT))
 
 
 def picked() -> None:

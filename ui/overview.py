@@ -13,7 +13,7 @@ from lib.events.live import Counters
 from lib.kpi.engine import KpiValue
 from lib.kpi.headline import League, Overview, Tile
 from lib.maps.scene import StatusMap
-from ui import maps, mapview, palette
+from ui import kiosk, maps, mapview, palette
 from ui.frame import Frame
 
 TILES_PER_ROW = 5  # two rows of five in the left column at 1920 px
@@ -95,7 +95,7 @@ def bullet(frame: Frame, v: KpiValue) -> alt.LayerChart:
     if v.target is not None:
         layers.append(alt.Chart(data).mark_tick(thickness=3, size=26, color="#f5f7fa")
                       .encode(x=x("target"), tooltip=tooltip))
-    return alt.layer(*layers).properties(height=30).configure_view(strokeWidth=0)
+    return alt.layer(*layers).properties(height=kiosk.px(frame, 30)).configure_view(strokeWidth=0)
 
 
 def _sparkline(t: Tile) -> list[float] | None:
@@ -119,7 +119,7 @@ def tile(frame: Frame, t: Tile) -> None:
             delta_description=frame.t("kpi.vs_last_month"), help=help_text,
             chart_data=_sparkline(t), chart_type="area",
         )
-        st.altair_chart(bullet(frame, v), width="stretch", height=34)
+        st.altair_chart(bullet(frame, v), width="stretch", height=kiosk.px(frame, 34))
         st.caption(_target_text(frame, v))
         trajectory = _trajectory_text(frame, t)
         if trajectory:
@@ -146,9 +146,10 @@ COMPACT_MAP = {"width": 520, "height": 330}  # the right-hand column at 1920 px
 def compact_map(frame: Frame, m: StatusMap, now: dt.datetime) -> None:
     """调度一张图 in small: units coloured by the map's default indicator, ambulances under way."""
     st.caption(frame.t("overview.map", indicator=m.indicator[f"name_{frame.lang}"]))
+    width, height = (kiosk.px(frame, COMPACT_MAP[k]) for k in ("width", "height"))
     st.pydeck_chart(maps.deck(mapview.layers(frame, m, mapview.LAYERS, now),
-                              maps.fit(m.base.shapes["bbox"], **COMPACT_MAP)),
-                    key="overview-map", height=COMPACT_MAP["height"], alt=frame.t("map.alt"))
+                              maps.fit(m.base.shapes["bbox"], width=width, height=height)),
+                    key="overview-map", height=height, alt=frame.t("map.alt"))
 
 
 def _league_rows(frame: Frame, units: pd.DataFrame) -> str:
@@ -185,7 +186,8 @@ def draw(frame: Frame, view: Overview, now: dt.datetime) -> None:
 
 def tiles(frame: Frame, items: list[Tile]) -> None:
     st.html(TILE_CSS)
-    for start in range(0, len(items), TILES_PER_ROW):
+    per_row = TILES_PER_ROW * (kiosk.settings().screen.columns if frame.kiosk else 1)  # a spliced wall: one row
+    for start in range(0, len(items), per_row):
         with st.container(horizontal=True, key=f"overview-tiles-{start}"):
-            for item in items[start:start + TILES_PER_ROW]:
+            for item in items[start:start + per_row]:
                 tile(frame, item)

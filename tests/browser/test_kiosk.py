@@ -46,6 +46,7 @@ def test_kiosk_fits_the_screen(new_page, app_server, tmp_path, width, height):
             and not r.url.startswith("data:") else None)
     page.goto(f"{app_server.origin}/?kiosk=1")
     expect(page.locator("div[class*='st-key-tile-']")).to_have_count(10, timeout=wait_ms(1.5))
+    expect(page).to_have_url(re.compile(f"screen={width}x{height}"))  # the wall tells the server its shape
     _laid_out(page)  # let the charts lay out
     page.screenshot(path=tmp_path / f"kiosk-{width}x{height}.png")
     sizes = page.evaluate("""() => {

@@ -29,6 +29,9 @@ def test_the_file_gives_the_defaults():
         ({"reload": "23:59:30"}, "reload_at", dt.time(23, 59, 30)),
         ({"reload": "off"}, "reload_at", None),
         ({"reload": "25:00"}, "reload_at", dt.time(3, 0)),
+        ({"screen": "3840x1080"}, "screen", kiosk.Screen(3840, 1080)),
+        ({"screen": "3840×1080"}, "screen", kiosk.Screen()),  # not an x: the default, never an error
+        ({"screen": "99999x1080"}, "screen", kiosk.Screen()),
     ],
 )
 def test_url_overrides_are_bounded_and_forgiving(params, field, expected):
@@ -40,3 +43,12 @@ def test_next_page_wraps_round_and_starts_over_from_a_page_not_in_the_playlist()
     assert config.next_page("overview") == "map"
     assert config.next_page("map") == "overview"
     assert config.next_page("meeting") == "overview"
+
+
+@pytest.mark.parametrize(("shape", "scale", "columns"), [
+    ((1280, 720), 1, 1), ((1920, 1080), 1, 1), ((2560, 1440), 1, 1), ((3840, 2160), 2, 1),
+    ((3840, 1080), 1, 2), ((5760, 1080), 1, 3), ((1920, 1200), 1, 1),
+])
+def test_a_screen_says_how_large_to_draw_and_how_many_columns_fit(shape, scale, columns):
+    screen = kiosk.Screen(*shape)
+    assert (screen.scale, screen.columns) == (scale, columns)

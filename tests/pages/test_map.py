@@ -180,3 +180,10 @@ def test_a_wall_shows_the_map_then_the_table_in_pages(tiny_url: str, open_page: 
         assert not at.get("deck_gl_json_chart")
         shown += at.dataframe[0].value.iloc[:, 0].tolist()
     assert shown == ["旗医院", "一号卫生院", "二号卫生院", "一号卫生室", "二号卫生室"]
+
+
+@pytest.mark.parametrize(("screen", "sections"), [("1920x1080", 3), ("3840x1080", 2), ("5760x1080", 1)])
+def test_a_spliced_wall_shows_more_sections_side_by_side(tiny_url: str, open_page: Any, screen: str,
+                                                         sections: int) -> None:
+    at = open_page(tiny_url, "referrals", period="2026-10", kiosk="1", screen=screen)
+    assert at.session_state[kiosk.SECTIONS_KEY] == sections

@@ -1,6 +1,7 @@
 """The overview shows the KPI engine's values for the chosen scope and month (tiny county, both stores)."""
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -74,3 +75,38 @@ def test_a_tile_names_the_units_whose_report_is_missing(sqlite_url, open_page, l
 ])
 def test_a_change_is_coloured_by_what_it_means(direction, change, expected):
     assert palette.delta(direction, change, "pct", "zh") == expected
+
+
+def _zoom(at: AppTest) -> float:
+    [deck] = at.get("deck_gl_json_chart")
+    return json.loads(deck.proto.json)["initialViewState"]["zoom"]
+
+
+@pytest.mark.parametrize(("screen", "zoom_step", "rows"), [
+    ("1920x1080", 0, [5, 5]), ("3840x2160", 1, [5, 5]), ("3840x1080", 0, [10]),
+])
+def test_a_wall_fills_its_screen(tiny_url, open_page, screen, zoom_step, rows):
+    """A 2160-line wall draws its map twice the size (one zoom step closer, as its type doubles); a spliced
+    3840×1080 wall keeps the size and puts every tile in one row."""
+    desk = open_page(tiny_url, None, period="2026-10")
+    at = open_page(tiny_url, None, period="2026-10", kiosk="1", screen=screen)
+    assert _zoom(at) - _zoom(desk) == pytest.approx(zoom_step, abs=0.02)
+    assert [len(r) for r in _tile_rows(at)] == rows
+
+
+def _tile_rows(at: AppTest) -> list[list[str]]:
+    """The overview's tile rows (containers keyed overview-tiles-N), each with its tiles' keys."""
+    rows = []
+
+    def walk(node: object) -> None:
+        key = getattr(getattr(node, "proto", None), "id", "") or ""
+        children = getattr(node, "children", {})
+        if "overview-tiles-" in key:
+            rows.append([k for k in (getattr(getattr(c, "proto", None), "id", "") for c in children.values())
+                         if "tile-" in k])
+            return
+        for child in children.values():
+            walk(child)
+
+    walk(at._tree)
+    return rows
