@@ -111,7 +111,8 @@ def flow_map(frame: Frame, view: Referrals) -> None:
               *maps.destination_layers(places, flows.out_by_destination(flow), frame.lang)]
     bbox = maps.extend(shapes["bbox"], zip(places["map_lon"], places["map_lat"], strict=True))
     height = kiosk.px(frame, 600)
-    st.pydeck_chart(maps.deck(layers, maps.fit(bbox, width=kiosk.px(frame, 1100), height=height)), key=MAP_KEY,
+    st.pydeck_chart(maps.deck(layers, maps.fit(bbox, width=kiosk.px(frame, 1100), height=height),
+                              scale=kiosk.scale(frame)), key=MAP_KEY,
                     height=height, alt=frame.t("ref.map.alt"))
     swatches = " ".join(f"<span style='color:{_hex(maps.DIRECTION_RGB[d])}'>━━</span> {frame.t(f'map.dir.{d}')}"
                         for d in flows.DIRECTIONS)

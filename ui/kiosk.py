@@ -91,10 +91,14 @@ def wall(current: str) -> None:
     tick()
 
 
+def scale(frame: Frame) -> int:
+    """How many times larger than at 1080 lines pixel sizes are drawn: 2 on a 2160-line wall, else 1."""
+    return settings().screen.scale if frame.kiosk else 1
+
+
 def px(frame: Frame, pixels: int) -> int:
-    """A size in pixels (a map's or chart's height) as the wall draws it: doubled with the type on a
-    2160-line wall, unchanged on a desk."""
-    return pixels * settings().screen.scale if frame.kiosk else pixels
+    """A size in pixels (a map's or chart's height) as the screen draws it (``scale``)."""
+    return pixels * scale(frame)
 
 
 def sections(frame: Frame, parts: Sequence[Callable[[], None]]) -> None:

@@ -90,8 +90,18 @@ def extend(bbox: Bbox, points: Iterable[tuple[float, float]]) -> Bbox:
     return lon0, lat0, lon1, lat1
 
 
-def deck(layers: Sequence[pdk.Layer], view: pdk.ViewState) -> pdk.Deck:
-    """A deck with no basemap: nothing but our own layers, no request to any tile or style server."""
+# deck.gl's own scale of each layer type's pixel sizes (text, radii, line widths).
+_SCALES = {"TextLayer": ("size_scale",), "ScatterplotLayer": ("radius_scale", "line_width_scale"),
+           "ArcLayer": ("width_scale",), "LineLayer": ("width_scale",), "GeoJsonLayer": ("line_width_scale",)}
+
+
+def deck(layers: Sequence[pdk.Layer], view: pdk.ViewState, *, scale: int = 1) -> pdk.Deck:
+    """A deck with no basemap: nothing but our own layers, no request to any tile or style server.
+    ``scale``: labels, dots and lines drawn that many times larger (a 2160-line wall, ui/kiosk.px)."""
+    if scale != 1:
+        for layer in layers:
+            for prop in _SCALES.get(layer.type, ()):
+                setattr(layer, prop, scale)
     return pdk.Deck(layers=list(layers), initial_view_state=view, map_provider=None, tooltip=TOOLTIP)
 
 
@@ -123,11 +133,12 @@ def county_layers(shapes: Mapping[str, Any], lang: str, *, shade: bool = True, l
 
 
 def _text(layer_id: str, rows: list[dict[str, Any]], *, size: int, colour: RGB,
-          offset: Sequence[int] = (0, 0)) -> pdk.Layer:
+          offset: Sequence[int] = (0, 0), anchor: str = "middle") -> pdk.Layer:
     """Labels in any script: the glyph atlas is built in the browser from system fonts (characterSet auto)."""
     return pdk.Layer("TextLayer", rows, id=layer_id, get_position="p", get_text="t", get_size=size,
                      get_color=colour, character_set='"auto"', font_family=FONT, get_pixel_offset=list(offset),
-                     outline_width=2, outline_color=[10, 12, 16, 255], font_settings={"sdf": True})
+                     get_text_anchor=f'"{anchor}"', outline_width=2, outline_color=[10, 12, 16, 255],
+                     font_settings={"sdf": True})
 
 
 # -- facilities ----------------------------------------------------------------------------------------
@@ -208,10 +219,11 @@ def port_layers(points: pd.DataFrame, lang: str) -> list[pdk.Layer]:
         return []
     rows = [{"p": _xy(r.longitude, r.latitude), "t": i18n.t("map.port", lang), "tip": i18n.t("map.port", lang)}
             for r in port.itertuples(index=False)]
+    # The label beside the ring, not above it: the port sits on the border, where above leaves the map.
     return [pdk.Layer("ScatterplotLayer", rows, id="border-port", get_position="p", get_radius=30,
                       radius_units='"pixels"', stroked=True, filled=False, get_line_color=PORT_RGB,
                       get_line_width=3, line_width_units='"pixels"', pickable=True),
-            _text("port-label", rows, size=16, colour=PORT_RGB, offset=(0, -40))]
+            _text("port-label", rows, size=16, colour=PORT_RGB, offset=(36, 0), anchor="start")]
 
 
 # -- live emergency dispatches ---------------------------------------------------------------------------

@@ -85,10 +85,12 @@ def layers(frame: Frame, m: StatusMap, shown: Collection[str], now: dt.datetime)
 def draw(frame: Frame, m: StatusMap, profile: FacilityProfile | None, shown: Collection[str],
          now: dt.datetime) -> None:
     """The map page's body: the map and its legend, the opened unit beside it (not on a wall), the table."""
+
     def the_map() -> None:
         left, right = st.columns([3, 2]) if not frame.kiosk else (st.container(), None)
         with left:
-            st.pydeck_chart(maps.deck(layers(frame, m, shown, now), view(frame, m.base.shapes)), key=MAP_KEY,
+            st.pydeck_chart(maps.deck(layers(frame, m, shown, now), view(frame, m.base.shapes),
+                                      scale=kiosk.scale(frame)), key=MAP_KEY,
                             height=kiosk.px(frame, MAP_HEIGHT), alt=frame.t("map.alt"), on_select=picked,
                             selection_mode="single-object")
             legend(frame, m.base.shapes, m.indicator)

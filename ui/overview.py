@@ -148,7 +148,7 @@ def compact_map(frame: Frame, m: StatusMap, now: dt.datetime) -> None:
     st.caption(frame.t("overview.map", indicator=m.indicator[f"name_{frame.lang}"]))
     width, height = (kiosk.px(frame, COMPACT_MAP[k]) for k in ("width", "height"))
     st.pydeck_chart(maps.deck(mapview.layers(frame, m, mapview.LAYERS, now),
-                              maps.fit(m.base.shapes["bbox"], width=width, height=height)),
+                              maps.fit(m.base.shapes["bbox"], width=width, height=height), scale=kiosk.scale(frame)),
                     key="overview-map", height=height, alt=frame.t("map.alt"))
 
 

@@ -38,6 +38,17 @@ LOG_TAIL_LINES = 200
 expect.set_options(timeout=TIMEOUT_MS)  # also the default of every expect() given no timeout
 
 
+_CHARTS = "[data-testid='stVegaLiteChart'], [data-testid='stDeckGlJsonChart'], [data-testid='stArrowVegaLiteChart']"
+
+
+def charts_drawn_js(*, some: bool) -> str:
+    """A ``wait_for_function`` body: every chart (Vega-Lite, deck.gl) on the page has drawn its canvas or
+    svg, so the layout is final; ``some``: and there is at least one."""
+    need = "charts.length > 0 && " if some else ""
+    return (f"() => {{ const charts = [...document.querySelectorAll(\"{_CHARTS}\")]; "
+            f"return {need}charts.every(c => c.querySelector('canvas, svg') !== null); }}")
+
+
 def wait_ms(factor: float = 1.0) -> int:
     """``factor`` base timeouts, in milliseconds (Playwright's unit): for ``timeout=`` of a slow state."""
     return round(TIMEOUT_MS * factor)

@@ -10,17 +10,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import serve, wait_ms
+from tests.browser.conftest import charts_drawn_js, serve, wait_ms
 from tests.conftest import make_demo_store
 
 pytestmark = pytest.mark.browser
-
-# Every chart on the page has drawn its canvas or svg (Vega-Lite, deck.gl): the layout is final.
-_CHARTS_DRAWN_JS = """() => {
-    const charts = [...document.querySelectorAll(
-        "[data-testid='stVegaLiteChart'], [data-testid='stDeckGlJsonChart'], [data-testid='stArrowVegaLiteChart']")];
-    return charts.length > 0 && charts.every(c => c.querySelector("canvas, svg") !== null);
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +27,7 @@ def app_server(tmp_path_factory):
 def _laid_out(page: Page) -> None:
     """Wait until the page has drawn: no skeleton, every chart's canvas or svg attached, fonts loaded."""
     expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0)
-    page.wait_for_function(_CHARTS_DRAWN_JS, timeout=wait_ms())
+    page.wait_for_function(charts_drawn_js(some=True), timeout=wait_ms())
     page.evaluate("() => document.fonts.ready.then(() => true)")
 
 
