@@ -34,6 +34,8 @@ from lib.store import bootstrap, db
 from tests.conftest import WAIT_SCALE, make_store
 
 TIMEOUT_MS = round(20_000 * WAIT_SCALE)  # the one base timeout of every browser wait
+# Screenshots the browser tests take, kept for review after a run (CI can archive the folder).
+SCREENS = Path(os.environ.get("COCKPIT_ARTEFACTS", db.ROOT / "test-artefacts")) / "screens"
 LOG_TAIL_LINES = 200
 expect.set_options(timeout=TIMEOUT_MS)  # also the default of every expect() given no timeout
 

@@ -20,11 +20,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.browser.conftest import charts_drawn_js, serve, wait_for_app_run, wait_ms
+from tests.browser.conftest import SCREENS, charts_drawn_js, serve, wait_for_app_run, wait_ms
 from ui.frame import PAGES
 
 SIZES = ((1280, 720), (1920, 1080), (2560, 1440), (3840, 2160), (3840, 1080), (5760, 1080))
-OUT = Path("test-artefacts") / "screens"
 
 
 @contextlib.contextmanager
@@ -77,7 +76,7 @@ def shoot(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", help="a store URL (default: a fresh small demo store)")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=SCREENS)
     parser.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in SIZES))
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     parser.add_argument("--pages", default=",".join(p.name for p in PAGES))

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import charts_drawn_js, serve, wait_ms
+from tests.browser.conftest import SCREENS, charts_drawn_js, serve, wait_ms
 from tests.conftest import make_demo_store
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def _laid_out(page: Page) -> None:
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
-def test_kiosk_fits_the_screen(new_page, app_server, tmp_path, width, height):
+def test_kiosk_fits_the_screen(new_page, app_server, width, height):
     page = new_page(width, height)
     outside = []
     page.on("request", lambda r: outside.append(r.url) if f":{app_server.port}" not in r.url
@@ -41,7 +41,8 @@ def test_kiosk_fits_the_screen(new_page, app_server, tmp_path, width, height):
     expect(page.locator("div[class*='st-key-tile-']")).to_have_count(10, timeout=wait_ms(1.5))
     expect(page).to_have_url(re.compile(f"screen={width}x{height}"))  # the wall tells the server its shape
     _laid_out(page)  # let the charts lay out
-    page.screenshot(path=tmp_path / f"kiosk-{width}x{height}.png")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENS / f"overview-wall-{width}x{height}-zh.png")
     sizes = page.evaluate("""() => {
         const main = document.querySelector('[data-testid=stMain]');
         const doc = document.scrollingElement;

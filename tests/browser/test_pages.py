@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lib import i18n
-from tests.browser.conftest import wait_for_app_run
+from tests.browser.conftest import SCREENS, wait_for_app_run
 from ui.frame import DEFAULT_PAGE, FRAME_KEY, PAGES
 
 pytestmark = pytest.mark.browser
@@ -27,8 +27,11 @@ def test_every_page_by_url(open_app: Callable[[str], Page], outside_requests: li
                            console_problems: list[str]) -> None:
     """Every page by the name rotate= uses ("/overview" too), and the default page at the root, with a
     quiet console (no warning, error or uncaught exception of the app's)."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
     for p in PAGES:
-        _assert_page(open_app(f"/{p.name}"), p.name, "zh")
+        page = open_app(f"/{p.name}")
+        _assert_page(page, p.name, "zh")
+        page.screenshot(path=SCREENS / f"{p.name}-desk-1600x900-zh.png")
     _assert_page(open_app("/"), DEFAULT_PAGE, "zh")
     assert outside_requests == []
     assert console_problems == []
