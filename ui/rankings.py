@@ -80,12 +80,24 @@ def leagues(frame: Frame, scores: Scores, chosen: Filters) -> None:
         st.info(frame.t("rankings.empty"))
 
 
+def _close_explanation() -> None:
+    st.query_params.pop(UNIT_PARAM, None)
+
+
+def explain_dialog(frame: Frame, scores: Scores, code: str) -> None:
+    """The explanation over the page, where the click was made (not thousands of pixels below it);
+    closing it takes ``?unit=`` out of the URL."""
+    name = tables.unit_name(scores.units.set_index("facility_code").loc[[code]], frame.lang).iloc[0]
+    st.dialog(frame.t("rankings.explain", unit=name), width="large", on_dismiss=_close_explanation)(
+        lambda: explain(frame, scores, code))()
+
+
 def explain(frame: Frame, scores: Scores, code: str) -> None:
-    """Every indicator's value, target, rule, weight, points and change, and the waterfall of the total."""
+    """Every indicator's value, target, rule, weight, points and change, and the waterfall of the total
+    (the dialog's body: its title names the unit)."""
     units = scores.units.set_index("facility_code")
     unit = units.loc[code]
     lang = frame.lang
-    st.subheader(frame.t("rankings.explain", unit=tables.unit_name(units.loc[[code]], lang).iloc[0]))
     change = rank_change(units.loc[[code]]).iloc[0]
     with st.container(horizontal=True, key="explain-metrics"):
         delta = None if pd.isna(unit["previous_total"]) or pd.isna(unit["total"]) else \
@@ -110,16 +122,17 @@ def explain(frame: Frame, scores: Scores, code: str) -> None:
     if len(steps) == 2:
         st.caption(frame.t("rankings.waterfall.none"))
     kinds = {k: frame.t(f"score.wf.{k}") for k in WATERFALL_COLOURS}
+    # Bars across, one labelled row per step: every indicator named, the largest drop included.
     chart = alt.Chart(steps.assign(kind=steps["kind"].map(kinds), delta=steps["delta"].round(tables.DIGITS))).mark_bar(
     ).encode(
-        x=alt.X("label:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=220)),
-        y=alt.Y("start:Q", title=frame.t("score.wf.axis"), scale=alt.Scale(zero=True)), y2="end:Q",
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=360, labelOverlap=False)),
+        x=alt.X("start:Q", title=frame.t("score.wf.axis"), scale=alt.Scale(zero=True)), x2="end:Q",
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=list(kinds.values()),
                                                                range=list(WATERFALL_COLOURS.values()))),
         tooltip=[alt.Tooltip("label:N", title=names["indicator"]), alt.Tooltip("delta:Q", title=names["delta"])],
     )
     with st.container(key="explain-waterfall"):
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart.properties(height=max(160, 26 * len(steps))), width="stretch")
 
 
 def funnel(frame: Frame, scores: Scores, chosen: Filters) -> None:
@@ -349,7 +362,7 @@ def draw(frame: Frame, view: MonthScores, chosen: Filters) -> None:
     leagues(frame, scores, chosen)
     code = st.query_params.get(UNIT_PARAM)
     if code in set(scores.units["facility_code"]):
-        explain(frame, scores, code)
+        explain_dialog(frame, scores, code)
     funnel(frame, scores, chosen)
     downloads(frame, scores, "rankings")
     rules(frame, scores)

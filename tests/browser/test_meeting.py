@@ -107,4 +107,7 @@ def test_clicking_a_row_explains_the_unit(open_app: Callable[[str], Page], outsi
     expect(page.get_by_role("heading", name="一号卫生院：得分说明")).to_be_visible()
     expect(page.locator(".st-key-explain-waterfall [data-testid='stVegaLiteChart']")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.keyboard.press("Escape")  # closing the explanation takes the unit out of the link
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page).not_to_have_url(re.compile(r"unit=T1"))
     assert outside_requests == []

@@ -18,6 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from streamlit.proto.Block_pb2 import Block as BlockProto
 from streamlit.testing.v1 import AppTest
 
 from lib import i18n
@@ -91,7 +92,7 @@ def test_ordering_is_stable_across_refreshes(shared, open_page):
 
 def test_a_unit_is_explained_with_its_indicators_and_waterfall(shared, open_page):
     at = open_page(shared, "rankings", period=MONTH, unit="T1")
-    assert "一号卫生院：得分说明" in [s.value for s in at.subheader]
+    assert _dialogs(at) == ["一号卫生院：得分说明"]  # over the page, where the row was clicked
     detail = next(df.value for df in at.dataframe if "dimension" in df.value.columns)
     expected = tables.detail(_draft(shared), "zh", code="T1")
     assert detail["indicator"].tolist() == expected["indicator"].tolist()
@@ -99,6 +100,21 @@ def test_a_unit_is_explained_with_its_indicators_and_waterfall(shared, open_page
     assert {"value", "target", "rule", "weight", "effective_weight", "previous_value", "delta", "state"} <= \
         set(detail.columns)
     assert [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]  # the waterfall
+
+
+def _dialogs(at: AppTest) -> list[str]:
+    """Titles of the open dialogs."""
+    found = []
+
+    def walk(node: object) -> None:
+        proto = getattr(node, "proto", None)  # the tree's root has none; some blocks hold an element's
+        if isinstance(proto, BlockProto) and proto.WhichOneof("type") == "dialog":
+            found.append(proto.dialog.title)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
 
 
 def test_rank_intervals_funnel_and_rules_are_shown(store, open_page):
