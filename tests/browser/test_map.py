@@ -26,6 +26,7 @@ from tests.browser.conftest import wait_for_app_run, wait_ms
 from tests.conftest import make_store
 from tests.fixtures import tiny
 from ui import maps, mapview
+from ui.frame import Frame
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +98,7 @@ def test_clicking_a_facility_opens_its_profile(open_app: Callable[[str], Page], 
     page = open_app("/map?period=2026-10&lang=en")
     canvas = _canvas(page)
     _drawn(canvas)
-    x, y = _pixel_of(canvas, top.longitude, top.latitude, mapview.view(shapes))
+    x, y = _pixel_of(canvas, top.longitude, top.latitude, mapview.view(Frame("en", kiosk=False), shapes))
     page.mouse.move(x, y)
     tooltip = page.locator(".deck-tooltip")
     expect(tooltip).to_contain_text(top.name_en)
