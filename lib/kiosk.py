@@ -24,10 +24,11 @@ class Screen:
     height: int = 1080
 
     @property
-    def scale(self) -> int:
-        """How much larger than at 1080 lines pixel-sized things are drawn: 2 on a 2160-line wall at device
-        scale 1, as the type is (ui/kiosk.py doubles the root size from DOUBLE_FROM_HEIGHT lines)."""
-        return 2 if self.height >= DOUBLE_FROM_HEIGHT else 1
+    def scale(self) -> float:
+        """How much larger than on a 1080-line screen things are drawn: the type follows the screen's height
+        (ui/kiosk.py sizes the root font in vh), and pixel-sized maps and charts follow it by this factor
+        (2 on 2160 lines, ⅔ on 720)."""
+        return self.height / BASE_HEIGHT
 
     @property
     def columns(self) -> int:
@@ -35,7 +36,7 @@ class Screen:
         return max(1, round(self.width / (self.height * 16 / 9)))
 
 
-DOUBLE_FROM_HEIGHT = 1800
+BASE_HEIGHT = 1080  # the screen the wall's layout is drawn for
 SCREEN_LIMITS = (640, 16000)
 
 

@@ -32,16 +32,17 @@ TICK_SECONDS = 5  # a wall checks this often whether to rotate or refresh
 SECTION_KEY, SECTIONS_KEY = "kiosk-section", "kiosk-sections"  # the section shown, and how many the page has
 WATCHDOG_JS = Path(__file__).with_name("kiosk_watchdog.js").read_text(encoding="utf-8")
 
-# Readable at 5 m. A 2160-line screen at device scale 1 doubles the root size (Streamlit sizes in rem,
-# charts follow their containers) and pixel-sized maps and charts double with it (px() below); CSS zoom
-# would break canvas charts, which measure unzoomed widths. Most 4K walls run at scale 2 and get the
-# 1920 px layout unchanged. A spliced wall (3840×1080) keeps 1080p type and gets more columns.
+# Readable at 5 m, on any screen: the root size follows the screen's height (18 px on 1080 lines, 36 on
+# 2160, 12 on 720; Streamlit sizes in rem, charts follow their containers) and pixel-sized maps and
+# charts follow it (px() below), so every wall shows the 1080-line layout at its own size. CSS zoom would
+# break canvas charts, which measure unzoomed widths. A spliced wall (3840×1080) keeps 1080-line type and
+# gets more columns.
 CSS = """
 <style>
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding: 0.6rem 1.2rem 0.2rem 1.2rem !important; max-width: 100% !important; }
-html { font-size: 18px; }
+html { font-size: calc(100vh / 60); }  /* 18 px at 1080 lines: lib.kiosk.BASE_HEIGHT / 60 */
 h1 { font-size: 1.7rem !important; padding: 0.1rem 0 0.3rem 0 !important; }
 [data-testid="stMetricValue"] { font-size: 2.1rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
@@ -52,7 +53,6 @@ h1 { font-size: 1.7rem !important; padding: 0.1rem 0 0.3rem 0 !important; }
 /* A long page's section marker, bottom right, out of the content's way. */
 .kiosk-pager { position: fixed; bottom: 0.3rem; right: 1.2rem; font-size: 1.1rem; opacity: 0.8; z-index: 999; }
 .kiosk-pager b { font-size: 1.3rem; }
-@media (min-height: 1800px) { html { font-size: 36px; } }  /* lib.kiosk.DOUBLE_FROM_HEIGHT */
 </style>
 """
 
@@ -91,14 +91,14 @@ def wall(current: str) -> None:
     tick()
 
 
-def scale(frame: Frame) -> int:
-    """How many times larger than at 1080 lines pixel sizes are drawn: 2 on a 2160-line wall, else 1."""
-    return settings().screen.scale if frame.kiosk else 1
+def scale(frame: Frame) -> float:
+    """How many times larger than on 1080 lines pixel sizes are drawn: the wall's height ÷ 1080; 1 on a desk."""
+    return settings().screen.scale if frame.kiosk else 1.0
 
 
 def px(frame: Frame, pixels: int) -> int:
     """A size in pixels (a map's or chart's height) as the screen draws it (``scale``)."""
-    return pixels * scale(frame)
+    return round(pixels * scale(frame))
 
 
 def sections(frame: Frame, parts: Sequence[Callable[[], None]]) -> None:

@@ -95,9 +95,9 @@ _SCALES = {"TextLayer": ("size_scale",), "ScatterplotLayer": ("radius_scale", "l
            "ArcLayer": ("width_scale",), "LineLayer": ("width_scale",), "GeoJsonLayer": ("line_width_scale",)}
 
 
-def deck(layers: Sequence[pdk.Layer], view: pdk.ViewState, *, scale: int = 1) -> pdk.Deck:
+def deck(layers: Sequence[pdk.Layer], view: pdk.ViewState, *, scale: float = 1.0) -> pdk.Deck:
     """A deck with no basemap: nothing but our own layers, no request to any tile or style server.
-    ``scale``: labels, dots and lines drawn that many times larger (a 2160-line wall, ui/kiosk.px)."""
+    ``scale``: labels, dots and lines drawn that many times larger (a wall's height ÷ 1080, ui/kiosk.px)."""
     if scale != 1:
         for layer in layers:
             for prop in _SCALES.get(layer.type, ()):

@@ -46,9 +46,10 @@ def test_next_page_wraps_round_and_starts_over_from_a_page_not_in_the_playlist()
 
 
 @pytest.mark.parametrize(("shape", "scale", "columns"), [
-    ((1280, 720), 1, 1), ((1920, 1080), 1, 1), ((2560, 1440), 1, 1), ((3840, 2160), 2, 1),
-    ((3840, 1080), 1, 2), ((5760, 1080), 1, 3), ((1920, 1200), 1, 1),
+    ((1280, 720), 2 / 3, 1), ((1920, 1080), 1, 1), ((2560, 1440), 4 / 3, 1), ((3840, 2160), 2, 1),
+    ((3840, 1080), 1, 2), ((5760, 1080), 1, 3), ((1920, 1200), 10 / 9, 1),
 ])
 def test_a_screen_says_how_large_to_draw_and_how_many_columns_fit(shape, scale, columns):
     screen = kiosk.Screen(*shape)
-    assert (screen.scale, screen.columns) == (scale, columns)
+    assert screen.scale == pytest.approx(scale)
+    assert screen.columns == columns
