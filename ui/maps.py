@@ -102,7 +102,9 @@ def deck(layers: Sequence[pdk.Layer], view: pdk.ViewState, *, scale: float = 1.0
         for layer in layers:
             for prop in _SCALES.get(layer.type, ()):
                 setattr(layer, prop, scale)
-    return pdk.Deck(layers=list(layers), initial_view_state=view, map_provider=None, tooltip=TOOLTIP)
+    # Labels last, so no dot or arc hides an area's or a place's name ("城区" under the county's dots).
+    ordered = sorted(layers, key=lambda layer: layer.type == "TextLayer")
+    return pdk.Deck(layers=ordered, initial_view_state=view, map_provider=None, tooltip=TOOLTIP)
 
 
 # -- the county ----------------------------------------------------------------------------------------

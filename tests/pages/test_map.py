@@ -48,7 +48,8 @@ def test_map_deck_has_its_layers_and_no_basemap(tiny_url: str, open_page: Any) -
     spec = _deck(open_page(tiny_url, "map", period="2026-10"))
     assert spec["mapStyle"] == NO_BASEMAP
     assert spec.get("mapProvider") is None  # pydeck's default "carto" would fetch a style and tiles
-    assert list(_layers(spec)) == ["areas", "outline", "area-labels", "facilities"]  # no port, no ambulance
+    # No port, no ambulance; labels drawn last, over the dots.
+    assert list(_layers(spec)) == ["areas", "outline", "facilities", "area-labels"]
     assert len(json.dumps(spec)) < 1_000_000
 
 
@@ -88,7 +89,7 @@ def test_referral_deck_places_destinations_and_has_no_basemap(tiny_url: str, ope
     spec = _deck(open_page(tiny_url, "referrals", period="2026-10", lang="en"))
     assert (spec["mapStyle"], spec.get("mapProvider")) == (NO_BASEMAP, None)
     layers = _layers(spec)
-    assert list(layers) == ["areas", "outline", "area-labels", "facilities", "referrals", "destinations",
+    assert list(layers) == ["areas", "outline", "facilities", "referrals", "destinations", "area-labels",
                             "destination-labels"]
     (dest,) = layers["destination-labels"]["data"]
     assert dest["t"].startswith("Linhe")
