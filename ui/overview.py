@@ -112,6 +112,8 @@ def tile(frame: Frame, t: Tile) -> None:
     change = None if v.value is None or v.previous is None else v.value - v.previous
     help_text = full + " · " + frame.t("kpi.num_den", num=_part(v.numerator, frame.lang, money=v.unit == "money"),
                                        den=_part(v.denominator, frame.lang), period=v.period)
+    if t.basis:  # an area's share counts its residents, or its units' services: say which
+        help_text += " · " + frame.t(f"kpi.basis.{t.basis}")
     with st.container(border=True, key=f"tile-{v.code}-{v.status or 'none'}"):
         st.metric(
             name, i18n.fmt_value(v.value, v.unit, frame.lang),

@@ -39,6 +39,7 @@ class Tile:
     series: list[tuple]  # (month, value) for the 12 months to the period's end
     trajectory: Trajectory | None
     missing: tuple[tuple[str, str], ...] = ()  # (name_zh, name_en) of units whose report is missing
+    basis: str | None = None  # resident | provider: whom an area's value counts (catalogue, issue #11 item 7)
 
 
 def tiles(engine: Engine, scope: Scope, period: Period, codes: tuple[str, ...] = HEADLINE) -> list[Tile]:
@@ -54,7 +55,8 @@ def tiles(engine: Engine, scope: Scope, period: Period, codes: tuple[str, ...] =
         path = None if v.target is None else trajectory(months, points, v.target, v.direction, v.deadline)
         missing = tuple((u.name_zh, u.name_en) for u in engine.units[engine.units["code"].isin(v.missing_units)]
                         .itertuples())
-        out.append(Tile(v, row.name_zh, row.name_en, series[code], path, missing))
+        basis = row.basis if isinstance(row.basis, str) else None
+        out.append(Tile(v, row.name_zh, row.name_en, series[code], path, missing, basis))
     return out
 
 

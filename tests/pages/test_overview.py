@@ -47,6 +47,14 @@ def test_area_filter_changes_scope_and_drops_county_only_tiles(tiny_url, open_pa
     assert i18n.t("kpi.short.fund_execution", "zh") not in shown  # the envelope is county-wide
 
 
+def test_a_tile_says_whom_it_counts(tiny_url, open_page):
+    """An area's primary-care share counts its residents wherever treated; the tile's help says so."""
+    at = open_page(tiny_url, None, period="2026-10", area="pastoral", lang="en")
+    label = i18n.t("kpi.short.primary_visit_share", "en")
+    [metric] = [m for m in at.metric if m.label == label]
+    assert i18n.t("kpi.basis.resident", "en") in metric.help
+
+
 def test_unknown_filter_values_are_ignored_with_a_notice(tiny_url, open_page):
     at = open_page(tiny_url, None, period="2026-10", area="grassland")
     assert any("area" in w.value for w in at.warning)
