@@ -224,6 +224,15 @@ def test_a_wall_shows_a_league_board_paged_by_itself(shared, open_page, monkeypa
     assert rows == ["旗医院", "一号卫生院", "二号卫生院", "一号卫生室", "二号卫生室"]
 
 
+def test_a_wall_shows_the_latest_published_month_unasked(store, open_page):
+    """Early in a month the last one is still a draft with reports pending: a wall shows what was published."""
+    with db.engine(store).begin() as conn:
+        snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
+    at = open_page(store, "rankings", kiosk="1")
+    assert any("已发布第1版" in c.value for c in at.caption)
+    assert at.subheader[0].value == "旗级医院"
+
+
 @pytest.mark.parametrize(("rank", "expected"), [(1, "1"), (2, "2="), (None, "未排名")])
 def test_a_tie_on_the_board_reads_as_a_tie(rank, expected):
     ranks = pd.Series([1, 2, 2, None], dtype="Int64")
