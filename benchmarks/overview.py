@@ -1,6 +1,6 @@
 """Overview benchmark (issue #4): script time, queries per refresh against open sessions, and a soak.
 
-    python -m benchmarks.overview [--store sqlite:///benchmarks/results/demo_s1.db] [--soak-cycles 1000]
+    python -m benchmarks.overview [--store URL] [--soak-cycles 1000]
 
 1. Script run time, warm, server side: the overview page run in-process by AppTest (target ≤ 400 ms).
 2. Store queries per refresh cycle with 1, 5 and 20 kiosk sessions open in Chromium for a minute: the
@@ -26,10 +26,12 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.stores import RESULTS, save
+from benchmarks import kpi
+from benchmarks.stores import save
 from lib.store import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+TILE = "div[class*='st-key-tile-']"  # an overview KPI tile (ui/overview.py keys each one)
 
 
 def script_time(url: str, runs: int = 10) -> list[float]:
@@ -102,7 +104,7 @@ def watch(server: Server, n: int, refresh: int, warmup: float, seconds: float,
             page.goto(f"{server.origin}/?kiosk=1&rotate=overview&refresh={refresh}")
             pages.append(page)
         for page in pages:
-            page.wait_for_selector("[data-testid='stMetric']", timeout=120_000)
+            page.wait_for_selector(TILE, timeout=120_000)
         time.sleep(warmup)
         before, rss_start = server.queries(), server.rss_mb()
         deadline = time.monotonic() + seconds
@@ -117,10 +119,12 @@ def watch(server: Server, n: int, refresh: int, warmup: float, seconds: float,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store", default=f"sqlite:///{RESULTS / 'demo_s1.db'}")
+    parser.add_argument("--store", help="a store URL (default: the scale-1 SQLite demo of benchmarks.kpi, "
+                                        "built on first use)")
     parser.add_argument("--soak-cycles", type=int, default=1000)
     parser.add_argument("--minute", type=float, default=60.0, help="seconds per query-count window")
     args = parser.parse_args()
+    args.store = args.store or kpi.store("sqlite", 1)
     out: dict[str, object] = {"store": args.store}
 
     times = script_time(args.store)
