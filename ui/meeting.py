@@ -60,16 +60,17 @@ class Slide:
     """The opening (``group`` None) or one page of a peer group's league."""
 
     group: str | None = None
+    rows: slice | None = None  # the group's rows on this slide (tables.pages)
     page: int = 0
     pages: int = 1
 
 
 def slides(scores: Scores) -> list[Slide]:
-    """The opening, then each group's league in pages of at most ROWS_PER_SLIDE rows."""
+    """The opening, then each group's league in balanced pages of at most ROWS_PER_SLIDE rows."""
     out = [Slide()]
     for group in scores.groups:
-        pages = max(1, -(-len(scores.group(group)) // ROWS_PER_SLIDE))
-        out += [Slide(group, i, pages) for i in range(pages)]
+        parts = tables.pages(len(scores.group(group)), ROWS_PER_SLIDE)
+        out += [Slide(group, rows, i, len(parts)) for i, rows in enumerate(parts)]
     return out
 
 
@@ -169,8 +170,7 @@ def _group(frame: Frame, scores: Scores, slide: Slide) -> None:
     if slide.pages > 1:
         title += frame.t("part.of", i=slide.page + 1, n=slide.pages)
     st.header(title)
-    rows = slice(slide.page * ROWS_PER_SLIDE, (slide.page + 1) * ROWS_PER_SLIDE)
-    table = tables.league(scores, group, frame.lang)[list(SLIDE_COLUMNS)].iloc[rows]
+    table = tables.league(scores, group, frame.lang)[list(SLIDE_COLUMNS)].iloc[slide.rows]
     names = tables.headers(frame.lang)
     shown = table.assign(rank=table["rank"].astype(object).where(table["rank"].notna(), "—"),
                          **{c: [i18n.fmt_number(v, frame.lang, tables.DIGITS) for v in table[c]]

@@ -312,7 +312,7 @@ def _board_page(frame: Frame, scores: Scores, group: str, table: pd.DataFrame, p
 
 def board(frame: Frame, view: MonthScores, chosen: Filters) -> None:
     """The rankings on a wall: a league board readable at 5 m (rank with ties shown as ties, unit, total,
-    move, report), each group in sections of BOARD_ROWS rows that the wall pages through by itself."""
+    move, report), each group in balanced sections of at most BOARD_ROWS rows that the wall pages through."""
     scores = view.published or view.draft
     if scores is None:
         st.error(view.problem)
@@ -324,9 +324,11 @@ def board(frame: Frame, view: MonthScores, chosen: Filters) -> None:
     parts = []
     for group in [chosen.tier] if chosen.tier in scores.groups else scores.groups:
         table = league_table(scores, group, frame.lang, chosen)
-        pages = -(-len(table) // BOARD_ROWS)
-        parts += [functools.partial(_board_page, frame, scores, group, table.iloc[i * BOARD_ROWS:(i + 1) * BOARD_ROWS],
-                                    (i + 1, pages)) for i in range(pages)]
+        if table.empty:
+            continue
+        pages = tables.pages(len(table), BOARD_ROWS)
+        parts += [functools.partial(_board_page, frame, scores, group, table.iloc[rows], (i + 1, len(pages)))
+                  for i, rows in enumerate(pages)]
     if not parts:
         st.info(frame.t("rankings.empty"))
         return
