@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -108,3 +109,15 @@ def settings(params: Mapping[str, str], pages: Iterable[str], path: Path = SETTI
         reload_at=_time_of_day(params.get("reload"), _time_of_day(base["reload_at"], None)),
         screen=_screen(params.get("screen"), _screen(base.get("screen"), Screen())),
     )
+
+
+def pages(count: int, at_most: int) -> list[slice]:
+    """``count`` rows in as few pages of at most ``at_most`` rows as will do, balanced (15 rows in pages
+    of 12: 8 and 7, not 12 and 3): a table shown a wall's section or a meeting's slide at a time. Never
+    no page."""
+    n = max(1, -(-count // at_most))
+    size, extra = divmod(count, n)
+    bounds = [0]
+    for i in range(n):
+        bounds.append(bounds[-1] + size + (1 if i < extra else 0))
+    return [slice(a, b) for a, b in itertools.pairwise(bounds)]

@@ -36,6 +36,19 @@ PG_URL = os.environ.get("COCKPIT_TEST_PG_URL", "postgresql+psycopg://postgres@12
 # Stretches every wait of the browser and AppTest tests (tests/browser/conftest.TIMEOUT_MS, tests/pages/conftest.py)
 # on a slow or busy machine; the tests wait on states, so a larger scale only costs time when something is wrong.
 WAIT_SCALE = float(os.environ.get("COCKPIT_TEST_WAIT_SCALE", "1.0"))
+POLL_SECONDS = 0.2  # how often a state poll looks again
+
+
+def wait_until(condition: Callable[[], object], seconds: float, every: float = POLL_SECONDS) -> bool:
+    """Look at a state until ``condition()`` holds or ``seconds`` (a bound, already scaled by the caller)
+    have passed; returns whether it held. The one poll of the suite: tests wait on states (a row count,
+    a health check, a file, a drawn canvas), never for time to pass."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
 
 
 # Session fixtures holding demo stores (minutes to build): their readers share one xdist worker, so each
@@ -248,11 +261,9 @@ def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
 def soak_report() -> dict:
     """The soak's report, once it has finished (it started at collection, maybe in another process)."""
     out, status = _soak_files()
-    deadline = time.monotonic() + SOAK_SECONDS + 600
-    while not status.exists():  # the soak's own state: it writes its exit status when it ends
-        if time.monotonic() > deadline:
-            pytest.fail(f"the soak did not end:\n{out.with_suffix('.log').read_text()}")
-        time.sleep(1)
+    # The soak's own state: it writes its exit status when it ends.
+    if not wait_until(status.exists, SOAK_SECONDS + 600, every=1):
+        pytest.fail(f"the soak did not end:\n{out.with_suffix('.log').read_text()}")
     if not out.exists():
         pytest.fail(f"the soak wrote no report:\n{out.with_suffix('.log').read_text()}")
     return json.loads(out.read_text(encoding="utf-8"))

@@ -21,6 +21,7 @@ import streamlit as st
 
 from lib import i18n
 from lib.events.rollup import Place
+from lib.kiosk import pages
 from lib.kpi.engine import KpiValue
 from lib.maps.scene import FacilityProfile, StatusMap
 from ui import grid, kiosk, maps
@@ -245,8 +246,7 @@ def status_tables(frame: Frame, m: StatusMap) -> list[Callable[[], None]]:
     table = pd.DataFrame(rows)
     if not frame.kiosk:
         return [functools.partial(_table, frame, table, 320)]
-    return [functools.partial(_table, frame, table.iloc[i:i + WALL_ROWS], "content")
-            for i in range(0, max(len(table), 1), WALL_ROWS)]
+    return [functools.partial(_table, frame, table.iloc[rows], "content") for rows in pages(len(table), WALL_ROWS)]
 
 
 def _table(frame: Frame, table: pd.DataFrame, height: int | str) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lib import i18n
+from lib.kiosk import pages
 from lib.kpi.period import add_months, first_of_month
 from lib.scoring import narrative, snapshot, tables
 from lib.scoring.score import MonthScores, Scores
@@ -60,7 +61,7 @@ class Slide:
     """The opening (``group`` None) or one page of a peer group's league."""
 
     group: str | None = None
-    rows: slice | None = None  # the group's rows on this slide (tables.pages)
+    rows: slice | None = None  # the group's rows on this slide (lib.kiosk.pages)
     page: int = 0
     pages: int = 1
 
@@ -69,7 +70,7 @@ def slides(scores: Scores) -> list[Slide]:
     """The opening, then each group's league in balanced pages of at most ROWS_PER_SLIDE rows."""
     out = [Slide()]
     for group in scores.groups:
-        parts = tables.pages(len(scores.group(group)), ROWS_PER_SLIDE)
+        parts = pages(len(scores.group(group)), ROWS_PER_SLIDE)
         out += [Slide(group, rows, i, len(parts)) for i, rows in enumerate(parts)]
     return out
 

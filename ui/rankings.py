@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import i18n
+from lib.kiosk import pages
 from lib.kpi.filters import Filters
 from lib.kpi.period import first_of_month
 from lib.scoring import exports, snapshot, tables
@@ -326,9 +327,9 @@ def board(frame: Frame, view: MonthScores, chosen: Filters) -> None:
         table = league_table(scores, group, frame.lang, chosen)
         if table.empty:
             continue
-        pages = tables.pages(len(table), BOARD_ROWS)
-        parts += [functools.partial(_board_page, frame, scores, group, table.iloc[rows], (i + 1, len(pages)))
-                  for i, rows in enumerate(pages)]
+        screens = pages(len(table), BOARD_ROWS)
+        parts += [functools.partial(_board_page, frame, scores, group, table.iloc[rows], (i + 1, len(screens)))
+                  for i, rows in enumerate(screens)]
     if not parts:
         st.info(frame.t("rankings.empty"))
         return

@@ -6,7 +6,6 @@ screen" holds by construction (tests/lib/test_exports.py and tests/pages/test_ra
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass
 
@@ -24,17 +23,6 @@ LEAGUE_COLUMNS = ("rank", "interval", "change", "unit", "total", *DIMENSIONS, "c
 DETAIL_COLUMNS = ("code", "unit", "dimension", "indicator", "value", "target", "rule", "weight", "effective_weight",
                   "points", "previous_value", "value_change", "previous_points", "delta", "state")
 SHORTFALL_COLUMNS = ("unit", "total", "lost", "unscored")
-
-
-def pages(count: int, at_most: int) -> list[slice]:
-    """``count`` rows in as few pages of at most ``at_most`` rows as will do, balanced (15 rows in pages
-    of 12: 8 and 7, not 12 and 3), for a league shown a screen or a slide at a time. Never no page."""
-    n = max(1, -(-count // at_most))
-    size, extra = divmod(count, n)
-    bounds = [0]
-    for i in range(n):
-        bounds.append(bounds[-1] + size + (1 if i < extra else 0))
-    return [slice(a, b) for a, b in itertools.pairwise(bounds)]
 
 
 def status(scores: Scores, lang: str) -> str:

@@ -20,7 +20,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
 from lib.store import bootstrap, db
-from tests.conftest import WAIT_SCALE, make_store
+from tests.conftest import WAIT_SCALE, make_store, wait_until
 
 TIMEOUT_MS = round(20_000 * WAIT_SCALE)  # the one base timeout of every browser wait
 # Screenshots the browser tests take, kept for review after a run (CI can archive the folder).
@@ -117,11 +116,9 @@ def serve(store_url: str, log_dir: Path, *options: str) -> Iterator[AppServer]:
         proc = subprocess.Popen(cmd, cwd=db.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = AppServer("127.0.0.1", port, log, proc.pid)
     try:
-        deadline = time.monotonic() + wait_ms(1.5) / 1000
-        while not _healthy(server.origin):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start (exit {proc.poll()}):\n{log.read_text()}")
-            time.sleep(0.2)
+        wait_until(lambda: proc.poll() is not None or _healthy(server.origin), wait_ms(1.5) / 1000)
+        if proc.poll() is not None or not _healthy(server.origin):
+            pytest.fail(f"streamlit did not start (exit {proc.poll()}):\n{log.read_text()}")
         yield server
     finally:
         proc.terminate()

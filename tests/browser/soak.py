@@ -106,6 +106,8 @@ def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = N
             path = page.url.removeprefix(origin).split("?")[0].strip("/") or "overview"
             if not report.pages_seen or report.pages_seen[-1] != path:
                 report.pages_seen.append(path)
+            # The one timed wait of the suite, on purpose: a soak measures how a wall behaves over a span of
+            # time, sampling it at a fixed cadence; its checks are on the states it samples.
             page.wait_for_timeout(SAMPLE_SECONDS * 1000)
         if server_pid:
             report.server_rss_mb = (start_rss, _rss_mb(server_pid))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import time
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -23,7 +22,7 @@ from lib import i18n
 from lib.maps import scene
 from lib.store import db
 from tests.browser.conftest import wait_for_app_run, wait_ms
-from tests.conftest import make_store
+from tests.conftest import make_store, wait_until
 from tests.fixtures import tiny
 from ui import maps, mapview
 from ui.frame import Frame
@@ -46,14 +45,16 @@ def _drawn(canvas: Locator, colour: list[int] | None = None) -> np.ndarray:
     """The canvas once deck.gl has drawn on it: many pixels differ from its corner (the empty background),
     and, if given, some pixels carry ``colour`` (an arc's). WebGL pixels cannot be read from the page,
     so this polls screenshots; it returns the last one after 1.5 base timeouts, for the caller to judge."""
-    deadline = time.monotonic() + wait_ms(1.5) / 1000
-    while True:
-        px = _pixels(canvas)
+    shot: list[np.ndarray] = []
+
+    def drawn() -> bool:
+        shot[:] = [_pixels(canvas)]
+        px = shot[0]
         busy = (np.abs(px - px[0, 0]).sum(axis=2) > 30).mean()
-        coloured = colour is None or (np.abs(px - np.array(colour)).sum(axis=2) < 40).sum() > 20
-        if (busy > 0.05 and coloured) or time.monotonic() > deadline:
-            return px
-        time.sleep(0.25)
+        return busy > 0.05 and (colour is None or (np.abs(px - np.array(colour)).sum(axis=2) < 40).sum() > 20)
+
+    wait_until(drawn, wait_ms(1.5) / 1000, every=0.25)
+    return shot[0]
 
 
 def _canvas(page: Page) -> Locator:

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from lib import registry
 from lib.demo import feed, generate
 from lib.store import db
-from tests.conftest import WAIT_SCALE
+from tests.conftest import WAIT_SCALE, wait_until
 from tests.rollup_snapshot import rebuilt, snapshot
 
 TODAY = dt.date(2026, 3, 18)
@@ -87,10 +86,11 @@ def test_feed_runs_beside_a_reader(store_url):
     thread.start()
     seen = []
     try:
-        deadline = time.monotonic() + 20 * WAIT_SCALE  # a bound on a state poll, not a wait
-        while len(set(seen)) < 4 and time.monotonic() < deadline:
+        def four_counts_seen() -> bool:  # the reader keeps reading while the feed commits
             seen.append(count(store_url, "visit"))
-            time.sleep(0.2)
+            return len(set(seen)) >= 4
+
+        wait_until(four_counts_seen, 20 * WAIT_SCALE)
     finally:
         stop.set()
         thread.join(timeout=30)
@@ -108,9 +108,7 @@ def test_sigterm_finishes_the_step_and_exits_cleanly(tmp_path, sqlite_url):
     proc = subprocess.Popen([sys.executable, "-m", "lib.demo.feed", "--db", sqlite_url, "--rate", "60000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 30 * WAIT_SCALE
-        while count(sqlite_url, "visit") == 0 and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: count(sqlite_url, "visit") > 0, 30 * WAIT_SCALE)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=15)
     finally:

@@ -53,3 +53,13 @@ def test_a_screen_says_how_large_to_draw_and_how_many_columns_fit(shape, scale, 
     screen = kiosk.Screen(*shape)
     assert screen.scale == pytest.approx(scale)
     assert screen.columns == columns
+
+
+@pytest.mark.parametrize(("count", "at_most", "sizes"), [
+    (15, 12, [8, 7]), (46, 12, [12, 12, 11, 11]), (12, 12, [12]), (2, 12, [2]), (0, 12, [0]), (5, 1, [1] * 5),
+])
+def test_a_league_pages_in_balanced_parts(count, at_most, sizes):
+    parts = kiosk.pages(count, at_most)
+    assert [s.stop - s.start for s in parts] == sizes
+    assert parts[0].start == 0
+    assert parts[-1].stop == count

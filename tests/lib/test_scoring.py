@@ -393,12 +393,3 @@ def test_cli_show_and_publish(tiny_store, capsys):
     assert main(["--db", tiny_store, "show", "--month", "2026-10", "--published"]) == 0
     assert "published v1 by cli" in capsys.readouterr().out
 
-
-@pytest.mark.parametrize(("count", "at_most", "sizes"), [
-    (15, 12, [8, 7]), (46, 12, [12, 12, 11, 11]), (12, 12, [12]), (2, 12, [2]), (0, 12, [0]), (5, 1, [1] * 5),
-])
-def test_a_league_pages_in_balanced_parts(count, at_most, sizes):
-    parts = tables.pages(count, at_most)
-    assert [s.stop - s.start for s in parts] == sizes
-    assert parts[0].start == 0
-    assert parts[-1].stop == count
