@@ -176,12 +176,11 @@ def staff_measures(conn: Connection, days: Sequence[dt.date]) -> dict[dt.date, p
         columns.append(sa.func.coalesce(sa.func.sum(sa.case((on, s.monthly_pay))), 0).label(f"pay_sum@{i}"))
     wide = db.read_frame(conn, sa.select(s.facility_id, *columns).where(sa.or_(*(on_roster(d) for d in days)))
                          .group_by(s.facility_id))
-    out = {}
-    for i, day in enumerate(days):
-        mine = wide[["facility_id", *(c for c in wide.columns if c.endswith(f"@{i}"))]]
-        out[day] = mine.rename(columns=lambda c: c.split("@")[0]).melt(
-            id_vars="facility_id", var_name="measure", value_name="value")
-    return out
+    measures = [*counted, "pay_sum"]
+    return {day: wide[["facility_id", *(f"{m}@{i}" for m in measures)]]
+            .rename(columns={f"{m}@{i}": m for m in measures})
+            .melt(id_vars="facility_id", var_name="measure", value_name="value")
+            for i, day in enumerate(days)}
 
 
 def days_served(first: dt.date, last: dt.date) -> sa.ColumnElement:
