@@ -79,7 +79,8 @@ def county_units(conn: Connection, county: str | None) -> tuple[int, str, pd.Dat
     units = db.read_frame(conn, sa.text(
         "SELECT f.id AS facility_id, f.code, f.name_zh, f.name_en, t.level, t.name_zh AS tier_zh, "
         "t.name_en AS tier_en, c.code AS county "
-        "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN county c ON c.id = f.county_id"))
+        "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN county c ON c.id = f.county_id "
+        "ORDER BY t.sort, f.code"))
     return int(chosen["id"].iloc[0]), county, units
 
 
@@ -103,7 +104,7 @@ def _columns(table: Table, found: Collector) -> dict[int, tuple[Kind | None, str
             known[position] = match
     for key in REQUIRED:
         if key not in seen:
-            found.add("missing_column", row=table.header_row, column=kinds.FIXED_HEADERS[key][0],
+            found.add("missing_column", row=table.header_row, header_zh=kinds.FIXED_HEADERS[key][0],
                       header_en=kinds.FIXED_HEADERS[key][1])
     if not any(kind for kind, _ in known.values()) and not found.problems:
         found.add("no_value_columns", row=table.header_row)
