@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from lib.store import db
 from lib.store.models import IngestAudit, MonthlyReport, RegisterCount, ReportHistory, ScoreSnapshot
 
 REQUIRED = (UNIT_CODE,)
+MONTH_IN_NAME = re.compile(r"(20\d{2})[-_.年]?(0[1-9]|1[0-2])")  # …2026-10…, 202610, 2026年10
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,19 @@ def _letter(table: Table, position: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(position + 1) if table.sheet else str(position + 1)
+
+
+def month_of(table: Table) -> dt.date | None:
+    """The month a file reports when none is given: its month column's first value, or its name's."""
+    position = next((i for i, h in enumerate(table.header)
+                     if kinds.header_index().get(kinds.normalise_header(h), (None, ""))[1] == MONTH), None)
+    for _, cells in table.rows if position is not None else ():
+        try:
+            return values.month(cells[position])
+        except (values.BadValue, IndexError):
+            continue
+    found = MONTH_IN_NAME.search(table.file)
+    return dt.date(int(found.group(1)), int(found.group(2)), 1) if found else None
 
 
 def check(table: Table, content: bytes, month: dt.date, units: pd.DataFrame, county: str,

@@ -63,7 +63,7 @@ def read(file: str, content: bytes) -> Table:
     return _table(file, "", _text_rows(file, content))
 
 
-def _decode(file: str, content: bytes) -> str:
+def decode(file: str, content: bytes) -> str:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         return content.decode("utf-16")
     if b"\x00" in content[:8192]:
@@ -77,7 +77,7 @@ def _decode(file: str, content: bytes) -> str:
 
 
 def _text_rows(file: str, content: bytes) -> list[tuple[int, tuple[object, ...]]]:
-    text = _decode(file, content)
+    text = decode(file, content)
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
