@@ -104,10 +104,11 @@ class Loader:
                        updated=outcome.updated, unchanged=outcome.unchanged)]
 
     def path(self, path: Path, month: dt.date | None = None, *, write: bool = True) -> list[str]:
-        """A file by its name: JSON lines are events, so is a CSV whose header starts with "kind"."""
+        """A file by its name: JSON lines are events, so is a CSV whose header starts with "event"."""
         table.check_size(path.name, path.stat().st_size)
         content = path.read_bytes()
-        if path.suffix.lower() in (".jsonl", ".json") or content.lstrip(b"\xef\xbb\xbf").startswith(b"kind,"):
+        event_csv = content.lstrip(b"\xef\xbb\xbf").startswith(events.EVENT.encode() + b",")
+        if path.suffix.lower() in (".jsonl", ".json") or event_csv:
             return self.events(path.name, content)
         return self.monthly(path.name, content, month, write=write)
 

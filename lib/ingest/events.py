@@ -35,6 +35,9 @@ from lib.store.models import SOURCED_EVENTS, Base, Destination, Facility, Ingest
 SCHEMA_DIR = ROOT / "data" / "schemas"
 BATCH = 1000
 SOURCE_FIELDS = ("source_system", "source_id")
+# ISO 8601 with "T" or a space, the offset optional: a time without one is the county's wall clock.
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+EVENT = "event"  # the field naming an event's kind (visit, referral ...): "kind" is a field of some events
 _REFERENCES = {"facility.id": (Facility, "code", "_code"), "destination.id": (Destination, "code", "_code"),
                "staff.id": (Staff, "staff_key", "_key")}
 # Rules across fields the store's check constraints hold (lib.store.models), said before a write tries them.
@@ -77,7 +80,7 @@ def fields(kind: str) -> tuple[Field, ...]:
 def _json_type(column: sa.Column) -> dict:
     kind = column.type
     if isinstance(kind, sa.DateTime):
-        return {"type": "string", "format": "date-time"}
+        return {"type": "string", "pattern": DATETIME_PATTERN}
     if isinstance(kind, sa.Date):
         return {"type": "string", "format": "date"}
     if isinstance(kind, sa.Boolean):
@@ -93,10 +96,10 @@ def _json_type(column: sa.Column) -> dict:
 def schema(kind: str) -> dict:
     """The JSON Schema of one event kind (what data/schemas/<kind>.json holds)."""
     table = MODELS[kind].__table__
-    properties: dict[str, dict] = {"kind": {"const": kind},
+    properties: dict[str, dict] = {EVENT: {"const": kind},
                                    "source_system": {"type": "string", "minLength": 1, "maxLength": 32},
                                    "source_id": {"type": "string", "minLength": 1, "maxLength": 64}}
-    required = ["kind", *SOURCE_FIELDS]
+    required = [EVENT, *SOURCE_FIELDS]
     for f in fields(kind):
         column = table.c[f.column]
         prop = {"type": "string", "minLength": 1} if f.reference else _json_type(column)
@@ -170,7 +173,7 @@ def parse(file: str, content: bytes) -> list[tuple[int, dict]]:
 
 def _typed(record: dict[str, str]) -> dict:
     """A CSV row as JSON would carry it: empty cells absent, numbers and booleans typed by the schema."""
-    kind = record.get("kind", "")
+    kind = record.get(EVENT, "")
     props = schema(kind)["properties"] if kind in MODELS else {}
     out: dict[str, object] = {}
     for key, raw in record.items():
@@ -200,9 +203,9 @@ def check(conn: Connection, file: str, records: Sequence[tuple[int, dict]]) -> B
     seen: dict[tuple[str, str, str], int] = {}
     zone = clock.zone()
     for number, record in records:
-        kind = record.get("kind")
+        kind = record.get(EVENT)
         if kind not in MODELS:
-            found.add("unknown_kind", row=number, column="kind", value=kind, kinds=", ".join(MODELS))
+            found.add("unknown_kind", row=number, column=EVENT, value=kind, kinds=", ".join(MODELS))
             continue
         errors = sorted(_validator(kind).iter_errors(record), key=lambda e: list(e.path))
         for error in errors:
@@ -230,11 +233,16 @@ def check(conn: Connection, file: str, records: Sequence[tuple[int, dict]]) -> B
                 except ValueError:
                     found.add("bad_format", row=number, column=f.name, value=value)
                     continue
-            if f.name in record or value is not None:
-                row[f.column] = value
+            row[f.column] = value if value is not None else _default(table.c[f.column])
         rows.setdefault(kind, []).append(row)
     found.refuse_if_any()
     return Batch(file, rows, len(records))
+
+
+def _default(column: sa.Column) -> object:
+    """What an absent optional field stores: the column's default, or NULL (every row has every column)."""
+    default = column.default
+    return default.arg if default is not None and not callable(default.arg) else None
 
 
 def _when(text: str, kind: sa.types.TypeEngine, zone: dt.tzinfo) -> dt.date | dt.datetime:
@@ -247,7 +255,8 @@ def _when(text: str, kind: sa.types.TypeEngine, zone: dt.tzinfo) -> dt.date | dt
     return moment.replace(microsecond=0)
 
 
-_SCHEMA_REASONS = {"required": "missing_field", "type": "wrong_type", "format": "bad_format", "enum": "not_allowed",
+_SCHEMA_REASONS = {"required": "missing_field", "type": "wrong_type", "format": "bad_format",
+                   "pattern": "bad_format", "enum": "not_allowed",
                    "const": "not_allowed", "additionalProperties": "unknown_field", "maxLength": "too_long",
                    "minLength": "missing_field", "anyOf": "wrong_type"}
 

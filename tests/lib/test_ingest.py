@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -21,53 +21,13 @@ import sqlalchemy as sa
 from lib.ingest import __main__ as cli
 from lib.ingest import kinds, monthly, table, templates
 from lib.ingest.problems import CAP, Refused
-from lib.store import bootstrap, db
-from lib.store.models import Area, Base, Community, County, Facility
-from tests.conftest import BACKENDS, make_store
+from lib.store import db
 from tests.fixtures import tiny
+from tests.lib.conftest import everything
 
 SEPT = "2026-09"
 SURVEY_HEADER = ["单位编码", "单位名称", "月份", "患者满意度", "职工满意度"]
 REGISTER_HEADER = ["单位编码", "月份", "高血压登记人数", "高血压规范管理人数"]
-
-
-def _other_county(url: str) -> None:
-    """A second county with one unit, X1, so a file can name a unit of another county."""
-    tiny.build(url)
-    with db.engine(url).begin() as conn:
-        county = conn.execute(sa.insert(County).returning(County.id), {
-            "code": "000002", "name_zh": "另一旗", "name_en": "Other banner", "resident_population": 1,
-            "insured_residents": 1, "boundary": "none.geojson"}).scalar_one()
-        area = conn.execute(sa.insert(Area).returning(Area.id), {
-            "county_id": county, "code": "u", "name_zh": "城区", "name_en": "Urban"}).scalar_one()
-        community = conn.execute(sa.insert(Community).returning(Community.id), {
-            "county_id": county, "code": "c", "name_zh": "医共体", "name_en": "Community"}).scalar_one()
-        conn.execute(sa.insert(Facility), {
-            "code": "X1", "county_id": county, "community_id": community, "area_id": area, "tier_code": "thc",
-            "name_zh": "外旗卫生院", "name_en": "Other THC", "latitude": 41.0, "longitude": 108.0,
-            "coord_source": "surveyed"})
-    bootstrap.bring_current(url)  # as every CLI does first: then a refused file is the only thing that ran
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def shared_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The tiny county and a second one; refused files must leave it as it is, so the corpus shares it."""
-    with make_store(request.param, tmp_path_factory.mktemp("ingest"), fill=_other_county) as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store of its own for tests that write."""
-    with make_store(request.param, tmp_path, fill=_other_county) as made:
-        yield made
-
-
-def everything(url: str) -> dict[str, list[tuple]]:
-    """Every row of every table, sorted: equal before and after means nothing changed."""
-    with db.engine(url).connect() as conn:
-        return {name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
-                for name, t in Base.metadata.tables.items()}
 
 
 def _csv(rows: list[list[object]], encoding: str = "utf-8-sig") -> bytes:
@@ -147,23 +107,23 @@ def _reasons(refused: Refused) -> set[str]:
 
 @pytest.mark.parametrize(("case", "name", "content", "reason"), CORPUS, ids=[c[0] for c in CORPUS])
 def test_a_malformed_file_is_refused_for_its_reason_and_changes_nothing(
-        shared_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        ingest_shared_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         case: str, name: str, content: bytes, reason: str) -> None:
-    before = everything(shared_url)
+    before = everything(ingest_shared_store)
     path = tmp_path / name
     path.write_bytes(content)
-    assert cli.main(["monthly", str(path), "--month", SEPT, "--db", shared_url, "--county", "000001"]) == 1
+    assert cli.main(["monthly", str(path), "--month", SEPT, "--db", ingest_shared_store, "--county", "000001"]) == 1
     said = capsys.readouterr().err
     assert name in said
     assert "Traceback" not in said
     with pytest.raises(Refused) as refused:
-        _check(shared_url, name, content)
+        _check(ingest_shared_store, name, content)
     assert _reasons(refused.value) == {reason}, case
-    assert everything(shared_url) == before
+    assert everything(ingest_shared_store) == before
 
 
-def _check(url: str, name: str, content: bytes, month: str = SEPT) -> monthly.Plan:
-    with db.engine(url).connect() as conn:
+def _check(ingest_store: str, name: str, content: bytes, month: str = SEPT) -> monthly.Plan:
+    with db.engine(ingest_store).connect() as conn:
         _, county, units = monthly.county_units(conn, "000001")
     day = dt.date.fromisoformat(month + "-01")
     return monthly.check(table.read(name, content), content, day, units, county, tiny.TODAY)
@@ -173,63 +133,64 @@ def test_the_corpus_holds_at_least_25_distinct_reasons() -> None:
     assert len({c[3] for c in CORPUS}) >= 25
 
 
-def test_a_file_above_the_limit_is_refused_before_it_is_read(shared_url: str, tmp_path: Path,
+def test_a_file_above_the_limit_is_refused_before_it_is_read(ingest_shared_store: str, tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     big = tmp_path / "big.csv"
     with big.open("wb") as fh:  # sparse: 45 MB on the books, nothing to read
         fh.truncate(45 * 1024 * 1024)
-    before = everything(shared_url)
-    assert cli.main(["monthly", str(big), "--month", SEPT, "--db", shared_url, "--county", "000001",
+    before = everything(ingest_shared_store)
+    assert cli.main(["monthly", str(big), "--month", SEPT, "--db", ingest_shared_store, "--county", "000001",
                      "--lang", "en"]) == 1
     said = capsys.readouterr().err
     assert "45.0 MB" in said
     assert "20 MB" in said
-    assert everything(shared_url) == before
+    assert everything(ingest_shared_store) == before
 
 
-def test_every_problem_is_listed_at_once_with_where_and_why_in_both_languages(shared_url: str) -> None:
+def test_every_problem_is_listed_at_once_with_where_and_why_in_both_languages(ingest_shared_store: str) -> None:
     content = _csv(_survey(["T1", "THC one", SEPT, "八十", 81], ["T9", "", SEPT, 80, 81],
                            ["T2", "THC two", "2026-08", 80, 120]))
     with pytest.raises(Refused) as refused:
-        _check(shared_url, "many.csv", content)
+        _check(ingest_shared_store, "many.csv", content)
     assert _reasons(refused.value) == {"not_number", "unknown_unit", "wrong_month", "out_of_range"}
     zh, en = refused.value.lines("zh"), refused.value.lines("en")
     assert "many.csv，第 2 行，列“患者满意度”：值“八十”不是数字" in zh
     assert 'many.csv, row 4, column "职工满意度": value "120" is outside the valid range 0–100' in en
 
 
-def test_problems_beyond_the_cap_are_counted(shared_url: str) -> None:
+def test_problems_beyond_the_cap_are_counted(ingest_shared_store: str) -> None:
     content = _csv(_survey(*[[f"Z{i}", "", SEPT, 80, 81] for i in range(CAP + 30)]))
     with pytest.raises(Refused) as refused:
-        _check(shared_url, "typos.csv", content)
+        _check(ingest_shared_store, "typos.csv", content)
     assert len(refused.value.problems) == CAP
     assert refused.value.more == 30
     assert refused.value.lines("en")[-1] == "… and 30 more problems not listed"
 
 
-def test_the_running_month_cannot_be_reported(shared_url: str) -> None:
+def test_the_running_month_cannot_be_reported(ingest_shared_store: str) -> None:
     content = _csv(_survey(["T1", "THC one", "2026-11", 80, 81]))
     with pytest.raises(Refused) as refused:
-        _check(shared_url, "early.csv", content, month="2026-11")
+        _check(ingest_shared_store, "early.csv", content, month="2026-11")
     assert _reasons(refused.value) == {"month_not_over"}
 
 
-def _september(url: str) -> dict[tuple[str, str], float]:
-    with db.engine(url).connect() as conn:
+def _september(ingest_store: str) -> dict[tuple[str, str], float]:
+    with db.engine(ingest_store).connect() as conn:
         rows = conn.execute(sa.text(
             "SELECT f.code, r.metric, r.value FROM monthly_report r JOIN facility f ON f.id = r.facility_id "
             "WHERE r.month = :m"), {"m": dt.date(2026, 9, 1)}).all()
     return {(code, metric): value for code, metric, value in rows}
 
 
-def _upload(url: str, path: Path, *extra: str) -> int:
-    return cli.main(["monthly", str(path), "--month", SEPT, "--db", url, "--county", "000001", "--by", "clerk",
+def _upload(ingest_store: str, path: Path, *extra: str) -> int:
+    return cli.main(["monthly", str(path), "--month", SEPT, "--db", ingest_store, "--county", "000001", "--by", "clerk",
                      *extra])
 
 
-def test_a_filled_template_is_accepted_and_the_same_file_twice_changes_nothing(url: str, tmp_path: Path) -> None:
+def test_a_filled_template_is_accepted_and_the_same_file_twice_changes_nothing(ingest_store: str,
+                                                                                tmp_path: Path) -> None:
     path = tmp_path / "surveys.xlsx"
-    assert cli.main(["template", "surveys", "--out", str(path), "--month", SEPT, "--db", url,
+    assert cli.main(["template", "surveys", "--out", str(path), "--month", SEPT, "--db", ingest_store,
                      "--county", "000001"]) == 0
     book = openpyxl.load_workbook(path)
     sheet = book.worksheets[0]
@@ -238,15 +199,15 @@ def test_a_filled_template_is_accepted_and_the_same_file_twice_changes_nothing(u
     for r in range(2, sheet.max_row + 1):  # a clerk fills patient and staff satisfaction, leaves the rest
         sheet.cell(r, 4).value, sheet.cell(r, 5).value = 70 + r, 75
     book.save(path)
-    assert _upload(url, path) == 0
-    values = _september(url)
+    assert _upload(ingest_store, path) == 0
+    values = _september(ingest_store)
     assert values[("T1", "satisfaction_patient")] == 73
     assert values[("V2", "satisfaction_staff")] == 75
     assert ("T1", "satisfaction_government") not in values  # left blank: not reported, not 0
-    once = everything(url)
-    assert _upload(url, path) == 0
-    assert everything(url) == once
-    with db.engine(url).connect() as conn:
+    once = everything(ingest_store)
+    assert _upload(ingest_store, path) == 0
+    assert everything(ingest_store) == once
+    with db.engine(ingest_store).connect() as conn:
         audit = conn.execute(sa.text("SELECT by, channel, kind, file_name, rows, inserted, updated FROM ingest_audit"))
         assert audit.all() == [("clerk", "cli", "surveys", "surveys.xlsx", 5, 9, 1)]
 
@@ -255,14 +216,14 @@ _T2_SEPTEMBER = ("SELECT received_at FROM monthly_report WHERE month = :m AND me
                  "AND facility_id = (SELECT id FROM facility WHERE code = 'T2')")
 
 
-def test_a_correction_replaces_the_value_and_keeps_the_old_one(url: str, tmp_path: Path) -> None:
-    with db.engine(url).connect() as conn:
+def test_a_correction_replaces_the_value_and_keeps_the_old_one(ingest_store: str, tmp_path: Path) -> None:
+    with db.engine(ingest_store).connect() as conn:
         received = conn.execute(sa.text(_T2_SEPTEMBER), {"m": dt.date(2026, 9, 1)}).scalar_one()
     path = tmp_path / "fix.csv"
     path.write_bytes(_csv(_survey(["T2", "THC two", SEPT, 66, None])))
-    assert _upload(url, path) == 0
-    assert _september(url)[("T2", "satisfaction_patient")] == 66
-    with db.engine(url).connect() as conn:
+    assert _upload(ingest_store, path) == 0
+    assert _september(ingest_store)[("T2", "satisfaction_patient")] == 66
+    with db.engine(ingest_store).connect() as conn:
         history = conn.execute(sa.text("SELECT f.code, h.item, h.value, h.received_at FROM report_history h "
                                        "JOIN facility f ON f.id = h.facility_id")).all()
         kept = conn.execute(sa.text(_T2_SEPTEMBER), {"m": dt.date(2026, 9, 1)}).scalar_one()
@@ -270,15 +231,15 @@ def test_a_correction_replaces_the_value_and_keeps_the_old_one(url: str, tmp_pat
     assert str(kept) == str(received) == str(history[0][3])  # a correction is not a late report
 
 
-def test_gbk_and_english_csv_are_accepted_with_registers(url: str, tmp_path: Path) -> None:
+def test_gbk_and_english_csv_are_accepted_with_registers(ingest_store: str, tmp_path: Path) -> None:
     gbk = tmp_path / "registers-gbk.csv"
     gbk.write_bytes(_csv([REGISTER_HEADER, ["V1", "2026年9月", 41, 30]], encoding="gbk"))
-    assert _upload(url, gbk) == 0
+    assert _upload(ingest_store, gbk) == 0
     english = tmp_path / "registers-en.csv"
     english.write_bytes(_csv([["Unit code", "Diabetes registered", "Diabetes under standard management"],
                               ["T1", 12, 9]], encoding="utf-8"))
-    assert _upload(url, english) == 0
-    with db.engine(url).connect() as conn:
+    assert _upload(ingest_store, english) == 0
+    with db.engine(ingest_store).connect() as conn:
         rows = conn.execute(sa.text(
             "SELECT f.code, r.register, r.registered, r.managed FROM register_count r "
             "JOIN facility f ON f.id = r.facility_id WHERE r.month = :m ORDER BY f.code, r.register"),
@@ -290,10 +251,10 @@ def test_gbk_and_english_csv_are_accepted_with_registers(url: str, tmp_path: Pat
 
 @pytest.mark.parametrize(("fmt", "encoding"), [("xlsx", "utf-8"), ("csv", "utf-8"), ("csv", "gbk")])
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_template_reads_back_as_headers_only_rows(shared_url: str, fmt: str, encoding: str,
+def test_every_template_reads_back_as_headers_only_rows(ingest_shared_store: str, fmt: str, encoding: str,
                                                         lang: str) -> None:
     """A template as downloaded is a valid file with nothing reported yet: every kind, both languages."""
-    with db.engine(shared_url).connect() as conn:
+    with db.engine(ingest_shared_store).connect() as conn:
         _, county, units = monthly.county_units(conn, "000001")
     ours = units[units["county"] == county]
     for kind in kinds.kinds():
@@ -304,16 +265,16 @@ def test_every_template_reads_back_as_headers_only_rows(shared_url: str, fmt: st
         assert plan.rows == sum(units["level"].isin(kind.levels) & (units["county"] == county))
 
 
-def test_ingest_while_pages_read_is_all_or_nothing(url: str) -> None:
+def test_ingest_while_pages_read_is_all_or_nothing(ingest_store: str) -> None:
     """A reader polling September's reports sees the file's values all at once or not at all."""
     rows = [["H", "", SEPT, 90, 91], ["T1", "", SEPT, 80, 81], ["V1", "", SEPT, 70, 71], ["V2", "", SEPT, 60, 61]]
     content = _csv(_survey(*rows))
-    plan = _check(url, "all.csv", content)
+    plan = _check(ingest_store, "all.csv", content)
     seen: set[int] = set()
     done = threading.Event()
 
     def read() -> None:
-        with db.engine(url).connect() as conn:
+        with db.engine(ingest_store).connect() as conn:
             while not done.is_set():
                 seen.add(conn.execute(sa.text("SELECT count(*) FROM monthly_report WHERE month = :m"),
                                       {"m": dt.date(2026, 9, 1)}).scalar_one())
@@ -322,10 +283,10 @@ def test_ingest_while_pages_read_is_all_or_nothing(url: str) -> None:
     reader = threading.Thread(target=read)
     reader.start()
     try:
-        with db.engine(url).begin() as conn:
+        with db.engine(ingest_store).begin() as conn:
             monthly.apply(conn, plan, by="clerk", channel="cli", now=dt.datetime(2026, 10, 10, 9))
     finally:
         done.set()
         reader.join()
     assert seen <= {2, 10}  # September held two reports; the file adds eight
-    assert _september(url)[("V2", "satisfaction_staff")] == 61
+    assert _september(ingest_store)[("V2", "satisfaction_staff")] == 61
