@@ -15,12 +15,13 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import fastjsonschema
 import jsonschema
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -130,7 +131,23 @@ def write_schemas(folder: Path = SCHEMA_DIR) -> list[Path]:
 
 @cache
 def _validator(kind: str) -> jsonschema.protocols.Validator:
+    """The full validator: every error of a record, with its path, for the problems a sender reads."""
     return jsonschema.Draft202012Validator(schema(kind), format_checker=jsonschema.FormatChecker())
+
+
+@cache
+def _fast(kind: str) -> Callable[[dict], object]:
+    """A compiled check (fastjsonschema, tens of times quicker) that only says whether a record is valid:
+    most records are, and only the others go through the full validator to say why."""
+    return fastjsonschema.compile(schema(kind))
+
+
+def _errors(kind: str, record: dict) -> list[jsonschema.ValidationError]:
+    try:
+        _fast(kind)(record)
+    except fastjsonschema.JsonSchemaException:
+        return sorted(_validator(kind).iter_errors(record), key=lambda e: list(e.path))
+    return []
 
 
 @dataclass(frozen=True)
@@ -207,7 +224,7 @@ def check(conn: Connection, file: str, records: Sequence[tuple[int, dict]]) -> B
         if kind not in MODELS:
             found.add("unknown_kind", row=number, column=EVENT, value=kind, kinds=", ".join(MODELS))
             continue
-        errors = sorted(_validator(kind).iter_errors(record), key=lambda e: list(e.path))
+        errors = _errors(kind, record)
         for error in errors:
             _schema_problem(found, number, error)
         if errors:
