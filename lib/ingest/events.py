@@ -303,8 +303,34 @@ class Outcome:
     audit_id: int | None
 
 
-def apply(conn: Connection, batch: Batch, *, sha256: str, by: str, channel: str, now: dt.datetime) -> Outcome:
-    """Write ``batch`` in the caller's transaction: new events inserted, changed ones updated, equal ones left."""
+def sent_form(conn: Connection, kind: str, rows: Sequence[dict], source_system: str, prefix: str) -> list[dict]:
+    """Rows as the store holds them (ids) in the form another system sends them (codes, ISO times), so the
+    demo's live feed takes the same path as any system's: ``prefix`` makes each row's source id unique."""
+    names = {table: {i: code for code, i in pairs.items()} for table, pairs in _codes(conn).items()}
+    records = []
+    for n, row in enumerate(rows):
+        record: dict[str, object] = {EVENT: kind, "source_system": source_system, "source_id": f"{prefix}-{n}"}
+        for f in fields(kind):
+            value = row.get(f.column)
+            if value is None:
+                continue
+            if f.reference is not None:
+                value = names[f.reference[0].__tablename__][value]
+            elif isinstance(value, dt.date | dt.datetime):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = float(value)
+            record[f.name] = value
+        records.append(record)
+    return records
+
+
+def apply(conn: Connection, batch: Batch, *, sha256: str, by: str, channel: str, now: dt.datetime,
+          audit: bool = True) -> Outcome:
+    """Write ``batch`` in the caller's transaction: new events inserted, changed ones updated, equal ones left.
+
+    ``audit=False`` for the demo's live feed, whose every tick would otherwise add a row to the audit.
+    """
     inserted = updated = 0
     for kind, rows in batch.rows.items():
         model = MODELS[kind]
@@ -323,8 +349,8 @@ def apply(conn: Connection, batch: Batch, *, sha256: str, by: str, channel: str,
                     write.update(conn, model, [old["id"]], changes)
                     updated += 1
     unchanged = batch.count - inserted - updated
-    if not inserted and not updated:
-        return Outcome(0, 0, unchanged, None)
+    if not audit or (not inserted and not updated):
+        return Outcome(inserted, updated, unchanged, None)
     audit_id = conn.execute(sa.insert(IngestAudit).returning(IngestAudit.id), {
         "at": now, "by": by, "channel": channel, "kind": "events", "file_name": batch.file[:255], "sha256": sha256,
         "month": None, "rows": batch.count, "inserted": inserted, "updated": updated,
