@@ -2,7 +2,8 @@
 
 Everything that makes a file unreadable is refused here, before any value is looked at: too large (said
 before it is read), empty, binary, an old .xls, a workbook that will not open, merged cells, formulas
-without a saved value, no header row, a header row with no data under it.
+without a saved value, no header row, a header row with no data under it. The header is the first row
+naming a known column, so a title or notes above it (often merged across the sheet) are left alone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
+from lib.ingest.kinds import header_index, normalise_header
 from lib.ingest.problems import Collector, Problem, Refused, refuse
 
 MAX_BYTES = 20 * 1024 * 1024  # a county's monthly report is a few hundred kB; a file far larger is not one
@@ -59,8 +61,8 @@ def read(file: str, content: bytes) -> Table:
     if content.startswith(OLE_MAGIC):
         raise refuse(file, "old_excel")
     if content.startswith(ZIP_MAGIC):
-        return _table(file, *_workbook_rows(file, content))
-    return _table(file, "", _text_rows(file, content))
+        return _table(file, _workbook(file, content))
+    return _table(file, _Sheet("", _text_rows(file, content), [], []))
 
 
 def decode(file: str, content: bytes) -> str:
@@ -90,33 +92,57 @@ def _text_rows(file: str, content: bytes) -> list[tuple[int, tuple[object, ...]]
     return rows
 
 
-def _workbook_rows(file: str, content: bytes) -> tuple[str, list[tuple[int, tuple[object, ...]]]]:
+@dataclass(frozen=True)
+class _Sheet:
+    """A worksheet read: its rows, its merged ranges (first row, coordinates) and formulas with no value."""
+
+    title: str
+    rows: list[tuple[int, tuple[object, ...]]]
+    merged: list[tuple[int, int, str]]  # (first row, last row, "A1:D1")
+    formulas: list[tuple[int, str, str]]  # (row, cell, formula)
+
+
+def _workbook(file: str, content: bytes) -> _Sheet:
     try:
         values = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(content), data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise refuse(file, "not_workbook") from None
     sheet, formula_sheet = values.worksheets[0], formulas.worksheets[0]
-    found = Collector(file, sheet.title)
-    for merged in sheet.merged_cells.ranges:
-        found.add("merged", row=merged.min_row, column=merged.coord)
-    rows = []
+    merged = [(r.min_row, r.max_row, r.coord) for r in sheet.merged_cells.ranges]
+    rows, missing = [], []
     for cells, written in zip(sheet.iter_rows(), formula_sheet.iter_rows(), strict=True):
-        for cell, source in zip(cells, written, strict=True):
-            if source.data_type == "f" and cell.value is None:
-                found.add("formula_no_value", row=cell.row, column=cell.coordinate, value=source.value)
+        missing += [(c.row, c.coordinate, str(w.value)) for c, w in zip(cells, written, strict=True)
+                    if w.data_type == "f" and c.value is None]
         rows.append((cells[0].row, tuple(c.value for c in cells)))
-    found.refuse_if_any()
-    return sheet.title, rows
+    return _Sheet(sheet.title, rows, merged, missing)
 
 
-def _table(file: str, sheet: str, rows: list[tuple[int, tuple[object, ...]]]) -> Table:
-    filled = [(n, cells) for n, cells in rows if not all(is_empty(c) for c in cells)]
+def _header_at(filled: list[tuple[int, tuple[object, ...]]]) -> int:
+    """Where the header is: the first row naming a known column (a title or notes above it are skipped)."""
+    known = header_index()
+    for i, (_, cells) in enumerate(filled):
+        if any(normalise_header(c) in known for c in cells if not is_empty(c)):
+            return i
+    return 0
+
+
+def _table(file: str, sheet: _Sheet) -> Table:
+    filled = [(n, cells) for n, cells in sheet.rows if not all(is_empty(c) for c in cells)]
     if not filled:
         raise refuse(file, "no_rows")
-    header_row, header = filled[0]
+    at = _header_at(filled)
+    header_row, header = filled[at]
+    found = Collector(file, sheet.title)
+    for first, last, coord in sheet.merged:
+        if last >= header_row:  # a merged title above the header is how many reports look: kept
+            found.add("merged", row=first, column=coord)
+    for row, cell, formula in sheet.formulas:
+        if row >= header_row:
+            found.add("formula_no_value", row=row, column=cell, value=formula)
+    found.refuse_if_any()
     names = tuple("" if c is None else str(c).strip() for c in header)
-    body = tuple((n, cells) for n, cells in filled[1:])
+    body = tuple((n, cells) for n, cells in filled[at + 1:])
     if not body:
-        raise Refused([Problem(file, "header_only", sheet, header_row)])
-    return Table(file, sheet, names, header_row, body)
+        raise Refused([Problem(file, "header_only", sheet.title, header_row)])
+    return Table(file, sheet.title, names, header_row, body)

@@ -167,6 +167,19 @@ def test_problems_beyond_the_cap_are_counted(ingest_shared_store: str) -> None:
     assert refused.value.lines("en")[-1] == "… and 30 more problems not listed"
 
 
+def test_a_title_above_the_header_is_left_alone(ingest_shared_store: str) -> None:
+    def titled(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+        sheet.insert_rows(1, 2)
+        sheet["A1"] = "小旗2026年9月满意度月报"
+        sheet.merge_cells("A1:E1")
+        sheet["A2"] = "填报单位：卫生健康委"
+
+    content = _xlsx(_survey(["T1", "THC one", SEPT, 80, 81]), titled)
+    plan = _check(ingest_shared_store, "titled.xlsx", content)
+    assert [(v.column.metric, v.value) for v in plan.values] == [("satisfaction_patient", 80),
+                                                                ("satisfaction_staff", 81)]
+
+
 def test_the_running_month_cannot_be_reported(ingest_shared_store: str) -> None:
     content = _csv(_survey(["T1", "THC one", "2026-11", 80, 81]))
     with pytest.raises(Refused) as refused:
