@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from lib.ingest import __main__ as cli
 from lib.ingest import kinds, monthly, table, templates
 from lib.ingest.problems import CAP, Refused
+from lib.scoring import snapshot
 from lib.store import db
 from tests.fixtures import tiny
 from tests.lib.conftest import everything
@@ -303,3 +304,15 @@ def test_ingest_while_pages_read_is_all_or_nothing(ingest_store: str) -> None:
         reader.join()
     assert seen <= {2, 10}  # September held two reports; the file adds eight
     assert _september(ingest_store)[("V2", "satisfaction_staff")] == 61
+
+
+def test_a_published_month_keeps_its_snapshot(ingest_store: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with db.engine(ingest_store).begin() as conn:
+        snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=dt.datetime(2026, 11, 20, 9))
+    published = {k: v for k, v in everything(ingest_store).items() if k.startswith("score_snapshot")}
+    path = tmp_path / "late.csv"
+    path.write_bytes(_csv(_survey(["T1", "THC one", "2026-10", 95, 90])))
+    assert cli.main(["monthly", str(path), "--month", "2026-10", "--db", ingest_store, "--county", "000001"]) == 0
+    assert "2026-10 的考核已发布：已发布版本保持不变" in capsys.readouterr().out
+    assert {k: v for k, v in everything(ingest_store).items() if k.startswith("score_snapshot")} == published
