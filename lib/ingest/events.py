@@ -215,7 +215,7 @@ def _typed(record: dict[str, str]) -> dict:
 def check(conn: Connection, file: str, records: Sequence[tuple[int, dict]]) -> Batch:
     """Every record against its kind's schema and the registry; Refused with every problem, or a Batch."""
     found = Collector(file)
-    codes = _codes(conn)
+    codes = _codes(conn, {r.get(EVENT) for _, r in records})
     rows: dict[str, list[dict]] = {}
     seen: dict[tuple[str, str, str], int] = {}
     zone = clock.zone()
@@ -289,10 +289,11 @@ def _schema_problem(found: Collector, number: int, error: jsonschema.ValidationE
     found.add(reason, row=number, column=column, value=value, detail=error.message)
 
 
-def _codes(conn: Connection) -> dict[str, dict[str, int]]:
-    return {"facility": dict(conn.execute(sa.select(Facility.code, Facility.id)).all()),
-            "destination": dict(conn.execute(sa.select(Destination.code, Destination.id)).all()),
-            "staff": dict(conn.execute(sa.select(Staff.staff_key, Staff.id)).all())}
+def _codes(conn: Connection, kinds: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Code → id of the tables the ``kinds`` refer to (units, and destinations or staff where they are used)."""
+    tables = {f.reference for kind in kinds if kind in MODELS for f in fields(kind) if f.reference is not None}
+    return {table.__tablename__: dict(conn.execute(sa.select(getattr(table, code), table.id)).all())
+            for table, code in tables}
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,7 @@ class Outcome:
 def sent_form(conn: Connection, kind: str, rows: Sequence[dict], source_system: str, prefix: str) -> list[dict]:
     """Rows as the store holds them (ids) in the form another system sends them (codes, ISO times), so the
     demo's live feed takes the same path as any system's: ``prefix`` makes each row's source id unique."""
-    names = {table: {i: code for code, i in pairs.items()} for table, pairs in _codes(conn).items()}
+    names = {table: {i: code for code, i in pairs.items()} for table, pairs in _codes(conn, [kind]).items()}
     records = []
     for n, row in enumerate(rows):
         record: dict[str, object] = {EVENT: kind, "source_system": source_system, "source_id": f"{prefix}-{n}"}
