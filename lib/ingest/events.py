@@ -56,11 +56,13 @@ MODELS = {m.__tablename__: m for m in SOURCED_EVENTS}
 
 @dataclass(frozen=True)
 class Field:
-    """A field of an event as sent: its name, the column it fills and how a code is resolved."""
+    """A field of an event as sent: its name, the column it fills, and how its value is read (once per kind)."""
 
     name: str
     column: str
     reference: tuple[type[Base], str] | None  # (table, code column) for a unit, destination or staff member
+    time: str  # '' | date | datetime
+    default: object  # what an absent optional field stores: the column's default, or NULL
 
 
 @cache
@@ -69,12 +71,15 @@ def fields(kind: str) -> tuple[Field, ...]:
     for column in MODELS[kind].__table__.columns:
         if column.primary_key or column.name in SOURCE_FIELDS:
             continue
+        kind_of = column.type
+        time = "datetime" if isinstance(kind_of, sa.DateTime) else "date" if isinstance(kind_of, sa.Date) else ""
+        default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
         foreign = next(iter(column.foreign_keys), None)
         if foreign is None:
-            out.append(Field(column.name, column.name, None))
+            out.append(Field(column.name, column.name, None, time, default))
             continue
         table, code, suffix = _REFERENCES[foreign.target_fullname]
-        out.append(Field(column.name.removesuffix("_id") + suffix, column.name, (table, code)))
+        out.append(Field(column.name.removesuffix("_id") + suffix, column.name, (table, code), time, default))
     return tuple(out)
 
 
@@ -235,36 +240,30 @@ def check(conn: Connection, file: str, records: Sequence[tuple[int, dict]]) -> B
             continue
         seen[key] = number
         row = {"source_system": record["source_system"], "source_id": record["source_id"]}
-        table = MODELS[kind].__table__
         for f in fields(kind):
             value = record.get(f.name)
-            if value is not None and f.reference is not None:
-                resolved = codes[f.reference[0].__tablename__].get(str(value))
-                if resolved is None:
-                    found.add("unknown_code", row=number, column=f.name, value=value)
+            if value is None:
+                value = f.default
+            elif f.reference is not None:
+                value = codes[f.reference[0].__tablename__].get(str(value))
+                if value is None:
+                    found.add("unknown_code", row=number, column=f.name, value=record[f.name])
                     continue
-                value = resolved
-            elif value is not None and isinstance(table.c[f.column].type, sa.Date | sa.DateTime):
+            elif f.time:
                 try:
-                    value = _when(value, table.c[f.column].type, zone)
+                    value = _when(value, f.time, zone)
                 except ValueError:
                     found.add("bad_format", row=number, column=f.name, value=value)
                     continue
-            row[f.column] = value if value is not None else _default(table.c[f.column])
+            row[f.column] = value
         rows.setdefault(kind, []).append(row)
     found.refuse_if_any()
     return Batch(file, rows, len(records))
 
 
-def _default(column: sa.Column) -> object:
-    """What an absent optional field stores: the column's default, or NULL (every row has every column)."""
-    default = column.default
-    return default.arg if default is not None and not callable(default.arg) else None
-
-
-def _when(text: str, kind: sa.types.TypeEngine, zone: dt.tzinfo) -> dt.date | dt.datetime:
+def _when(text: str, kind: str, zone: dt.tzinfo) -> dt.date | dt.datetime:
     """An ISO date, or a time in the county's wall clock (converted when it carries an offset)."""
-    if not isinstance(kind, sa.DateTime):
+    if kind == "date":
         return dt.date.fromisoformat(text)
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is not None:
