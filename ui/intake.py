@@ -83,7 +83,7 @@ def _upload(frame: Frame) -> None:
 def _refusal(frame: Frame, name: str, refused: Refused) -> None:
     st.error(frame.t("ingest.refused", file=name, n=len(refused.problems) + refused.more))
     rows = pd.DataFrame([{"where": p.where(frame.lang), "value": p.value or None,
-                          "why": i18n.t(f"ingest.problem.{p.reason}", frame.lang, **p.params)}
+                          "why": p.why(frame.lang)}
                          for p in refused.problems])
     grid.dataframe(rows, hide_index=True, width="stretch", column_config={
         "where": frame.t("data.problem.where"), "value": frame.t("data.problem.value"),

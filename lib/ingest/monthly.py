@@ -106,8 +106,8 @@ def _columns(table: Table, found: Collector) -> dict[int, tuple[Kind | None, str
             known[position] = match
     for key in REQUIRED:
         if key not in seen:
-            found.add("missing_column", row=table.header_row, header_zh=kinds.FIXED_HEADERS[key][0],
-                      header_en=kinds.FIXED_HEADERS[key][1])
+            zh, en = kinds.FIXED_HEADERS[key]
+            found.add("missing_column", row=table.header_row, header={"zh": zh, "en": en})
     if not any(kind for kind, _ in known.values()) and not found.problems:
         found.add("no_value_columns", row=table.header_row)
     return known
@@ -166,7 +166,7 @@ def check(table: Table, content: bytes, month: dt.date, units: pd.DataFrame, cou
             column = next(c for c in kind.columns if c.metric == key)
             if unit.level not in kind.levels:
                 found.add("not_for_level", row=number, column=header[position], value=raw,
-                          unit=unit.code, tier_zh=unit.tier_zh, tier_en=unit.tier_en)
+                          unit=unit.code, tier={"zh": unit.tier_zh, "en": unit.tier_en})
                 continue
             try:
                 value = values.number(raw, column.type)
@@ -242,7 +242,7 @@ def _row_rules(found: Collector, number: int, columns: dict[int, tuple[Kind | No
                 partner = next(c for c in kind.columns if c.register == column.register and c is not column)
                 if partner.metric not in row:
                     found.add("register_pair", row=number, column=header[position_of[column.metric]],
-                              other_zh=partner.header_zh, other_en=partner.header_en)
+                              other={"zh": partner.header_zh, "en": partner.header_en})
 
 
 def apply(conn: Connection, plan: Plan, *, by: str, channel: str, now: dt.datetime) -> Outcome:

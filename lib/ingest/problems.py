@@ -35,9 +35,14 @@ class Problem:
             parts.append(i18n.t("ingest.where.column", lang, column=self.column))
         return i18n.t("ingest.where.sep", lang).join(parts)
 
+    def why(self, lang: str) -> str:
+        """The reason alone; a parameter given in both languages ({"zh": ..., "en": ...}) reads in ``lang``."""
+        params = {k: v[lang] if isinstance(v, dict) else v for k, v in self.params.items()}
+        return i18n.t(f"ingest.problem.{self.reason}", lang, **params)
+
     def message(self, lang: str) -> str:
         """The whole sentence: where, the value if any, and why."""
-        why = i18n.t(f"ingest.problem.{self.reason}", lang, **self.params)
+        why = self.why(lang)
         if self.value:
             return i18n.t("ingest.message.value", lang, where=self.where(lang), value=self.value, why=why)
         return i18n.t("ingest.message", lang, where=self.where(lang), why=why)
