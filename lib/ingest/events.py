@@ -338,7 +338,7 @@ def apply(conn: Connection, batch: Batch, *, sha256: str, by: str, channel: str,
             part = rows[start:start + BATCH]
             existing = _existing(conn, model, part)
             new = [r for r in part if (r["source_system"], r["source_id"]) not in existing]
-            write.record(conn, model, new)
+            write.record_sourced(conn, model, new)
             inserted += len(new)
             for row in part:
                 old = existing.get((row["source_system"], row["source_id"]))
