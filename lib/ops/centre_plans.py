@@ -13,8 +13,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from lib.problems import InputError
 from lib.store import db
+from lib.store.models import County
 
 PLAN_DIR = db.ROOT / "data" / "centres"
 # Codes in the order of seed 000 主要目标: the five due by end-2025, then the five due by end-2026.
@@ -110,3 +114,9 @@ def for_county(county: str, folder: Path = PLAN_DIR) -> Plan | None:
     if len(mine) > 1:
         raise InputError(folder, [f"county {county}: plans in {', '.join(p.source for p in mine)}; keep one"])
     return mine[0] if mine else None
+
+
+def for_store(conn: Connection, folder: Path = PLAN_DIR) -> Plan | None:
+    """The plan of the store's county (None: no county loaded, or no plan file names it)."""
+    county = conn.execute(sa.select(County.code).order_by(County.id).limit(1)).scalar_one_or_none()
+    return None if county is None else for_county(county, folder)

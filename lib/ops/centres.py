@@ -63,6 +63,7 @@ class Centres:
     today: dt.date
     panels: tuple[Panel, ...]
     plan: Plan | None = None
+    plan_problem: str = ""  # the plan file could not be read: what is wrong with it
 
 
 @dataclass
@@ -236,7 +237,8 @@ def trends(engine: Engine, scope: Scope, end: dt.date) -> dict[str, pd.DataFrame
             for code, series in rows.items()}
 
 
-def page(period: Period, today: dt.date, figures: Now, series: dict[str, pd.DataFrame], plan: Plan | None) -> Centres:
+def page(period: Period, today: dt.date, figures: Now, series: dict[str, pd.DataFrame], plan: Plan | None,
+         plan_problem: str = "") -> Centres:
     """The page's dataclass from its parts (read and cached apart: the trend moves slowly)."""
     builds = {b.code: b for b in plan.centres} if plan else {}
     panels = []
@@ -245,4 +247,4 @@ def page(period: Period, today: dt.date, figures: Now, series: dict[str, pd.Data
         panels.append(Panel(code, builds.get(code), figures.today[code], figures.period[code], TRENDS[code],
                             shown[TRENDS[code]].unit, series[code],
                             figures.by_area if code == "emergency" else None))
-    return Centres(period, today, tuple(panels), plan)
+    return Centres(period, today, tuple(panels), plan, plan_problem)
