@@ -20,6 +20,8 @@ from lib.ops.centres import Centres, Figure, Panel
 from ui import kiosk, palette
 from ui.frame import Frame
 
+PER_ROW = 5  # panels side by side: 000 主要目标 plans five centres per stage
+TREND_HEIGHT = {False: 95, True: 190}  # px at 1080 lines: a wall shows one stage, with room for the trends
 CSS = """<style>
 .centre-status { font-size: .85rem; margin: -.4rem 0 .1rem 0; }
 .centre-today { font-size: .8rem; opacity: .85; margin-bottom: .2rem; }
@@ -95,7 +97,7 @@ def trend_chart(frame: Frame, p: Panel) -> alt.Chart | None:
         y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt, tickCount=3), scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("month:T", format="%Y-%m", title=frame.t("centres.month")),
                  alt.Tooltip("value:Q", format=fmt if p.trend_unit == "pct" else ",.1f", title=title)],
-    ).properties(height=kiosk.px(frame, 95))
+    ).properties(height=kiosk.px(frame, TREND_HEIGHT[frame.kiosk]))
 
 
 def area_chart(frame: Frame, areas: pd.DataFrame) -> alt.Chart | None:
@@ -109,8 +111,9 @@ def area_chart(frame: Frame, areas: pd.DataFrame) -> alt.Chart | None:
         tooltip=[alt.Tooltip("name:N", title=frame.t("filter.area")),
                  alt.Tooltip("minutes:Q", format=".1f", title=frame.t("centres.fig.ems_minutes")),
                  alt.Tooltip("calls:Q", format=",.0f", title=frame.t("centres.fig.ems_calls"))])
-    text = bars.mark_text(align="left", dx=3, color="#e8eaf0").encode(text=alt.Text("minutes:Q", format=".0f"))
-    return (bars + text).properties(height=kiosk.px(frame, 18 * len(shown)))
+    text = bars.mark_text(align="left", dx=3, color="#e8eaf0", fontSize=kiosk.px(frame, 12)).encode(
+        text=alt.Text("minutes:Q", format=".0f"))
+    return (bars + text).properties(height=kiosk.px(frame, 26 * len(shown)))
 
 
 def panel(frame: Frame, p: Panel, today: dt.date) -> None:
@@ -131,9 +134,6 @@ def panel(frame: Frame, p: Panel, today: dt.date) -> None:
             st.altair_chart(chart, width="stretch")
 
 
-PER_ROW = 5  # panels side by side: 000 主要目标 plans five centres per stage
-
-
 def _groups(view: Centres) -> list[tuple[int | None, list[Panel]]]:
     """Panels by the year they are due (000 主要目标's two stages); without a plan, five at a time."""
     if view.plan is None:
@@ -147,9 +147,10 @@ def stage(frame: Frame, view: Centres, year: int | None, panels: list[Panel]) ->
     if year is not None:
         live = sum(p.build is not None and p.build.live(view.today) for p in panels)
         st.markdown(f"**{frame.t('centres.stage', year=year, live=live, n=len(panels))}**")
-    with st.container(horizontal=True, key=f"centres-stage-{year or panels[0].code}"):
-        for p in panels:
-            panel(frame, p, view.today)
+    for start in range(0, len(panels), PER_ROW):  # equal widths, five to a row
+        for column, p in zip(st.columns(PER_ROW), panels[start:start + PER_ROW], strict=False):
+            with column:
+                panel(frame, p, view.today)
 
 
 def draw(frame: Frame, view: Centres) -> None:
