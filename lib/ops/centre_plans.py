@@ -106,9 +106,10 @@ def read(path: Path) -> Plan:
                 path.name)
 
 
-def for_county(county: str, folder: Path = PLAN_DIR) -> Plan | None:
+def for_county(county: str, folder: Path | None = None) -> Plan | None:
     """The plan naming county code ``county`` (None: the county has no plan file). Every file in the folder
     is read, so a broken one is reported whichever county asks, and two plans for one county are an error."""
+    folder = folder or PLAN_DIR
     plans = [read(path) for path in sorted(folder.glob("*.toml"))]
     mine = [p for p in plans if p.county == county]
     if len(mine) > 1:
@@ -116,7 +117,7 @@ def for_county(county: str, folder: Path = PLAN_DIR) -> Plan | None:
     return mine[0] if mine else None
 
 
-def for_store(conn: Connection, folder: Path = PLAN_DIR) -> Plan | None:
+def for_store(conn: Connection, folder: Path | None = None) -> Plan | None:
     """The plan of the store's county (None: no county loaded, or no plan file names it)."""
     county = conn.execute(sa.select(County.code).order_by(County.id).limit(1)).scalar_one_or_none()
     return None if county is None else for_county(county, folder)
