@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from lib.ops import centre_plans, centres
 from lib.ops.centre_plans import CENTRES, Build
 from lib.problems import InputError
 from lib.store import db
+from tests.conftest import make_store
 from tests.fixtures import tiny
 
 OCT = Period("month", tiny.OCT)
@@ -189,3 +191,39 @@ def test_per_day_divides_by_the_days_elapsed():
     assert centres.days_elapsed(OCT, dt.date(2026, 10, 10)) == 10  # a running month: its days so far
     assert centres.days_elapsed(OCT, tiny.TODAY) == 31
     assert math.isclose(centres.days_elapsed(Period("ytd", tiny.OCT), tiny.TODAY), 304)
+
+
+# --- the demo feeds every panel, for both shipped counties -------------------------------------------
+
+DEMO_TODAY = dt.date(2026, 3, 18)
+
+
+@pytest.fixture(scope="module", params=["wulatezhongqi", "zhalaiteqi"])
+def demo_county(request, tmp_path_factory) -> Iterator[str]:
+    """A small SQLite demo (scale 0.02) of each shipped county: its registry, then lib.demo."""
+    from lib import registry
+    from lib.demo import generate
+
+    with make_store("sqlite", tmp_path_factory.mktemp(f"demo-{request.param}")) as url:
+        with db.engine(url).begin() as conn:
+            registry.load(conn, db.ROOT / "data" / "registries" / f"{request.param}.toml")
+        generate(db.engine(url), scale=0.02, today=DEMO_TODAY)
+        yield url
+
+
+def test_the_demo_gives_every_centre_a_history(demo_county):
+    """Each centre's trend has figures for most of the last 12 months (the running month's monthly reports
+    are not due yet), and the county's plan is found by its code."""
+    with db.engine(demo_county).connect() as conn:
+        engine = Engine(conn, today=DEMO_TODAY)
+        series = centres.trends(engine, Scope(), DEMO_TODAY)
+        figures = centres.now(engine, Scope(), Period("month", dt.date(2026, 2, 1)))
+        plan = centre_plans.for_store(conn)
+    assert plan is not None
+    months = {code: int(s["value"].notna().sum()) for code, s in series.items()}
+    assert months == {code: months[code] for code in CENTRES}
+    assert min(months.values()) >= 10, months
+    february = {f.key: f.value for code in CENTRES for f in figures.period[code]}
+    assert all(v is not None for v in february.values()), february
+    areas = figures.by_area.set_index("area")["minutes"]
+    assert areas.notna().sum() >= 2
