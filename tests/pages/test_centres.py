@@ -92,3 +92,11 @@ def test_a_broken_plan_is_named_and_the_figures_still_shown(planned_store: tuple
     at = open_page(url, "centres", period="2026-10", lang="en")
     assert "[[centre]]: none given" in at.error[0].value
     assert "44.0 min" in _panels(at)["emergency"]
+
+
+def test_the_peer_group_filter_keeps_its_units(tiny_url: str, open_page: Any) -> None:
+    """Village clinics (V1, V2): V1's two ECG reads (30 and 50 min); no ambulance station among them."""
+    panels = _panels(open_page(tiny_url, "centres", period="2026-10", tier="village_clinic", lang="en"))
+    assert ">2<" in panels["imaging_ecg"]
+    assert "40.0 min" in panels["imaging_ecg"]
+    assert panels["emergency"].count(">—<") == 2  # calls and minutes: none reported, not 0
