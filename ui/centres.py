@@ -90,13 +90,13 @@ def trend_chart(frame: Frame, p: Panel) -> alt.Chart | None:
     """The trend figure month by month; a month with nothing reported is a gap in the line, never 0."""
     if p.trend["value"].isna().all():
         return None
-    fmt = ".0%" if p.trend_unit == "pct" else ",.0f"
+    fmt = ".1%" if p.trend_unit == "pct" else ",.1~f"  # enough digits that two ticks never read the same
     title = frame.t(f"centres.fig.{p.trend_key}")
     return alt.Chart(p.trend).mark_line(point=True).encode(
         x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%m", labelAngle=0, tickCount=6)),
         y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt, tickCount=3), scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("month:T", format="%Y-%m", title=frame.t("centres.month")),
-                 alt.Tooltip("value:Q", format=fmt if p.trend_unit == "pct" else ",.1f", title=title)],
+                 alt.Tooltip("value:Q", format=fmt, title=title)],
     ).properties(height=kiosk.px(frame, TREND_HEIGHT[frame.kiosk]))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -66,105 +66,92 @@ class Centres:
     plan_problem: str = ""  # the plan file could not be read: what is wrong with it
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Read:
     """One period's figures for the scope: the engine's sums and indicator values."""
 
     sums: Sums
     kpis: dict[str, KpiValue]
     days: int  # days of the period up to today: per-day figures divide by these
-    figures: list[Figure] = field(default_factory=list)
+    daily: bool  # the period is one day (today): no per-day rate, nothing reported monthly
 
-    def count(self, key: str, metrics: str | tuple[str, ...], base: str | None = None) -> None:
+    def count(self, key: str, metrics: str | tuple[str, ...], base: str | None = None) -> Figure:
         """The sum of ``metrics``; None when ``base`` (default: the same) counted nothing (nothing reported)."""
-        names = (metrics,) if isinstance(metrics, str) else metrics
-        value = self.sums.total(*names)
-        reported = self.sums[base] if base else value
-        self.figures.append(Figure(key, value if reported else None, "count"))
+        value = self.sums.total(*((metrics,) if isinstance(metrics, str) else metrics))
+        return Figure(key, value if (self.sums[base] if base else value) else None, "count")
 
-    def per_day(self, key: str, metric: str) -> None:
+    def per_day(self, key: str, metric: str) -> Figure:
         total = self.sums[metric]
-        self.figures.append(Figure(key, total / self.days if total and self.days else None, "per_day"))
+        return Figure(key, total / self.days if total and self.days else None, "per_day")
 
-    def mean(self, key: str, minutes: str, events: str) -> None:
+    def mean(self, key: str, minutes: str, events: str) -> Figure:
         n, total = self.sums[events], self.sums[minutes]
-        self.figures.append(Figure(key, total / n if n else None, "minutes", total, n or None))
+        return Figure(key, total / n if n else None, "minutes", total, n or None)
 
-    def share(self, key: str, part: str, whole: str) -> None:
-        n = self.sums[whole]
-        self.figures.append(Figure(key, self.sums[part] / n if n else None, "pct", self.sums[part], n or None))
+    def share(self, key: str, part: str, whole: str) -> Figure:
+        n, num = self.sums[whole], self.sums[part]
+        return Figure(key, num / n if n else None, "pct", num, n or None)
 
-    def kpi(self, key: str, code: str) -> None:
+    def kpi(self, key: str, code: str, unit: str = "pct") -> Figure:
         v = self.kpis.get(code)
-        unit = "pct" if v is None else v.unit
-        self.figures.append(Figure(key, None, unit, indicator=code) if v is None else
-                            Figure(key, v.value, v.unit, v.numerator, v.denominator, code))
+        return Figure(key, None, unit, indicator=code) if v is None else \
+            Figure(key, v.value, v.unit, v.numerator, v.denominator, code)
 
 
-def _imaging(r: _Read, today: bool) -> None:
-    r.count("reads", "reads")
-    if not today:
-        r.per_day("reads_per_day", "reads")
-    r.mean("read_minutes", "read_min", "reads_reported")
+def _imaging(r: _Read) -> list[Figure]:
+    per_day = [] if r.daily else [r.per_day("reads_per_day", "reads")]
+    return [r.count("reads", "reads"), *per_day, r.mean("read_minutes", "read_min", "reads_reported")]
 
 
-def _follow_up(r: _Read, today: bool) -> None:
-    r.count("fu_due", "fu_due")
-    r.count("fu_ontime", "fu_ontime", "fu_due")
-    r.kpi("fu_completion", "followup_completion")
+def _follow_up(r: _Read) -> list[Figure]:
+    return [r.count("fu_due", "fu_due"), r.count("fu_ontime", "fu_ontime", "fu_due"),
+            r.kpi("fu_completion", "followup_completion")]
 
 
-def _rx_review(r: _Read, today: bool) -> None:
-    r.count("rx_reviewed", "rx_reviewed")
-    r.kpi("rx_pass", "rx_pass_rate")
-    r.mean("rx_minutes", "rx_min", "rx_reviewed")
+def _rx_review(r: _Read) -> list[Figure]:
+    return [r.count("rx_reviewed", "rx_reviewed"), r.kpi("rx_pass", "rx_pass_rate"),
+            r.mean("rx_minutes", "rx_min", "rx_reviewed")]
 
 
-def _referral(r: _Read, today: bool) -> None:
-    r.count("referrals", REFERRALS_SENT)
-    r.mean("accept_minutes", "ref_accept_min", "ref_accepted")
-    r.kpi("closure", "referral_closure_rate")
+def _referral(r: _Read) -> list[Figure]:
+    return [r.count("referrals", REFERRALS_SENT), r.mean("accept_minutes", "ref_accept_min", "ref_accepted"),
+            r.kpi("closure", "referral_closure_rate")]
 
 
-def _qc(r: _Read, today: bool) -> None:
-    if not today:
-        r.kpi("qc_score", "qc_score")
-        v = r.kpis.get("qc_score")
-        r.figures.append(Figure("qc_reports", None if v is None else v.denominator, "count"))
+def _qc(r: _Read) -> list[Figure]:
+    if r.daily:
+        return []
+    score = r.kpi("qc_score", "qc_score", "score")
+    return [score, Figure("qc_reports", score.denominator, "count")]
 
 
-def _delivery(r: _Read, today: bool) -> None:
-    r.count("deliveries", "deliveries")
-    r.kpi("delivery_ontime", "delivery_ontime_rate")
-    r.count("stockouts", "stockouts", "deliveries")
+def _delivery(r: _Read) -> list[Figure]:
+    return [r.count("deliveries", "deliveries"), r.kpi("delivery_ontime", "delivery_ontime_rate"),
+            r.count("stockouts", "stockouts", "deliveries")]
 
 
-def _emergency(r: _Read, today: bool) -> None:
-    r.count("ems_calls", "ems_calls")
-    r.mean("ems_minutes", "ems_response_min", "ems_arrived")
+def _emergency(r: _Read) -> list[Figure]:
+    return [r.count("ems_calls", "ems_calls"), r.mean("ems_minutes", "ems_response_min", "ems_arrived")]
 
 
-def _tcm(r: _Read, today: bool) -> None:
-    if not today:
-        r.kpi("tcm_consults", "tcm_remote_consults")
+def _tcm(r: _Read) -> list[Figure]:
+    return [] if r.daily else [r.kpi("tcm_consults", "tcm_remote_consults", "count")]
 
 
-def _lab(r: _Read, today: bool) -> None:
-    r.count("labs", "labs")
-    r.mean("lab_minutes", "lab_min", "labs_reported")
-    if not today:
-        r.kpi("sterilisation", "sterilisation_batches")
+def _lab(r: _Read) -> list[Figure]:
+    batches = [] if r.daily else [r.kpi("sterilisation", "sterilisation_batches", "count")]
+    return [r.count("labs", "labs"), r.mean("lab_minutes", "lab_min", "labs_reported"), *batches]
 
 
-def _staff_dispatch(r: _Read, today: bool) -> None:
-    r.count("stints", "sink_stints")
-    r.count("stints_planned", "sink_stints_planned", "sink_stints")
-    r.share("stints_planned_share", "sink_stints_planned", "sink_stints")
-    if not today:
-        r.kpi("sink_days", "sinking_days_hosted")
+def _staff_dispatch(r: _Read) -> list[Figure]:
+    """医护调度: stints begun in the period (executed) and those rostered in the monthly plan (000 §二(六)1);
+    the store holds what was done, so a rostered stint never begun is not seen."""
+    days = [] if r.daily else [r.kpi("sink_days", "sinking_days_hosted", "count")]
+    return [r.count("stints", "sink_stints"), r.count("stints_planned", "sink_stints_planned", "sink_stints"),
+            r.share("stints_planned_share", "sink_stints_planned", "sink_stints"), *days]
 
 
-FIGURES: dict[str, Callable[[_Read, bool], None]] = {
+FIGURES: dict[str, Callable[[_Read], list[Figure]]] = {
     "imaging_ecg": _imaging, "follow_up": _follow_up, "rx_review": _rx_review, "referral": _referral, "qc": _qc,
     "drug_delivery": _delivery, "emergency": _emergency, "tcm": _tcm, "lab": _lab, "staff_dispatch": _staff_dispatch,
 }
@@ -181,13 +168,11 @@ def days_elapsed(period: Period, today: dt.date) -> int:
 
 def _read(engine: Engine, scope: Scope, period: Period, codes: tuple[str, ...]) -> _Read:
     kpis = {v.code: v for v in engine.compute(codes, [scope], period, compare=False)}
-    return _Read(engine.sums(scope, period), kpis, days_elapsed(period, engine.today))
+    return _Read(engine.sums(scope, period), kpis, days_elapsed(period, engine.today), period.kind == "today")
 
 
-def _figures(read: _Read, code: str, today: bool) -> tuple[Figure, ...]:
-    read.figures = []
-    FIGURES[code](read, today)
-    return tuple(read.figures)
+def _figures(read: _Read, code: str) -> tuple[Figure, ...]:
+    return tuple(FIGURES[code](read))
 
 
 def by_area(engine: Engine, scope: Scope, period: Period) -> pd.DataFrame:
@@ -219,7 +204,7 @@ def now(engine: Engine, scope: Scope, period: Period) -> Now:
     engine.prefetch([period, day])
     daily = tuple(c for c in INDICATORS if c not in MONTHLY_ONLY)
     now_read, period_read = _read(engine, scope, day, daily), _read(engine, scope, period, INDICATORS)
-    return Now({c: _figures(now_read, c, True) for c in CENTRES}, {c: _figures(period_read, c, False) for c in CENTRES},
+    return Now({c: _figures(now_read, c) for c in CENTRES}, {c: _figures(period_read, c) for c in CENTRES},
                by_area(engine, scope, period))
 
 
@@ -231,7 +216,7 @@ def trends(engine: Engine, scope: Scope, end: dt.date) -> dict[str, pd.DataFrame
     for p in months:
         read = _read(engine, scope, p, INDICATORS)
         for code in CENTRES:
-            shown = {f.key: f.value for f in _figures(read, code, False)}
+            shown = {f.key: f.value for f in _figures(read, code)}
             rows[code].append((p.last_month, shown[TRENDS[code]]))
     return {code: pd.DataFrame(series, columns=["month", "value"]).astype({"value": float})
             for code, series in rows.items()}
