@@ -24,10 +24,9 @@ from lib.kpi.period import Period, add_months
 from lib.ops.centre_plans import CENTRES, Build, Plan
 
 TREND_MONTHS = 12
-# Catalogue indicators the panels show (the period's, and today's where a day means something).
+# Catalogue indicators the panels show.
 INDICATORS = ("followup_completion", "rx_pass_rate", "referral_closure_rate", "delivery_ontime_rate", "qc_score",
               "tcm_remote_consults", "sterilisation_batches", "sinking_days_hosted")
-MONTHLY_ONLY = ("qc_score", "tcm_remote_consults", "sterilisation_batches", "sinking_days_hosted")
 
 
 @dataclass(frozen=True)
@@ -166,8 +165,8 @@ def days_elapsed(period: Period, today: dt.date) -> int:
     return max(0, (min(period.last_date, today) - period.first_date).days + 1)
 
 
-def _read(engine: Engine, scope: Scope, period: Period, codes: tuple[str, ...]) -> _Read:
-    kpis = {v.code: v for v in engine.compute(codes, [scope], period, compare=False)}
+def _read(engine: Engine, scope: Scope, period: Period) -> _Read:
+    kpis = {v.code: v for v in engine.compute(INDICATORS, [scope], period, compare=False)}
     return _Read(engine.sums(scope, period), kpis, days_elapsed(period, engine.today), period.kind == "today")
 
 
@@ -202,8 +201,7 @@ def now(engine: Engine, scope: Scope, period: Period) -> Now:
     """Figures of ``period`` and of the county's today (engine.today) for the units of ``scope``."""
     day = Period("today", engine.today)
     engine.prefetch([period, day])
-    daily = tuple(c for c in INDICATORS if c not in MONTHLY_ONLY)
-    now_read, period_read = _read(engine, scope, day, daily), _read(engine, scope, period, INDICATORS)
+    now_read, period_read = _read(engine, scope, day), _read(engine, scope, period)
     return Now({c: _figures(now_read, c) for c in CENTRES}, {c: _figures(period_read, c) for c in CENTRES},
                by_area(engine, scope, period))
 
@@ -214,7 +212,7 @@ def trends(engine: Engine, scope: Scope, end: dt.date) -> dict[str, pd.DataFrame
     engine.prefetch(months)
     rows: dict[str, list[tuple[dt.date, float | None]]] = {c: [] for c in CENTRES}
     for p in months:
-        read = _read(engine, scope, p, INDICATORS)
+        read = _read(engine, scope, p)
         for code in CENTRES:
             shown = {f.key: f.value for f in _figures(read, code)}
             rows[code].append((p.last_month, shown[TRENDS[code]]))
