@@ -227,3 +227,11 @@ def test_the_demo_gives_every_centre_a_history(demo_county):
     assert all(v is not None for v in february.values()), february
     areas = figures.by_area.set_index("area")["minutes"]
     assert areas.notna().sum() >= 2
+
+
+def test_every_centre_and_figure_has_its_name_in_both_languages(october):
+    from lib import i18n
+
+    keys = {f"centres.name.{c}" for c in CENTRES} | {f"centres.fig.{f.key}" for c in CENTRES
+                                                     for f in october.period[c] + october.today[c]}
+    assert {k for k in keys if set(i18n.CATALOGUE.get(k, {})) != set(i18n.LANGS)} == set()
