@@ -17,6 +17,9 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | draft_scores | SCORES_TTL (5 min, in the background) | 14 months of items: seconds cold; walls keep the last |
 | published_scores, score_versions, published_months | SCORES_TTL (5 min) | snapshots read back: fast |
 | export_file | SCORES_TTL | the month's Excel / printable report, built once per version shown |
+| report_quality | KPI_TTL | completeness, timeliness and outliers of the monthly reports (data page) |
+| audit_log | LIVE_TTL | the latest accepted files; an upload clears every cache anyway |
+| template_file (county units) | REGISTRY_TTL | the units a template lists |
 | centres_now | KPI_TTL | the information centres' figures of today and the period (a few engine periods) |
 | centres_trends | TREND_TTL (in the background) | 12 engine months per centre: a second or two cold |
 | centre_plan | REGISTRY_TTL | the centres' build plan, a data file that changes with the plan |
@@ -32,6 +35,8 @@ import streamlit as st
 
 from lib import clock, kpi
 from lib.events import live
+from lib.ingest import kinds, quality, table, templates
+from lib.ingest import monthly as ingest_monthly
 from lib.kpi import catalogue, filters, headline, measures, trend
 from lib.kpi.filters import Filters
 from lib.kpi.period import Period, add_months, first_of_month
@@ -369,6 +374,63 @@ def meeting_month(period: str | None, today: dt.date) -> dt.date:
         return filters.parse({"period": period}, units(), today).period.last_month
     months = published_months()
     return months[0] if months else add_months(first_of_month(today), -1)
+
+
+# --- data page: report files in, their quality and audit (lib.ingest) ---------------------------------
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+def _county_units(url: str) -> tuple[str, pd.DataFrame]:
+    with db.engine(url).connect() as conn:
+        _, county, units = ingest_monthly.county_units(conn, None)
+    return county, units
+
+
+def template_file(kind: str, month: dt.date, lang: str, fmt: str) -> bytes:
+    """A report template (lib.ingest.templates) with the county's units listed."""
+    county, units = _county_units(db.resolve_url())
+    return templates.build(kinds.by_code(kind), units[units["county"] == county], month, lang, fmt)
+
+
+def check_upload(name: str, content: bytes, month: dt.date) -> tuple[ingest_monthly.Plan, ingest_monthly.Outcome]:
+    """Check a file and say what writing it would do (a dry run, rolled back); raises Refused."""
+    county, units = _county_units(db.resolve_url())
+    plan = ingest_monthly.check(table.read(name, content), content, month, units, county, clock.today())
+    with db.engine(db.resolve_url()).connect() as conn:
+        preview = ingest_monthly.apply(conn, plan, by="", channel="upload", now=clock.now())
+        conn.rollback()
+    return plan, preview
+
+
+def write_upload(plan: ingest_monthly.Plan, by: str) -> ingest_monthly.Outcome:
+    """Write a checked file in one transaction, then drop the cached reads it changes."""
+    with db.engine(db.resolve_url()).begin() as conn:
+        outcome = ingest_monthly.apply(conn, plan, by=by, channel="upload", now=clock.now())
+    st.cache_data.clear()  # reports feed tiles, scores, maps and this page: every cached read may differ
+    return outcome
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=50)
+def _quality(url: str, month: dt.date, ids: tuple[int, ...], now: dt.datetime) -> quality.Quality:
+    with db.engine(url).connect() as conn:
+        return quality.build(conn, month, ids, now)
+
+
+def report_quality(month: dt.date, facility_ids: Sequence[int] | None, now: dt.datetime) -> quality.Quality:
+    """Completeness, timeliness and outliers of the monthly reports (lib.ingest.quality) for units in scope."""
+    ids = tuple(units().index) if facility_ids is None else tuple(facility_ids)
+    return _quality(db.resolve_url(), month, ids, now.replace(minute=0, second=0))
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False)
+def _audit(url: str) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return quality.audit_log(conn)
+
+
+def audit_log() -> pd.DataFrame:
+    """The latest accepted files (lib.ingest.quality.audit_log)."""
+    return _audit(db.resolve_url())
 
 
 # --- information centres ---------------------------------------------------------------------------

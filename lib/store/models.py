@@ -312,6 +312,17 @@ class FdContract(PersonMixin, Base):
     priority_group: Mapped[bool]
 
 
+# Where an event came from: the sending system and its own id (issue #12 item 5). A re-sent event is
+# recognised by the pair and ignored, a changed one updates its row; NULL for events made here (demo).
+SOURCED_EVENTS = (Visit, Admission, Referral, EmergencyDispatch, RemoteRead, RxReview, LabTest, FollowUp,
+                  DrugDelivery, SinkingDeployment, FdContract)
+for _model in SOURCED_EVENTS:
+    _table = _model.__table__
+    _table.append_column(sa.Column("source_system", sa.String(32), nullable=True))
+    _table.append_column(sa.Column("source_id", sa.String(64), nullable=True))
+    sa.Index(f"uq_{_table.name}_source", _table.c.source_system, _table.c.source_id, unique=True)
+
+
 # --- registers, monthly reports, fund -------------------------------------------------------------
 
 
@@ -339,6 +350,42 @@ class MonthlyReport(Base):
     metric: Mapped[str] = mapped_column(sa.String(40))
     value: Mapped[float]
     received_at: Mapped[dt.datetime]  # seed 003 §四(二): due by the 16th of the following month
+
+
+class IngestAudit(Base):
+    """One accepted file (lib.ingest): who sent what, when, and what it changed (issue #12 item 7).
+
+    A refused file changes nothing in the store, this table included: its report goes back to the
+    sender (the page, the CLI's output, the drop folder's rejected/ report).
+    """
+
+    __tablename__ = "ingest_audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]  # county wall-clock time (lib.clock)
+    by: Mapped[str] = mapped_column(sa.String(64))
+    channel: Mapped[str] = mapped_column(sa.String(12))  # upload | cli | watch | feed
+    kind: Mapped[str] = mapped_column(sa.String(32))  # a report kind (data/reports.toml) or "events"
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    month: Mapped[dt.date | None]
+    rows: Mapped[int]
+    inserted: Mapped[int]
+    updated: Mapped[int]
+    unchanged: Mapped[int]
+
+
+class ReportHistory(Base):
+    """A reported value replaced by a correction: kept, with the upload that replaced it (issue #12 item 4)."""
+
+    __tablename__ = "report_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = _fk("ingest_audit.id")
+    facility_id: Mapped[int] = _fk("facility.id", index=False)
+    month: Mapped[dt.date]
+    item: Mapped[str] = mapped_column(sa.String(40))  # a monthly_report metric or a register
+    field: Mapped[str] = mapped_column(sa.String(16), default="")  # '' (monthly_report) | registered | managed
+    value: Mapped[float]
+    received_at: Mapped[dt.datetime | None]
 
 
 class FundBudget(Base):
