@@ -20,6 +20,9 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | report_quality | KPI_TTL | completeness, timeliness and outliers of the monthly reports (data page) |
 | audit_log | LIVE_TTL | the latest accepted files; an upload clears every cache anyway |
 | template_file (county units) | REGISTRY_TTL | the units a template lists |
+| centres_now | KPI_TTL | the information centres' figures of today and the period (a few engine periods) |
+| centres_trends | TREND_TTL (in the background) | 12 engine months per centre: a second or two cold |
+| centre_plan | REGISTRY_TTL | the centres' build plan, a data file that changes with the plan |
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from lib.kpi import catalogue, filters, headline, measures, trend
 from lib.kpi.filters import Filters
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.maps import flows, scene
+from lib.ops import centre_plans, centres
+from lib.problems import InputError
 from lib.registry import facilities
 from lib.scoring import exports, score, snapshot
 from lib.scoring.weights import WeightsError
@@ -426,3 +431,36 @@ def _audit(url: str) -> pd.DataFrame:
 def audit_log() -> pd.DataFrame:
     """The latest accepted files (lib.ingest.quality.audit_log)."""
     return _audit(db.resolve_url())
+
+
+# --- information centres ---------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
+def _centres_now(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> centres.Now:
+    with db.engine(url).connect() as conn:
+        return centres.now(kpi.Engine(conn, today=today), scope, period)
+
+
+@st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=50, refresh_mode="background")
+def _centres_trends(url: str, scope: kpi.Scope, end: dt.date, today: dt.date) -> dict[str, pd.DataFrame]:
+    with db.engine(url).connect() as conn:
+        return centres.trends(kpi.Engine(conn, today=today), scope, end)
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+def _centre_plan(url: str) -> centre_plans.Plan | None:
+    with db.engine(url).connect() as conn:
+        return centre_plans.for_store(conn)
+
+
+def centres_page(period: Period, scope: kpi.Scope) -> centres.Centres:
+    """The information centres page (lib.ops.centres) for the scope and period, on the county's clock; a
+    plan file that cannot be read is named on the page, the figures still shown."""
+    url, today = db.resolve_url(), clock.today()
+    try:
+        plan, problem = _centre_plan(url), ""
+    except InputError as exc:
+        plan, problem = None, str(exc)
+    return centres.page(period, today, _centres_now(url, scope, period, today),
+                        _centres_trends(url, scope, period.last_month, today), plan, problem)

@@ -210,7 +210,8 @@ METRICS: tuple[Metric, ...] = (
     # Stints by the day they start; the days served are split by day across periods in lib.kpi.measures.
     *_family(SinkingDeployment, SinkingDeployment.start_date, SinkingDeployment.host_facility_id,
              SinkingDeployment.kind,
-             ("sink_stints", None, None)),
+             ("sink_stints", None, None),
+             ("sink_stints_planned", None, SinkingDeployment.planned)),  # rostered in the monthly plan (医护调度)
     # Contracts valid on day D = starts on or before D − ends on or before D (a running sum: lib.kpi.measures).
     *_family(FdContract, FdContract.signed_on, FdContract.facility_id, _fd_group, ("fd_start", None, None)),
     *_family(FdContract, day_after(FdContract.valid_until), FdContract.facility_id, _fd_group, ("fd_end", None, None)),

@@ -164,7 +164,7 @@ def deliveries(draw: st.DrawFn) -> Event:
 @st.composite
 def deployments(draw: st.DrawFn) -> Event:
     row = {"staff_id": STAFF, "host_facility_id": draw(unit), "start_date": draw(day), "days": draw(st.integers(1, 30)),
-           "kind": draw(st.sampled_from(["stationed", "rotation", "tour"]))}
+           "kind": draw(st.sampled_from(["stationed", "rotation", "tour"])), "planned": draw(st.booleans())}
     return row, draw(st.lists(st.fixed_dictionaries({"days": st.integers(0, 30)}), max_size=1))  # days corrected
 
 
