@@ -59,7 +59,9 @@ def upgrade() -> None:
     for table in EVENT_TABLES:
         op.add_column(table, sa.Column('source_system', sa.String(length=32), nullable=True))
         op.add_column(table, sa.Column('source_id', sa.String(length=64), nullable=True))
-        op.create_index(f'uq_{table}_source', table, ['source_system', 'source_id'], unique=True)
+        op.create_index(f'uq_{table}_source', table, ['source_system', 'source_id'], unique=True,
+                        sqlite_where=sa.text('source_system IS NOT NULL'),
+                        postgresql_where=sa.text('source_system IS NOT NULL'))
 
 
 def downgrade() -> None:
