@@ -151,6 +151,9 @@ METRICS: tuple[Metric, ...] = (
              ("visit_cost", Visit.cost, None),
              ("outpatient_cost", Visit.cost, Visit.kind == "outpatient"),
              ("visit_fund", Visit.fund_paid, Visit.is_insured_resident)),
+    # Visits by syndrome group, for early warning (lib.alerts): the day's counts per unit and syndrome.
+    *_family(Visit, Visit.ts, Visit.facility_id, Visit.syndrome,
+             ("visits_syndrome", None, Visit.syndrome.is_not(None))),
     # Resident-based visit figures are keyed by the patient's home unit, wherever treated (issue #11 item 7).
     *_family(Visit, Visit.ts, Visit.home_facility_id, None,
              ("visits_home", None, Visit.is_insured_resident),

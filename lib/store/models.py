@@ -176,6 +176,8 @@ class Visit(PersonMixin, Base):
     ts: Mapped[dt.datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(sa.String(12))  # outpatient | emergency
     is_tcm: Mapped[bool]  # TCM or Mongolian-medicine class visit (N#12)
+    # The syndrome group of the visit's diagnosis, for early warning (data/alerts.toml; None: none watched).
+    syndrome: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     is_insured_resident: Mapped[bool]  # non-residents (border-port drivers) stay out of resident rates
     cost: Mapped[float] = mapped_column(Money)
     fund_paid: Mapped[float] = mapped_column(Money, default=0)
@@ -425,6 +427,50 @@ class FundPayment(Base):
     kind: Mapped[str] = mapped_column(sa.String(16))  # prepayment | settlement | clearing
     amount: Mapped[float] = mapped_column(Money)
     paid_on: Mapped[dt.date]
+
+
+# --- early warning (lib.alerts) ---------------------------------------------------------------------
+
+
+class AlertSignal(Base):
+    """A signal: a township's syndrome above its threshold on a day, and how it was responded to (CIDARS's
+    workflow: new → being verified → confirmed or dismissed, each step with who, when and a note)."""
+
+    __tablename__ = "alert_signal"
+    __table_args__ = (sa.UniqueConstraint("facility_id", "syndrome", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id", index=False)  # the township's THC (its village clinics included)
+    syndrome: Mapped[str] = mapped_column(sa.String(16))
+    day: Mapped[dt.date] = mapped_column(index=True)  # the last day of the counted window
+    count: Mapped[float]
+    expected: Mapped[float]
+    threshold: Mapped[float]
+    method: Mapped[str] = mapped_column(sa.String(8))  # mpm | C1 | C2 | C3
+    raised_at: Mapped[dt.datetime]
+    state: Mapped[str] = mapped_column(sa.String(12), default="new")  # new | verifying | confirmed | dismissed
+    state_at: Mapped[dt.datetime]
+    state_by: Mapped[str] = mapped_column(sa.String(64), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class AlertOutbox(Base):
+    """A message owed to a channel: kept until the endpoint takes it, so nothing is lost while it is down.
+
+    One row per signal and channel (the unique key): a signal is sent once to each channel."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (sa.UniqueConstraint("signal_id", "channel"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signal_id: Mapped[int] = _fk("alert_signal.id", index=False)
+    channel: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)  # the message's lines, one per line
+    link: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[dt.datetime] = mapped_column(index=True)
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 # --- rollups (maintained by lib.events.rollup in the same transaction as each event insert) ----------------
