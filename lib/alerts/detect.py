@@ -59,7 +59,7 @@ def _sum_ending(counts: pd.Series, day: dt.date, window: int) -> float | None:
     return float(counts.loc[pd.Timestamp(start):pd.Timestamp(day)].sum())
 
 
-def _year_back(day: dt.date, years: int) -> dt.date:
+def year_back(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
@@ -75,7 +75,7 @@ def moving_percentile(counts: pd.Series, day: dt.date, settings: MovingPercentil
         return None
     blocks = []
     for year in range(1, settings.years + 1):
-        anchor = _year_back(day, year)
+        anchor = year_back(day, year)
         for j in range(-settings.k, settings.k + 1):
             block = _sum_ending(counts, anchor + dt.timedelta(days=7 * j), settings.window)
             if block is not None:

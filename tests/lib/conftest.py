@@ -1,9 +1,18 @@
-"""Stores for the ingest tests: the tiny county (tests/fixtures/tiny.py) with a second county beside it."""
+"""Shared by tests/lib: stores for the ingest tests (the tiny county with a second county beside it), and a
+local robot server standing in for WeCom and DingTalk (the alerts tests)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import urllib.parse
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
@@ -51,3 +60,49 @@ def everything(url: str) -> dict[str, list[tuple]]:
     with db.engine(url).connect() as conn:
         return {name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
                 for name, t in Base.metadata.tables.items()}
+
+
+SECRET = "SEC0123456789abcdef"  # the DingTalk robot's 加签 secret
+
+
+class Robot(BaseHTTPRequestHandler):
+    """WeCom at /wecom, DingTalk at /dingtalk (verifying 加签 as DingTalk does), a broken robot at /broken."""
+
+    received: ClassVar[list[tuple[str, dict]]] = []
+
+    def do_POST(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        reply = {"errcode": 0, "errmsg": "ok"}
+        if url.path == "/dingtalk":
+            query = urllib.parse.parse_qs(url.query)
+            expected = base64.b64encode(hmac.new(SECRET.encode(), f"{query['timestamp'][0]}\n{SECRET}".encode(),
+                                                 hashlib.sha256).digest()).decode()
+            if query.get("sign", [""])[0] != expected:
+                reply = {"errcode": 310000, "errmsg": "sign not match"}
+        if url.path == "/broken":
+            reply = {"errcode": 45009, "errmsg": "api freq out of limit"}
+        Robot.received.append((url.path, body))
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def robot() -> Iterator[str]:
+    """A robot server on a free port of 127.0.0.1; yields its origin."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
+    Robot.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
