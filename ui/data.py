@@ -18,6 +18,7 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | published_scores, score_versions, published_months | SCORES_TTL (5 min) | snapshots read back: fast |
 | export_file | SCORES_TTL | the month's Excel / printable report, built once per version shown |
 | report_quality | KPI_TTL | completeness, timeliness and outliers of the monthly reports (data page) |
+| alert_signals | LIVE_TTL | early-warning signals: the alerts page and the wall's ribbon |
 | audit_log | LIVE_TTL | the latest accepted files; an upload clears every cache anyway |
 | template_file (county units) | REGISTRY_TTL | the units a template lists |
 | centres_now | KPI_TTL | the information centres' figures of today and the period (a few engine periods) |
@@ -34,6 +35,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import clock, kpi
+from lib.alerts import signals
 from lib.events import live
 from lib.ingest import kinds, quality, table, templates
 from lib.ingest import monthly as ingest_monthly
@@ -464,3 +466,25 @@ def centres_page(period: Period, scope: kpi.Scope) -> centres.Centres:
         plan, problem = None, str(exc)
     return centres.page(period, today, _centres_now(url, scope, period, today),
                         _centres_trends(url, scope, period.last_month, today), plan, problem)
+
+
+# --- early warning: signals (lib.alerts) --------------------------------------------------------------
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=50)
+def _signals(url: str, since: dt.date, ids: tuple[int, ...] | None, open_only: bool) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return signals.listed(conn, since, ids, open_only=open_only)
+
+
+def alert_signals(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False) -> pd.DataFrame:
+    """Signals raised since ``since`` in the townships in scope (lib.alerts.signals.listed)."""
+    ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
+    return _signals(db.resolve_url(), since, ids, open_only)
+
+
+def respond_to_signal(signal_id: int, state: str, by: str, note: str) -> None:
+    """Record a step of the response (lib.alerts.signals.respond), then drop the cached lists."""
+    with db.engine(db.resolve_url()).begin() as conn:
+        signals.respond(conn, signal_id, state, by=by, note=note, now=clock.now())
+    _signals.clear()

@@ -95,3 +95,9 @@ def load(file: Path | None = None) -> Settings:
                     per_channel_per_minute=int(raw.get("per_channel_per_minute", 20)),
                     ears_method=raw.get("ears_method", "C2"), min_sigma=float(raw.get("min_sigma", 0.5)),
                     syndromes=tuple(syndromes), channels=tuple(channels))
+
+
+def syndrome_names(lang: str, file: Path | None = None) -> dict[str, str]:
+    """Syndrome code → name in ``lang``, read without the channels (a page needs no robot secrets)."""
+    doc = tomllib.loads((file or path()).read_text(encoding="utf-8"))
+    return {s["code"]: s["name_zh" if lang == "zh" else "name_en"] for s in doc.get("syndrome", [])}

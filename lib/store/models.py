@@ -453,6 +453,18 @@ class AlertSignal(Base):
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
+class AlertResponse(Base):
+    """One step of the response to a signal (verifying, confirmed, dismissed): who, when and why, kept."""
+
+    __tablename__ = "alert_response"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signal_id: Mapped[int] = _fk("alert_signal.id")
+    state: Mapped[str] = mapped_column(sa.String(12))
+    at: Mapped[dt.datetime]
+    by: Mapped[str] = mapped_column(sa.String(64))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
 class AlertOutbox(Base):
     """A message owed to a channel: kept until the endpoint takes it, so nothing is lost while it is down.
 

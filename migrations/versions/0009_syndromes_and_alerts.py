@@ -6,7 +6,8 @@ Create Date: 2026-12-04 09:00:00
 
 Issue #17, early warning: a visit carries the syndrome group of its diagnosis (NULL when none is
 watched); a signal records a township's syndrome above its threshold and the response to it; the
-outbox keeps each message owed to a channel until the endpoint takes it.
+outbox keeps each message owed to a channel until the endpoint takes it; each step of the
+response to a signal (verifying, confirmed, dismissed) is kept with who, when and a note.
 """
 
 from collections.abc import Sequence
@@ -43,6 +44,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_alert_signal_day'), 'alert_signal', ['day'], unique=False)
     op.create_table(
+        'alert_response',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('signal_id', sa.Integer(), nullable=False),
+        sa.Column('state', sa.String(length=12), nullable=False),
+        sa.Column('at', sa.DateTime(), nullable=False),
+        sa.Column('by', sa.String(length=64), nullable=False),
+        sa.Column('note', sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(['signal_id'], ['alert_signal.id'], name=op.f('fk_alert_response_signal_id_alert_signal')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_response')),
+    )
+    op.create_index(op.f('ix_alert_response_signal_id'), 'alert_response', ['signal_id'], unique=False)
+    op.create_table(
         'alert_outbox',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('signal_id', sa.Integer(), nullable=False),
@@ -65,6 +78,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_alert_outbox_next_try_at'), table_name='alert_outbox')
     op.drop_table('alert_outbox')
+    op.drop_index(op.f('ix_alert_response_signal_id'), table_name='alert_response')
+    op.drop_table('alert_response')
     op.drop_index(op.f('ix_alert_signal_day'), table_name='alert_signal')
     op.drop_table('alert_signal')
     op.drop_column('visit', 'syndrome')
