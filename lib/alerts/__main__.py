@@ -1,4 +1,5 @@
-"""Early warning runner: judge today's counts, raise new signals, queue and send their messages.
+"""Early warning runner: judge today's counts, raise new signals, queue their messages and any newly
+published month's pack, and send what is due.
 
     python -m lib.alerts check [--day YYYY-MM-DD] [--db URL] [--lang zh|en]   # once
     python -m lib.alerts run [--every SECONDS] [--db URL]                      # every minute, until stopped
@@ -15,22 +16,23 @@ import time
 from collections.abc import Sequence
 
 from lib import clock, i18n
-from lib.alerts import config, outbox, syndromic
+from lib.alerts import config, outbox, pack, syndromic
 from lib.problems import InputError
 from lib.store import bootstrap, db
 
 
 def check(url: str, settings: config.Settings, day: dt.date | None = None) -> dict[str, object]:
-    """One pass: judge ``day`` (today on the county's clock), raise, queue, deliver what is due."""
+    """One pass: judge ``day`` (today on the county's clock), raise, queue (signals, monthly packs), deliver."""
     now = clock.now()
     day = day or now.date()
     engine = db.engine(url)
     with engine.begin() as conn:
         findings = syndromic.evaluate(conn, day, settings)
         raised = syndromic.raise_signals(conn, findings, settings, now)
-        queued = outbox.enqueue(conn, raised, settings, now)
+        packs = pack.queue_new(conn, settings, now)
+        queued = outbox.enqueue(conn, raised, settings, now) + packs
     return {"day": day.isoformat(), "findings": len(findings), "raised": len(raised), "queued": queued,
-            **outbox.deliver(engine, settings, now)}
+            "packs": packs, **outbox.deliver(engine, settings, now)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,14 +41,18 @@ def message(conn: Connection, signal_id: int, settings: Settings) -> robots.Mess
 
 def enqueue(conn: Connection, signal_ids: list[int], settings: Settings, now: dt.datetime) -> int:
     """Queue each signal for each channel; returns how many messages were queued."""
-    rows = []
-    for signal_id in signal_ids:
-        text = message(conn, signal_id, settings)
-        rows += [{"signal_id": signal_id, "channel": c.name, "title": text.title, "body": "\n".join(text.lines),
-                  "link": text.link, "created_at": now, "attempts": 0, "next_try_at": now, "last_error": ""}
-                 for c in settings.channels]
+    return sum(queue(conn, f"signal:{i}", message(conn, i, settings), settings, now) for i in signal_ids)
+
+
+def queue(conn: Connection, topic: str, text: robots.Message, settings: Settings, now: dt.datetime) -> int:
+    """Queue ``text`` about ``topic`` for every channel that has not had it; returns how many were queued."""
+    o = AlertOutbox
+    had = set(conn.execute(sa.select(o.channel).where(o.topic == topic)).scalars())
+    rows = [{"topic": topic, "channel": c.name, "title": text.title, "body": "\n".join(text.lines),
+             "link": text.link, "created_at": now, "attempts": 0, "next_try_at": now, "last_error": ""}
+            for c in settings.channels if c.name not in had]
     if rows:
-        conn.execute(sa.insert(AlertOutbox), rows)
+        conn.execute(sa.insert(o), rows)
     return len(rows)
 
 

@@ -468,12 +468,13 @@ class AlertResponse(Base):
 class AlertOutbox(Base):
     """A message owed to a channel: kept until the endpoint takes it, so nothing is lost while it is down.
 
-    One row per signal and channel (the unique key): a signal is sent once to each channel."""
+    ``topic`` names what the message is about ("signal:12", "pack:2026-10:v1"): one row per topic and
+    channel (the unique key), so each is sent once to each channel."""
 
     __tablename__ = "alert_outbox"
-    __table_args__ = (sa.UniqueConstraint("signal_id", "channel"),)
+    __table_args__ = (sa.UniqueConstraint("topic", "channel"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    signal_id: Mapped[int] = _fk("alert_signal.id", index=False)
+    topic: Mapped[str] = mapped_column(sa.String(64))
     channel: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(sa.Text)
     body: Mapped[str] = mapped_column(sa.Text)  # the message's lines, one per line

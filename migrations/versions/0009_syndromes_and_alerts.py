@@ -58,7 +58,7 @@ def upgrade() -> None:
     op.create_table(
         'alert_outbox',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('signal_id', sa.Integer(), nullable=False),
+        sa.Column('topic', sa.String(length=64), nullable=False),
         sa.Column('channel', sa.String(length=64), nullable=False),
         sa.Column('title', sa.Text(), nullable=False),
         sa.Column('body', sa.Text(), nullable=False),
@@ -68,9 +68,8 @@ def upgrade() -> None:
         sa.Column('next_try_at', sa.DateTime(), nullable=False),
         sa.Column('sent_at', sa.DateTime(), nullable=True),
         sa.Column('last_error', sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(['signal_id'], ['alert_signal.id'], name=op.f('fk_alert_outbox_signal_id_alert_signal')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_outbox')),
-        sa.UniqueConstraint('signal_id', 'channel', name=op.f('uq_alert_outbox_signal_id_channel')),
+        sa.UniqueConstraint('topic', 'channel', name=op.f('uq_alert_outbox_topic_channel')),
     )
     op.create_index(op.f('ix_alert_outbox_next_try_at'), 'alert_outbox', ['next_try_at'], unique=False)
 

@@ -19,6 +19,7 @@ from lib.alerts import config, outbox, syndromic
 from lib.alerts.robots import Channel
 from lib.demo import outbreak
 from lib.events import write
+from lib.scoring import snapshot
 from lib.store import db
 from lib.store.models import Visit
 from tests.conftest import BACKENDS, make_store
@@ -121,3 +122,18 @@ def test_townships_group_village_clinics_with_their_thc(store: str) -> None:
     code = units["code"]
     assert {code[u]: code[t] for u, t in township.items()} == {"H": "H", "T1": "T1", "V1": "T1", "T2": "T2",
                                                                "V2": "T2"}
+
+
+def test_a_published_month_is_sent_once_as_its_briefing(store: str, robot: str) -> None:
+    with db.engine(store).begin() as conn:
+        snapshot.publish(conn, tiny.OCT, by="运营发展中心", now=clock.now())
+    settings = _settings(Channel("卫健委群", "wecom", f"{robot}/wecom?key=K"))
+    first = runner.check(store, settings)
+    assert (first["packs"], first["sent"]) == (1, 1)
+    (_, body), = Robot.received
+    content = body["markdown"]["content"]
+    assert content.startswith("**小旗2026年10月成员单位考核已发布（第1版）**")
+    assert "> 2026年10月共5家成员单位参加考核" in content  # the meeting's opening slide, line by line
+    assert "http://cockpit.local/meeting?period=2026-10" in content
+    assert runner.check(store, settings)["packs"] == 0
+    assert len(Robot.received) == 1
