@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 
 from lib import clock, i18n
-from lib.alerts import config, outbox, pack, syndromic
+from lib.alerts import config, outbox, pack, rules, syndromic
 from lib.problems import InputError
 from lib.store import bootstrap, db
 
@@ -30,9 +30,11 @@ def check(url: str, settings: config.Settings, day: dt.date | None = None) -> di
         findings = syndromic.evaluate(conn, day, settings)
         raised = syndromic.raise_signals(conn, findings, settings, now)
         packs = pack.queue_new(conn, settings, now)
-        queued = outbox.enqueue(conn, raised, settings, now) + packs
-    return {"day": day.isoformat(), "findings": len(findings), "raised": len(raised), "queued": queued,
-            "packs": packs, **outbox.deliver(engine, settings, now)}
+        breaches = rules.evaluate(conn, settings.rules, now)
+        queued = outbox.enqueue(conn, raised, settings, now) + packs + sum(
+            outbox.queue(conn, b.topic, outbox.breach_message(b, settings), settings, now) for b in breaches)
+    return {"day": day.isoformat(), "findings": len(findings), "raised": len(raised), "breaches": len(breaches),
+            "queued": queued, "packs": packs, **outbox.deliver(engine, settings, now)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lib.alerts.detect import MovingPercentile
 from lib.alerts.robots import KINDS, Channel
+from lib.alerts.rules import Rule, parse
 from lib.problems import InputError
 from lib.store.db import ROOT
 
@@ -38,6 +39,7 @@ class Settings:
     min_sigma: float
     syndromes: tuple[Syndrome, ...]
     channels: tuple[Channel, ...]
+    rules: tuple[Rule, ...] = ()
 
     def syndrome(self, code: str) -> Syndrome:
         return next(s for s in self.syndromes if s.code == code)
@@ -87,6 +89,11 @@ def load(file: Path | None = None) -> Settings:
         if c.get("secret_env") and not secret:
             problems.append(f"channel {name!r}: the variable {c['secret_env']} holding its secret is not set")
         channels.append(Channel(name, kind, url, secret))
+    try:
+        rules = parse(doc.get("rule", []), str(file))
+    except InputError as bad:
+        problems += bad.problems
+        rules = ()
     if problems:
         raise InputError(file, problems)
     return Settings(link_base=raw.get("link_base", "").rstrip("/"), quiet=hours if len(hours) == 2 else None,
@@ -94,7 +101,7 @@ def load(file: Path | None = None) -> Settings:
                     renotify_days=int(raw.get("renotify_days", 3)),
                     per_channel_per_minute=int(raw.get("per_channel_per_minute", 20)),
                     ears_method=raw.get("ears_method", "C2"), min_sigma=float(raw.get("min_sigma", 0.5)),
-                    syndromes=tuple(syndromes), channels=tuple(channels))
+                    syndromes=tuple(syndromes), channels=tuple(channels), rules=rules)
 
 
 def syndrome_names(lang: str, file: Path | None = None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from lib import i18n
 from lib.alerts import robots
 from lib.alerts.config import Settings
+from lib.alerts.rules import Breach
 from lib.store.models import AlertOutbox, AlertSignal, Area, Facility
 
 LANG = "zh"  # the county's groups read Chinese
@@ -37,6 +38,12 @@ def message(conn: Connection, signal_id: int, settings: Settings) -> robots.Mess
              i18n.t("alerts.message.respond", LANG))
     link = f"{settings.link_base}/map?area={row.area}" if settings.link_base else ""
     return robots.Message(i18n.t("alerts.message.title", LANG, place=row.name_zh), lines, link)
+
+
+def breach_message(breach: Breach, settings: Settings) -> robots.Message:
+    """A broken rule as the group reads it: the rule's name, what broke, a link to the overview."""
+    link = f"{settings.link_base}/" if settings.link_base else ""
+    return robots.Message(i18n.t("alerts.rule.title", LANG, rule=breach.rule.name), breach.lines, link)
 
 
 def enqueue(conn: Connection, signal_ids: list[int], settings: Settings, now: dt.datetime) -> int:

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 
 from lib import clock
 from lib.alerts import __main__ as runner
-from lib.alerts import config, outbox, syndromic
+from lib.alerts import config, outbox, rules, syndromic
 from lib.alerts.robots import Channel
 from lib.demo import outbreak
-from lib.events import write
+from lib.events import live, write
+from lib.problems import InputError
 from lib.scoring import snapshot
 from lib.store import db
 from lib.store.models import Visit
@@ -50,7 +51,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def _settings(*channels: Channel) -> config.Settings:
-    return dataclasses.replace(config.load(), channels=channels, quiet=None, link_base="http://cockpit.local")
+    return dataclasses.replace(config.load(), channels=channels, quiet=None, link_base="http://cockpit.local",
+                               rules=())
 
 
 def _signals(url: str) -> list[tuple]:
@@ -137,3 +139,32 @@ def test_a_published_month_is_sent_once_as_its_briefing(store: str, robot: str) 
     assert "http://cockpit.local/meeting?period=2026-10" in content
     assert runner.check(store, settings)["packs"] == 0
     assert len(Robot.received) == 1
+
+
+def _rules(**raw: object) -> tuple[rules.Rule, ...]:
+    return rules.parse([{"name": "r", **raw}], "test")
+
+
+def test_threshold_rules_on_the_tiny_county(tiny_url: str) -> None:
+    oct_5 = dt.datetime(2026, 10, 5, 13)  # the referrals of 5 October were sent at 10:00; one is not accepted
+    with db.engine(tiny_url).connect() as conn:
+        # in-county admissions missed their target in September and October (tests/lib/test_kpi.py), the
+        # share of primary-care visits only in September
+        nov_5 = dt.datetime.combine(tiny.TODAY, dt.time(9))
+        missed = _rules(kind="missed_target", indicator="in_county_admission_share", months=2)
+        assert [b.topic for b in rules.evaluate(conn, missed, nov_5)] == ["rule:r:2026-10"]
+        assert rules.evaluate(conn, _rules(kind="missed_target", indicator="primary_visit_share", months=2),
+                              nov_5) == []
+        backlog, = rules.evaluate(conn, _rules(kind="referral_backlog", hours=24, limit=0), oct_5)
+        assert backlog.lines == ("近 24 小时有 1 例转诊未被接收（上限 0）",)
+        assert rules.evaluate(conn, _rules(kind="referral_backlog", hours=24, limit=1), oct_5) == []
+        latest = live.data_as_of(conn)
+        assert rules.evaluate(conn, _rules(kind="stale", minutes=60), latest + dt.timedelta(minutes=30)) == []
+        assert len(rules.evaluate(conn, _rules(kind="stale", minutes=60), latest + dt.timedelta(hours=2))) == 1
+
+
+def test_a_rule_file_with_mistakes_is_refused_with_each_named() -> None:
+    with pytest.raises(InputError) as refused:
+        rules.parse([{"name": "a", "kind": "sometimes"}, {"name": "b", "kind": "missed_target"},
+                     {"name": "c", "kind": "stale", "scope": "township"}], "alerts.toml")
+    assert len(refused.value.problems) == 3
