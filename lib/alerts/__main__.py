@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 
 from lib import clock, i18n
-from lib.alerts import config, outbox, pack, rules, syndromic
+from lib.alerts import config, outbox, pack, robots, rules, syndromic
 from lib.problems import InputError
 from lib.store import bootstrap, db
 
@@ -51,12 +51,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(err, file=sys.stderr)
         return 2
     url = db.resolve_url(args.db)
-    bootstrap.bring_current(url)
+    down = False
     while True:
-        print(i18n.t("alerts.cli.checked", args.lang, **check(url, settings, args.day)), flush=True)
+        try:
+            bootstrap.bring_current(url)
+            print(i18n.t("alerts.cli.checked", args.lang, **check(url, settings, args.day)), flush=True)
+            down = False
+        except db.UNREACHABLE:
+            if not down:  # once per outage, straight to the groups: the outbox lives in the store that is down
+                say_unreachable(settings)
+            down = True
+            print(i18n.t("alerts.unreachable", args.lang), file=sys.stderr, flush=True)
+            if args.command == "check":
+                return 1
         if args.command == "check":
             return 0
         time.sleep(args.every)
+
+
+def say_unreachable(settings: config.Settings) -> None:
+    """Tell every channel the store cannot be reached (best effort: a failure here is only printed)."""
+    text = robots.Message(i18n.t("alerts.unreachable.title", outbox.LANG),
+                          (i18n.t("alerts.unreachable", outbox.LANG),), settings.link_base)
+    for channel in settings.channels:
+        try:
+            robots.send(channel, text)
+        except robots.SendError as err:
+            print(err, file=sys.stderr)
 
 
 if __name__ == "__main__":

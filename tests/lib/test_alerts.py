@@ -168,3 +168,18 @@ def test_a_rule_file_with_mistakes_is_refused_with_each_named() -> None:
         rules.parse([{"name": "a", "kind": "sometimes"}, {"name": "b", "kind": "missed_target"},
                      {"name": "c", "kind": "stale", "scope": "township"}], "alerts.toml")
     assert len(refused.value.problems) == 3
+
+
+def test_an_unreachable_store_is_said_once_to_the_groups(robot: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = tmp_path / "alerts.toml"  # the shipped file with a channel to the local robot, as a county writes it
+    settings.write_text(config.DEFAULT_FILE.read_text(encoding="utf-8") + "\n[[channel]]\nname = \"卫健委群\"\n"
+                        'kind = "wecom"\nurl_env = "TEST_WECOM_URL"\n', encoding="utf-8")
+    monkeypatch.setenv("COCKPIT_ALERTS_FILE", str(settings))
+    monkeypatch.setenv("TEST_WECOM_URL", f"{robot}/wecom?key=K")
+    with socket.socket() as probe:  # a PostgreSQL port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    assert runner.main(["check", "--db", f"postgresql://postgres@127.0.0.1:{closed}/test"]) == 1
+    (_, body), = Robot.received
+    assert "驾驶舱数据库无法连接" in body["markdown"]["content"]
