@@ -12,6 +12,7 @@ import numpy as np
 from lib.demo.clock import Frame, concat, year_of
 from lib.demo.services import ambulances, village_service
 from lib.demo.world import MONTHS, World
+from lib.kpi.measures import SENDING_TIERS
 
 RESERVE_RATE = 0.05  # 调剂金 (000 §二(一)3)
 PREMIUM_SHARE = 0.025  # commercial-insurance premium as a share of spending [E]
@@ -68,6 +69,37 @@ def report_frame(w: World) -> Frame:
         frames.append({"facility_id": f.id[unit], "month": months[month],
                        "metric": np.full(len(unit), metric, dtype=object), "value": value[unit, month],
                        "received_at": received[unit, month]})
+    return concat(frames)
+
+
+# Training (000 §二(二)3, §二(四)1), reported monthly from the plan's start [E]: young doctors sent for
+# further study by the banner-level hospitals (20 a year), 名医工作室 set up at the lead hospitals (10 in
+# three years), CDC backbone staff trained (30 in three years).
+TRAINING = {"training_sent": ("sending", 20 / 12), "expert_studio": ("lead", 10 / 32),
+            "cdc_backbone_trained": ("cdc", 30 / 32)}
+PLAN_START = np.datetime64("2025-05-01")  # 000 issued 2025-05-07: counting starts that month
+
+
+def training_frame(w: World) -> Frame:
+    """Monthly training reports, 0 before the plan starts, received on the 5th of the next month."""
+    f = w.fac
+    who = {"sending": np.isin(f.tier, SENDING_TIERS), "lead": f.lead, "cdc": f.tier == "cdc"}
+    rng = w.rng("reports/training")
+    months = np.array([w.month(i) for i in range(MONTHS)])
+    received = (months.astype("datetime64[M]") + 1).astype("datetime64[D]") + np.timedelta64(4, "D")
+    present = received.astype("datetime64[s]") + np.timedelta64(10 * 3600, "s") <= w.now
+    started = months >= PLAN_START
+    frames: list[Frame] = []
+    for metric, (group, per_month) in TRAINING.items():
+        units = np.flatnonzero(who[group])
+        if not len(units):
+            continue
+        pace = rng.uniform(0.7, 1.2, len(units))[:, None] / len(units)
+        value = rng.poisson(per_month * pace * started[None, :], (len(units), MONTHS)).astype(float)
+        unit_i, month_i = np.nonzero(np.ones_like(value, dtype=bool) & present[None, :])
+        frames.append({"facility_id": f.id[units[unit_i]], "month": months[month_i],
+                       "metric": np.full(len(unit_i), metric, dtype=object), "value": value[unit_i, month_i],
+                       "received_at": received[month_i].astype("datetime64[s]") + np.timedelta64(10 * 3600, "s")})
     return concat(frames)
 
 
