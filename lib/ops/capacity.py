@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -22,6 +23,8 @@ from lib.kpi.engine import Engine, KpiValue, Scope
 from lib.kpi.indicators import THC_TIERS, thc_staffing_ok
 from lib.kpi.period import Period
 from lib.ops import plan
+from lib.ops.sinking import names_of
+from lib.problems import InputError
 
 HEADLINE = ("gp_per_10k", "thc_staffing_compliance", "village_doctor_density", "village_doctor_licensed_share",
             "thc_ambulance_coverage")
@@ -40,10 +43,11 @@ class Capacity:
     emr: pd.DataFrame  # code, names, tier, level, target, status, as_of (a carried report's month), missing
     thcs: pd.DataFrame  # code, names, staffed (bool; NaN without roster), ambulances (NaN: not reported), as_of
     training: list[plan.Progress]
+    names: dict[str, tuple[str, str]]  # indicator code -> (name_zh, name_en), from the catalogue
 
 
 def build(engine: Engine, scope: Scope, period: Period, facility_ids: Sequence[int] | None,
-          milestones: Sequence[plan.Milestone]) -> Capacity:
+          plans: Path = plan.PLANS_DIR) -> Capacity:
     """The capacity page for the filters' scope and period. Training is the plan's counted milestones,
     county-wide whatever the filters: their targets are the county's."""
     units = engine.units.reset_index()[UNIT_COLUMNS]
@@ -53,10 +57,14 @@ def build(engine: Engine, scope: Scope, period: Period, facility_ids: Sequence[i
     series = engine.series(["gp_per_10k"], scope, Period("month", period.last_month)).get("gp_per_10k", [])
     goal = engine.target("gp_per_10k", scope, Period("ytd", dt.date(GP_GOAL_YEAR, 12, 1)))
     day = measures.as_of(period, engine.today)
-    counted = [m for m in milestones if m.report]
+    try:
+        county_plan = plan.of_store(engine, plans)
+    except InputError:  # the plan page names the file's problems
+        county_plan = None
+    counted = [] if county_plan is None else [m for m in county_plan.milestones if m.report]
     return Capacity(period, headline, series, None if goal is None else (goal.value, goal.deadline),
                     _emr(engine, units, period), _thcs(engine, units, period),
-                    plan.progress(engine.conn, counted, day))
+                    plan.progress(engine.conn, counted, day), names_of(engine, HEADLINE))
 
 
 def _emr(engine: Engine, units: pd.DataFrame, period: Period) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from lib.kpi.filters import SPANS
 from lib.kpi.period import Period, first_of_month
 from lib.problems import InputError
 from lib.store import db
-from lib.store.models import MonthlyReport
+from lib.store.models import County, MonthlyReport
 
 PLANS_DIR = db.ROOT / "data" / "plans"
 STATUSES = ("done", "on_course", "at_risk", "late")
@@ -92,6 +92,7 @@ class PlanView:
     plan: Plan | None
     day: dt.date
     items: list[Progress]
+    problem: str = ""  # the plan file's problems, when it cannot be used
 
 
 def parse(raw: dict, source: str, indicators: Sequence[str] = ()) -> Plan:
@@ -215,8 +216,23 @@ def evaluate(engine: Engine, plan: Plan, day: dt.date) -> list[Progress]:
     return out
 
 
-def build(engine: Engine, code: str, period: Period, directory: Path = PLANS_DIR) -> PlanView:
-    """The plan page on the period's last day (today while it runs)."""
+def of_store(engine: Engine, directory: Path = PLANS_DIR) -> Plan | None:
+    """The plan of the store's county (None: no file names it); InputError when its file is unusable."""
+    code = engine.conn.execute(sa.select(County.code).where(County.id == engine.county_id)).scalar_one()
+    return for_county(code, directory, list(engine.catalogue.index))
+
+
+def build(engine: Engine, period: Period, units: Collection[str] | None = None,
+          directory: Path = PLANS_DIR) -> PlanView:
+    """The plan page on the period's last day (today while it runs). ``units`` (facility codes, None: all)
+    keeps the milestones owned by one of them and every milestone owned by no unit."""
     day = min(period.last_date, engine.today)
-    plan = for_county(code, directory, list(engine.catalogue.index))
-    return PlanView(plan, day, [] if plan is None else evaluate(engine, plan, day))
+    try:
+        plan = of_store(engine, directory)
+    except InputError as exc:
+        return PlanView(None, day, [], str(exc))
+    if plan is None:
+        return PlanView(None, day, [])
+    items = evaluate(engine, plan, day)
+    return PlanView(plan, day, [p for p in items if units is None or not p.milestone.owner_unit
+                                or p.milestone.owner_unit in units])

@@ -46,6 +46,12 @@ class Sinking:
     hospitals: pd.DataFrame  # code, names, eligible, on_track, behind, short, compliance (engine value)
     hosts: pd.DataFrame  # host units: code, names, tier, days, days_target, stationed, covered (THCs only)
     roster: pd.DataFrame  # month, code, names, planned (NaN: no roster reported), executed, rostered
+    names: dict[str, tuple[str, str]]  # indicator code -> (name_zh, name_en), from the catalogue
+
+
+def names_of(engine: Engine, codes: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """The indicators' names in both languages, from the engine's catalogue."""
+    return {c: (engine.catalogue.at[c, "name_zh"], engine.catalogue.at[c, "name_en"]) for c in codes}
 
 
 def doctors(conn: sa.Connection, day: dt.date, facility_ids: Sequence[int] | None) -> pd.DataFrame:
@@ -106,9 +112,9 @@ def build(engine: Engine, scope: Scope, period: Period, facility_ids: Sequence[i
         HEADLINE, [Scope("facility", (c,)) for c in pd.concat([sending, hosts])["code"]], period, compare=False)}
     names = units.drop(columns="tier")
     people = doctors(engine.conn, day, list(sending["facility_id"])).merge(names, on="facility_id")
-    return Sinking(period, day, measures.days_owed(day), headline, people,
-                   _hospitals(sending, people, per_unit), _hosts(hosts, engine.measures(period).values, per_unit),
-                   roster(engine.conn, period, engine.today, list(sending["facility_id"])).merge(names, on="facility_id"))
+    months = roster(engine.conn, period, engine.today, list(sending["facility_id"])).merge(names, on="facility_id")
+    return Sinking(period, day, measures.days_owed(day), headline, people, _hospitals(sending, people, per_unit),
+                   _hosts(hosts, engine.measures(period).values, per_unit), months, names_of(engine, HEADLINE))
 
 
 def _hospitals(sending: pd.DataFrame, people: pd.DataFrame, per_unit: dict[tuple[str, str], KpiValue]

@@ -1,0 +1,42 @@
+"""What the operations pages (sinking, capacity, plan) draw alike: an indicator's figure as a metric with
+its target and gaps, and a table's height that fits a wall."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import i18n
+from lib.kpi.engine import KpiValue
+from ui import kiosk, palette
+from ui.frame import Frame
+
+ROW_PX, HEAD_PX = 35, 38  # st.dataframe's row and header heights at 1080 lines
+
+
+def table_height(frame: Frame, rows: int, at_most: int) -> int:
+    """A table's height for ``rows`` rows, never more than ``at_most`` rows (then it scrolls on a desk)."""
+    return kiosk.px(frame, HEAD_PX + ROW_PX * max(1, min(rows, at_most)) + 2)
+
+
+def metric(frame: Frame, v: KpiValue | None, names: tuple[str, str], *, key: str) -> None:
+    """An indicator as a bordered metric: value, change on the previous period, target, what it leaves out."""
+    name = names[1] if frame.lang == "en" else names[0]
+    with st.container(border=True, key=key):
+        if v is None:
+            st.metric(name, i18n.MISSING)
+            st.caption(frame.t("ops.not_applicable"))
+            return
+        change = None if v.value is None or v.previous is None else v.value - v.previous
+        st.metric(name, i18n.fmt_value(v.value, v.unit, frame.lang) if v.value is not None else frame.t("ops.no_data"),
+                  **palette.delta(v.direction, change, v.unit, frame.lang),
+                  help=frame.t("ops.kpi.help", period=v.period, source=v.target_source or "—"))
+        target = i18n.fmt_value(v.target, v.unit, frame.lang)
+        if v.target_upper is not None:
+            target += "–" + i18n.fmt_value(v.target_upper, v.unit, frame.lang)
+        colour, status = palette.STATUS_HEX[v.status], frame.t(f"ops.status.{v.status or 'none'}")
+        st.html(f"<div style='font-size:.85rem'>{frame.t('ops.target')} {target} · "
+                f"<span style='color:{colour}'>{status}</span></div>")
+        if v.missing_units:
+            st.caption(frame.t("kpi.missing_units", names=", ".join(v.missing_units)))
+        if v.as_of is not None:
+            st.caption(frame.t("kpi.as_of", month=i18n.fmt_month(v.as_of, frame.lang)))
