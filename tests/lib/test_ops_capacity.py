@@ -26,7 +26,8 @@ def test_headline_is_the_engines(engine):
     assert page.headline["gp_per_10k"].value == 40
     assert page.headline["thc_staffing_compliance"].value == 0.5
     assert page.headline["village_doctor_licensed_share"].value == pytest.approx(2 / 3)
-    assert [m for m, _ in page.gp_series][-1] == dt.date(2026, 10, 1) and len(page.gp_series) == 12
+    assert [m for m, _ in page.gp_series][-1] == dt.date(2026, 10, 1)
+    assert len(page.gp_series) == 12
 
 
 def test_emr_per_hospital_against_its_tier_target(engine):
@@ -57,7 +58,8 @@ def test_a_report_older_than_the_carry_window_is_not_reported(engine):
     page = capacity.build(february, Scope(), Period("month", dt.date(2027, 2, 1)), None)
     assert page.thcs["ambulances"].isna().all()
     [h] = page.emr.to_dict("records")
-    assert h["level"] is None and h["missing"]
+    assert h["level"] is None
+    assert h["missing"]
 
 
 def test_no_plan_file_no_training(engine):

@@ -82,7 +82,9 @@ def test_filters_keep_unit_owned_milestones_with_their_unit(engine, plans):
 
 def test_no_plan_file_is_said_not_invented(engine, tmp_path):
     view = plan.build(engine, Period("month", dt.date(2026, 10, 1)), directory=tmp_path)
-    assert view.plan is None and view.items == [] and not view.problem
+    assert view.plan is None
+    assert view.items == []
+    assert not view.problem
 
 
 def test_a_bad_file_names_every_problem(tmp_path):
@@ -118,7 +120,8 @@ def test_a_bad_file_names_every_problem(tmp_path):
 @pytest.mark.parametrize("name", ["wulatezhongqi", "zhalaiteqi"])
 def test_shipped_plans_load(name):
     loaded = plan.load(plan.PLANS_DIR / f"{name}.toml")
-    assert loaded.milestones and all(m.clause and m.owner_zh and m.owner_en for m in loaded.milestones)
+    assert loaded.milestones
+    assert all(m.clause and m.owner_zh and m.owner_en for m in loaded.milestones)
 
 
 def test_the_rule_in_order():

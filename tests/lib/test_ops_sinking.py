@@ -82,5 +82,7 @@ def test_a_month_in_progress_counts_to_today(engine):
 def test_a_scope_without_sending_hospitals_has_no_doctors(engine):
     scope = Scope("area", ("pastoral",))
     page = sinking.build(engine, scope, OCTOBER, [int(i) for i in engine.facility_ids(scope)])
-    assert page.doctors.empty and page.hospitals.empty and page.roster.empty
+    assert page.doctors.empty
+    assert page.hospitals.empty
+    assert page.roster.empty
     assert pd.Series(page.hosts["code"]).tolist() == ["T2"]
