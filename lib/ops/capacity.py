@@ -47,7 +47,7 @@ class Capacity:
 
 
 def build(engine: Engine, scope: Scope, period: Period, facility_ids: Sequence[int] | None,
-          plans: Path = plan.PLANS_DIR) -> Capacity:
+          plans: Path | None = None) -> Capacity:
     """The capacity page for the filters' scope and period. Training is the plan's counted milestones,
     county-wide whatever the filters: their targets are the county's."""
     units = engine.units.reset_index()[UNIT_COLUMNS]

@@ -150,9 +150,10 @@ def load(path: Path, indicators: Sequence[str] = ()) -> Plan:
     return parse(raw, str(path), indicators)
 
 
-def for_county(code: str, directory: Path = PLANS_DIR, indicators: Sequence[str] = ()) -> Plan | None:
-    """The plan of the county with administrative ``code`` among ``directory``'s files (None: none)."""
-    for path in sorted(directory.glob("*.toml")):
+def for_county(code: str, directory: Path | None = None, indicators: Sequence[str] = ()) -> Plan | None:
+    """The plan of the county with administrative ``code`` among ``directory``'s files (default PLANS_DIR;
+    None: no file names it)."""
+    for path in sorted((directory or PLANS_DIR).glob("*.toml")):
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         if str(raw.get("county")) == code:
             return parse(raw, str(path), indicators)
@@ -216,14 +217,14 @@ def evaluate(engine: Engine, plan: Plan, day: dt.date) -> list[Progress]:
     return out
 
 
-def of_store(engine: Engine, directory: Path = PLANS_DIR) -> Plan | None:
+def of_store(engine: Engine, directory: Path | None = None) -> Plan | None:
     """The plan of the store's county (None: no file names it); InputError when its file is unusable."""
     code = engine.conn.execute(sa.select(County.code).where(County.id == engine.county_id)).scalar_one()
     return for_county(code, directory, list(engine.catalogue.index))
 
 
 def build(engine: Engine, period: Period, units: Collection[str] | None = None,
-          directory: Path = PLANS_DIR) -> PlanView:
+          directory: Path | None = None) -> PlanView:
     """The plan page on the period's last day (today while it runs). ``units`` (facility codes, None: all)
     keeps the milestones owned by one of them and every milestone owned by no unit."""
     day = min(period.last_date, engine.today)

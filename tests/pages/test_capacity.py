@@ -1,0 +1,46 @@
+"""The capacity page shows the engine's figures for the filters (tiny county, both stores)."""
+
+import datetime as dt
+
+import pytest
+
+from lib import i18n
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.period import Period
+from lib.ops.capacity import HEADLINE
+from lib.store import db
+from tests.fixtures import tiny
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_indicators_emr_and_thcs(tiny_url, open_page, lang):
+    at = open_page(tiny_url, "capacity", period="2026-10", lang=lang)
+    with db.engine(tiny_url).connect() as conn:
+        engine = Engine(conn, today=tiny.TODAY)
+        values = engine.compute(HEADLINE, [Scope()], Period("month", dt.date(2026, 10, 1)))
+        names = engine.catalogue[f"name_{lang}"]
+    shown = {m.label: m.value for m in at.metric}
+    assert {names[v.code]: i18n.fmt_value(v.value, v.unit, lang) for v in values} == shown
+    assert shown[names["gp_per_10k"]] == "40.0"
+    emr, thcs = (df.value for df in at.dataframe)
+    assert emr[["level", "target"]].values.tolist() == [[5, 6]]
+    assert thcs["ambulances"].tolist() == [1, 2]
+    assert thcs["staffed"].tolist() == [i18n.t("sink.no", lang), i18n.t("sink.yes", lang)]
+    assert i18n.t("cap.no_training", lang) in [i.value for i in at.info]
+
+
+def test_a_carried_report_says_its_month(tiny_url, open_page, monkeypatch):
+    """November runs (the county's today is 5 November in the fixture's clock): reports are October's."""
+    monkeypatch.setattr("lib.clock.today", lambda: tiny.TODAY)
+    at = open_page(tiny_url, "capacity", period="2026-11", lang="en")
+    emr, thcs = (df.value for df in at.dataframe)
+    note = i18n.t("ops.as_of", "en", month=i18n.fmt_month(dt.date(2026, 10, 1), "en"))
+    assert emr["note"].tolist() == [note]
+    assert thcs["note"].tolist() == [note, note]
+
+
+def test_area_filter(tiny_url, open_page):
+    at = open_page(tiny_url, "capacity", period="2026-10", area="pastoral")
+    emr, thcs = at.dataframe[0].value, at.dataframe[0].value
+    assert len(at.dataframe) == 1  # no hospital in the pastoral area: an info, not an empty table
+    assert thcs["ambulances"].tolist() == [2] == emr["ambulances"].tolist()
