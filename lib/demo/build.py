@@ -200,9 +200,10 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 20261122, today:
         write(SinkingDeployment, stints, "start_date")
         say(0.03, "registers and monthly reports")
         write(RegisterCount, registers.register_frame(world))
-        write(MonthlyReport, reports.report_frame(world))
-        write(MonthlyReport, people.roster_frame(world, staff, staff_ids, stints))
-        write(MonthlyReport, reports.training_frame(world))
+        regular = reports.report_frame(world)
+        write(MonthlyReport, regular)
+        for extra in (people.roster_frame(world, staff, staff_ids, stints), reports.training_frame(world)):
+            write(MonthlyReport, reports.alongside(regular, extra))
         say(0.05, "family-doctor contracts")
         write(FdContract, people.contract_frame(world, scale), "signed_on")
         spending = np.zeros(MONTHS)

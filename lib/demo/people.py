@@ -157,8 +157,8 @@ ROSTER_SLACK = (1.0, 1.2)  # a month's roster plans up to a fifth more days than
 
 def roster_frame(w: World, staff: Frame, staff_ids: np.ndarray, stints: Frame) -> Frame:
     """Each sending hospital's monthly 下沉 roster (排班, 000 §二(六)1: 每月进行一次排班) as days planned,
-    returned with the month's reports on the 5th of the next (monthly_report ``sink_roster_days``): the
-    days its rostered stints served that month, plus some planned days that were not served."""
+    filed with the hospital's monthly return (monthly_report ``sink_roster_days``; received times come from
+    lib.demo.reports.alongside): the days its rostered stints served that month, plus planned days not served."""
     f = w.fac
     unit_of = dict(zip(staff_ids.tolist(), np.searchsorted(f.id, staff["facility_id"]).tolist(), strict=True))
     rostered = stints["planned"]
@@ -173,12 +173,9 @@ def roster_frame(w: World, staff: Frame, staff_ids: np.ndarray, stints: Frame) -
     rng = w.rng("sinking/roster")
     planned = np.ceil(served[sending] * rng.uniform(*ROSTER_SLACK, (len(sending), MONTHS)))
     months = np.array([w.month(i) for i in range(MONTHS)])
-    next_month = (months.astype("datetime64[M]") + 1).astype("datetime64[D]")
-    received = (next_month + np.timedelta64(4, "D")).astype("datetime64[s]") + np.timedelta64(9 * 3600, "s")
-    unit_i, month_i = np.nonzero(np.ones_like(planned, dtype=bool) & (received <= w.now)[None, :])
+    unit_i, month_i = np.nonzero(np.ones_like(planned, dtype=bool))
     return {"facility_id": f.id[sending[unit_i]], "month": months[month_i],
-            "metric": np.full(len(unit_i), "sink_roster_days", dtype=object), "value": planned[unit_i, month_i],
-            "received_at": received[month_i]}
+            "metric": np.full(len(unit_i), "sink_roster_days", dtype=object), "value": planned[unit_i, month_i]}
 
 
 def contract_frame(w: World, scale: float) -> Frame:

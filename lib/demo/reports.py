@@ -8,6 +8,7 @@ premiums, paid to the two lead hospitals as a prepayment at year start plus mont
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from lib.demo.clock import Frame, concat, year_of
 from lib.demo.services import ambulances, village_service
@@ -81,13 +82,11 @@ PLAN_START = np.datetime64("2025-05-01")  # 000 issued 2025-05-07: counting star
 
 
 def training_frame(w: World) -> Frame:
-    """Monthly training reports, 0 before the plan starts, received on the 5th of the next month."""
+    """Monthly training counts per reporting unit, 0 before the plan starts (received times: ``alongside``)."""
     f = w.fac
     who = {"sending": np.isin(f.tier, SENDING_TIERS), "lead": f.lead, "cdc": f.tier == "cdc"}
     rng = w.rng("reports/training")
     months = np.array([w.month(i) for i in range(MONTHS)])
-    received = (months.astype("datetime64[M]") + 1).astype("datetime64[D]") + np.timedelta64(4, "D")
-    present = received.astype("datetime64[s]") + np.timedelta64(10 * 3600, "s") <= w.now
     started = months >= PLAN_START
     frames: list[Frame] = []
     for metric, (group, per_month) in TRAINING.items():
@@ -96,11 +95,20 @@ def training_frame(w: World) -> Frame:
             continue
         pace = rng.uniform(0.7, 1.2, len(units))[:, None] / len(units)
         value = rng.poisson(per_month * pace * started[None, :], (len(units), MONTHS)).astype(float)
-        unit_i, month_i = np.nonzero(np.ones_like(value, dtype=bool) & present[None, :])
+        unit_i, month_i = np.nonzero(np.ones_like(value, dtype=bool))
         frames.append({"facility_id": f.id[units[unit_i]], "month": months[month_i],
-                       "metric": np.full(len(unit_i), metric, dtype=object), "value": value[unit_i, month_i],
-                       "received_at": received[month_i].astype("datetime64[s]") + np.timedelta64(10 * 3600, "s")})
+                       "metric": np.full(len(unit_i), metric, dtype=object), "value": value[unit_i, month_i]})
     return concat(frames)
+
+
+def alongside(regular: Frame, extra: Frame) -> Frame:
+    """``extra`` rows (facility_id, month, metric, value) filed with each unit's regular return of the
+    month (``report_frame``): its received time, and no row where that return never came, so report
+    timeliness and completeness read exactly as before the extra metrics existed."""
+    filed = pd.DataFrame({k: regular[k] for k in ("facility_id", "month", "received_at")}).groupby(
+        ["facility_id", "month"])["received_at"].max()
+    rows = pd.DataFrame(extra).join(filed, on=["facility_id", "month"]).dropna(subset=["received_at"])
+    return {k: rows[k].to_numpy() for k in rows.columns}
 
 
 def fund_frames(w: World, county_id: int, spending: np.ndarray) -> dict[str, Frame]:
