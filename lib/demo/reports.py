@@ -108,7 +108,8 @@ def alongside(regular: Frame, extra: Frame) -> Frame:
     filed = pd.DataFrame({k: regular[k] for k in ("facility_id", "month", "received_at")}).groupby(
         ["facility_id", "month"])["received_at"].max()
     rows = pd.DataFrame(extra).join(filed, on=["facility_id", "month"]).dropna(subset=["received_at"])
-    return {k: rows[k].to_numpy() for k in rows.columns}
+    dtypes = {k: np.asarray(v).dtype for k, v in extra.items()} | {"received_at": regular["received_at"].dtype}
+    return {k: rows[k].to_numpy().astype(dtypes[k]) for k in rows.columns}
 
 
 def fund_frames(w: World, county_id: int, spending: np.ndarray) -> dict[str, Frame]:

@@ -86,3 +86,23 @@ def test_a_scope_without_sending_hospitals_has_no_doctors(engine):
     assert page.hospitals.empty
     assert page.roster.empty
     assert pd.Series(page.hosts["code"]).tolist() == ["T2"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_on_the_demo_county_the_table_is_the_indicator_and_rosters_are_reported(demo_stores, backend):
+    """The demo (shared scale-0.02 store of test_demo/test_kpi_parity): a year of stints per doctor, a
+    roster reported by each sending hospital, and the per-doctor table still the indicator's figures."""
+    from tests.lib.test_kpi_parity import TODAY
+
+    with db.engine(demo_stores(backend, scale=0.02, today=TODAY).url).connect() as conn:
+        engine = Engine(conn, today=TODAY)
+        period = Period("ytd", dt.date(TODAY.year, TODAY.month, 1) - dt.timedelta(days=1))
+        page = sinking.build(engine, Scope(), period, None)
+        [kpi] = engine.compute(["sinking_days_compliance"], [Scope()], period)
+    assert (page.doctors["on_track"].sum(), len(page.doctors)) == (kpi.numerator, kpi.denominator)
+    assert 0 < kpi.value < 1  # in February some are on track, many not yet
+    assert len(page.hospitals) == 3
+    reported = page.roster.dropna(subset=["planned"])
+    assert len(reported) >= 3 * 10  # three hospitals, most months of the last twelve
+    assert (reported["planned"] >= reported["rostered"]).mean() > 0.9  # a roster plans what its stints serve
