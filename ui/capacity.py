@@ -7,16 +7,25 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib import i18n
+from lib.kiosk import pages
 from lib.ops.capacity import HEADLINE, Capacity
 from ui import grid, kiosk, mapview, ops, palette
 from ui.frame import Frame
 
 
 def draw(frame: Frame, view: Capacity) -> None:
-    kiosk.sections(frame, [lambda: overview(frame, view), lambda: units(frame, view),
-                           lambda: training(frame, view)])
+    """Indicators and the GP trend; EMR and THCs side by side with training below (on a wall: EMR with
+    training, then the THCs a section per WALL_ROWS)."""
+    if not frame.kiosk:
+        parts = [lambda: overview(frame, view), lambda: side_by_side(frame, view), lambda: training(frame, view)]
+    else:
+        parts = [lambda: overview(frame, view), lambda: (emr(frame, view, st.container()), training(frame, view)),
+                 *(lambda part=part: thcs(frame, view.thcs.iloc[part], st.container())
+                   for part in pages(len(view.thcs), ops.WALL_ROWS))]
+    kiosk.sections(frame, parts)
 
 
 def _name(frame: Frame, rows: pd.DataFrame) -> pd.Series:
@@ -63,28 +72,37 @@ def overview(frame: Frame, view: Capacity) -> None:
     st.caption(t("cap.gp_note"))
 
 
-def units(frame: Frame, view: Capacity) -> None:
-    """EMR level per hospital against its tier's target; each THC's staffing and ambulances."""
-    t = frame.t
+def side_by_side(frame: Frame, view: Capacity) -> None:
     left, right = st.columns([2, 3])
-    with left:
+    emr(frame, view, left)
+    thcs(frame, view.thcs, right)
+
+
+def emr(frame: Frame, view: Capacity, where: DeltaGenerator) -> None:
+    """EMR level per hospital against its tier's target."""
+    t = frame.t
+    with where:
         st.markdown(f"**{t('cap.emr')}**")
         e = view.emr
         if e.empty:
             st.info(t("cap.no_hospitals"))
-        else:
-            table = pd.DataFrame({"unit": _name(frame, e), "level": e["level"], "target": e["target"],
-                                  "status": [t(f"ops.status.{s}") if isinstance(s, str) else i18n.MISSING
-                                             for s in e["status"]],
-                                  "note": [_as_of(frame, v, m) for v, m in zip(e["level"], e["as_of"], strict=True)]})
-            grid.dataframe(table, hide_index=True, height=ops.table_height(frame, len(table), 8), column_config={
-                "unit": t("cap.col.hospital"), "level": st.column_config.NumberColumn(t("cap.col.level"), format="%d"),
-                "target": st.column_config.NumberColumn(t("cap.col.target"), format="%d"),
-                "status": t("cap.col.status"), "note": t("cap.col.note")})
-            st.caption(t("cap.emr_note"))
-    with right:
+            return
+        table = pd.DataFrame({"unit": _name(frame, e), "level": e["level"], "target": e["target"],
+                              "status": [t(f"ops.status.{s}") if isinstance(s, str) else i18n.MISSING
+                                         for s in e["status"]],
+                              "note": [_as_of(frame, v, m) for v, m in zip(e["level"], e["as_of"], strict=True)]})
+        grid.dataframe(table, hide_index=True, height=ops.table_height(frame, len(table), 8), column_config={
+            "unit": t("cap.col.hospital"), "level": st.column_config.NumberColumn(t("cap.col.level"), format="%d"),
+            "target": st.column_config.NumberColumn(t("cap.col.target"), format="%d"),
+            "status": t("cap.col.status"), "note": t("cap.col.note")})
+        st.caption(t("cap.emr_note"))
+
+
+def thcs(frame: Frame, h: pd.DataFrame, where: DeltaGenerator) -> None:
+    """Each THC's staffing (002 §二(二)1) and ambulances reported."""
+    t = frame.t
+    with where:
         st.markdown(f"**{t('cap.thcs')}**")
-        h = view.thcs
         if h.empty:
             st.info(t("cap.no_thcs"))
             return

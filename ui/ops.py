@@ -7,15 +7,19 @@ import streamlit as st
 
 from lib import i18n
 from lib.kpi.engine import KpiValue
-from ui import kiosk, palette
+from ui import palette
 from ui.frame import Frame
 
-ROW_PX, HEAD_PX = 35, 38  # st.dataframe's row and header heights at 1080 lines
+ROW_PX, HEAD_PX = 35, 38  # st.dataframe's row and header heights on a desk
+WALL_ROWS = 14  # table rows a 1080-line wall shows in a section beside a heading and a caption
 
 
-def table_height(frame: Frame, rows: int, at_most: int) -> int:
-    """A table's height for ``rows`` rows, never more than ``at_most`` rows (then it scrolls on a desk)."""
-    return kiosk.px(frame, HEAD_PX + ROW_PX * max(1, min(rows, at_most)) + 2)
+def table_height(frame: Frame, rows: int, at_most: int) -> int | str:
+    """A table's height: on a desk ``rows`` rows, at most ``at_most`` (then it scrolls); on a wall all its
+    rows (the caller pages a long table into sections of WALL_ROWS, lib.kiosk.pages)."""
+    if frame.kiosk:
+        return "content"
+    return HEAD_PX + ROW_PX * max(1, min(rows, at_most)) + 2
 
 
 def metric(frame: Frame, v: KpiValue | None, names: tuple[str, str], *, key: str) -> None:

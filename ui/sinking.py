@@ -9,16 +9,18 @@ import pandas as pd
 import streamlit as st
 
 from lib import i18n
+from lib.kiosk import pages
 from lib.ops.sinking import HEADLINE, Sinking
 from ui import grid, kiosk, ops, palette
 from ui.frame import Frame
 
-WALL_DOCTORS = 14  # the furthest behind on a wall (a desk lists every eligible doctor)
-
 
 def draw(frame: Frame, view: Sinking) -> None:
+    """Indicators and hospitals; doctors; hosts (on a wall a section per WALL_ROWS of them); the roster."""
+    host_parts = pages(len(view.hosts), ops.WALL_ROWS - 2) if frame.kiosk else [slice(None)]
     kiosk.sections(frame, [lambda: overview(frame, view), lambda: doctors(frame, view),
-                           lambda: hosts(frame, view), lambda: roster(frame, view)])
+                           *(lambda part=part: hosts(frame, view.hosts.iloc[part]) for part in host_parts),
+                           lambda: roster(frame, view)])
 
 
 def _name(frame: Frame, rows: pd.DataFrame) -> pd.Series:
@@ -57,11 +59,11 @@ def doctors(frame: Frame, view: Sinking) -> None:
     if d.empty:
         st.info(t("sink.no_doctors"))
         return
-    shown = d.head(WALL_DOCTORS) if frame.kiosk else d
+    shown = d.head(ops.WALL_ROWS) if frame.kiosk else d  # a wall: the furthest behind
     table = pd.DataFrame({"staff": shown["staff_key"].str[:10], "unit": _name(frame, shown), "days": shown["days"],
                           "owed": shown["owed"], "short": shown["short"],
                           "state": [t("sink.on_track") if ok else t("sink.behind") for ok in shown["on_track"]]})
-    grid.dataframe(table, hide_index=True, height=ops.table_height(frame, len(table), WALL_DOCTORS), column_config={
+    grid.dataframe(table, hide_index=True, height=ops.table_height(frame, len(table), 14), column_config={
         "staff": t("sink.col.staff"), "unit": t("sink.col.hospital"),
         "days": st.column_config.NumberColumn(t("sink.col.days"), format="%.0f"),
         "owed": st.column_config.NumberColumn(t("sink.col.owed"), format="%.1f"),
@@ -69,10 +71,9 @@ def doctors(frame: Frame, view: Sinking) -> None:
     st.caption(t("sink.doctors.note"))
 
 
-def hosts(frame: Frame, view: Sinking) -> None:
+def hosts(frame: Frame, h: pd.DataFrame) -> None:
     """Days each host unit received (engine) against its target, stationed physicians, attending coverage."""
     t = frame.t
-    h = view.hosts
     st.markdown(f"**{t('sink.hosts')}**")
     if h.empty:
         st.info(t("sink.no_hosts"))
@@ -97,7 +98,7 @@ def hosts(frame: Frame, view: Sinking) -> None:
             tooltip=[alt.Tooltip("unit:N", title=t("sink.col.host")),
                      alt.Tooltip("days:Q", title=t("sink.col.received")),
                      alt.Tooltip("target:Q", title=t("sink.col.target"))])
-        st.altair_chart(chart.properties(height=kiosk.px(frame, 520)), width="stretch")
+        st.altair_chart(chart.properties(height=kiosk.px(frame, min(520, 40 + 32 * len(table)))), width="stretch")
     st.caption(t("sink.hosts.note"))
 
 
@@ -118,7 +119,8 @@ def roster(frame: Frame, view: Sinking) -> None:
         x=alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=-45)),
         xOffset="what:N", y=alt.Y("days:Q", title=t("sink.roster.axis")),
         color=alt.Color("what:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(range=[palette.SCORE_HEX, palette.STATUS_HEX["met"]])),
+                        scale=alt.Scale(domain=[t("sink.roster.planned"), t("sink.roster.executed")],
+                                        range=[palette.SCORE_HEX, palette.STATUS_HEX["met"]])),
         tooltip=[alt.Tooltip("month:T", format="%Y-%m", title=t("map.col.month")),
                  alt.Tooltip("what:N", title=" "), alt.Tooltip("days:Q", title=t("sink.roster.axis"))])
     st.altair_chart(chart.properties(height=kiosk.px(frame, 420)), width="stretch")
