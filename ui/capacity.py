@@ -44,7 +44,7 @@ def overview(frame: Frame, view: Capacity) -> None:
     t = frame.t
     with st.container(horizontal=True, key="cap-headline"):
         for code in HEADLINE:
-            ops.metric(frame, view.headline.get(code), view.names[code], key=f"cap-{code}")
+            ops.metric(frame, view.headline.get(code), code, view.names, key=f"cap-{code}")
     st.markdown(f"**{t('cap.gp_trend')}**")
     series = pd.DataFrame(view.gp_series, columns=["month", "value"]).dropna()
     if series.empty:

@@ -22,9 +22,11 @@ def table_height(frame: Frame, rows: int, at_most: int) -> int | str:
     return HEAD_PX + ROW_PX * max(1, min(rows, at_most)) + 2
 
 
-def metric(frame: Frame, v: KpiValue | None, names: tuple[str, str], *, key: str) -> None:
-    """An indicator as a bordered metric: value, change on the previous period, target, what it leaves out."""
-    name = names[1] if frame.lang == "en" else names[0]
+def metric(frame: Frame, v: KpiValue | None, code: str, names: dict[str, tuple[str, str]], *, key: str) -> None:
+    """An indicator as a bordered metric: value, change on the previous period, target, what it leaves out
+    (``names``: indicator and unit codes to their names)."""
+    side = 1 if frame.lang == "en" else 0
+    name = names[code][side]
     with st.container(border=True, key=key):
         if v is None:
             st.metric(name, i18n.MISSING)
@@ -41,6 +43,7 @@ def metric(frame: Frame, v: KpiValue | None, names: tuple[str, str], *, key: str
         st.html(f"<div style='font-size:.85rem'>{frame.t('ops.target')} {target} · "
                 f"<span style='color:{colour}'>{status}</span></div>")
         if v.missing_units:
-            st.caption(frame.t("kpi.missing_units", names=", ".join(v.missing_units)))
+            left_out = [names[c][side] if c in names else c for c in v.missing_units]
+            st.caption(frame.t("kpi.missing_units", names=("、" if side == 0 else ", ").join(left_out)))
         if v.as_of is not None:
             st.caption(frame.t("kpi.as_of", month=i18n.fmt_month(v.as_of, frame.lang)))

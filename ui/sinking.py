@@ -32,7 +32,7 @@ def overview(frame: Frame, view: Sinking) -> None:
     t = frame.t
     with st.container(horizontal=True, key="sink-headline"):
         for code in HEADLINE:
-            ops.metric(frame, view.headline.get(code), view.names[code], key=f"sink-{code}")
+            ops.metric(frame, view.headline.get(code), code, view.names, key=f"sink-{code}")
     st.caption(t("sink.owed", day=i18n.fmt_datetime(view.as_of, frame.lang), owed=f"{view.owed:.1f}"))
     st.markdown(f"**{t('sink.hospitals')}**")
     h = view.hospitals

@@ -43,7 +43,7 @@ class Capacity:
     emr: pd.DataFrame  # code, names, tier, level, target, status, as_of (a carried report's month), missing
     thcs: pd.DataFrame  # code, names, staffed (bool; NaN without roster), ambulances (NaN: not reported), as_of
     training: list[plan.Progress]
-    names: dict[str, tuple[str, str]]  # indicator code -> (name_zh, name_en), from the catalogue
+    names: dict[str, tuple[str, str]]  # indicator and unit codes -> (name_zh, name_en)
 
 
 def build(engine: Engine, scope: Scope, period: Period, facility_ids: Sequence[int] | None,

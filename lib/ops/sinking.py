@@ -46,12 +46,14 @@ class Sinking:
     hospitals: pd.DataFrame  # code, names, eligible, on_track, behind, short, compliance (engine value)
     hosts: pd.DataFrame  # host units: code, names, tier, days, days_target, stationed, covered (THCs only)
     roster: pd.DataFrame  # month, code, names, planned (NaN: no roster reported), executed, rostered
-    names: dict[str, tuple[str, str]]  # indicator code -> (name_zh, name_en), from the catalogue
+    names: dict[str, tuple[str, str]]  # indicator and unit codes -> (name_zh, name_en)
 
 
 def names_of(engine: Engine, codes: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """The indicators' names in both languages, from the engine's catalogue."""
-    return {c: (engine.catalogue.at[c, "name_zh"], engine.catalogue.at[c, "name_en"]) for c in codes}
+    """The indicators' names in both languages (the catalogue's) and every unit's (a missing report names
+    its unit)."""
+    units = {u.code: (u.name_zh, u.name_en) for u in engine.units.itertuples()}
+    return units | {c: (engine.catalogue.at[c, "name_zh"], engine.catalogue.at[c, "name_en"]) for c in codes}
 
 
 def doctors(conn: sa.Connection, day: dt.date, facility_ids: Sequence[int] | None) -> pd.DataFrame:

@@ -44,3 +44,18 @@ def test_area_filter(tiny_url, open_page):
     emr, thcs = at.dataframe[0].value, at.dataframe[0].value
     assert len(at.dataframe) == 1  # no hospital in the pastoral area: an info, not an empty table
     assert thcs["ambulances"].tolist() == [2] == emr["ambulances"].tolist()
+
+
+def test_reports_too_old_read_no_data_and_name_their_units(tiny_url, open_page, monkeypatch):
+    """February 2027: October's reports are past the carry window. No value (never 0), units named."""
+    monkeypatch.setattr("lib.clock.today", lambda: dt.date(2027, 2, 10))
+    at = open_page(tiny_url, "capacity", period="2027-02", lang="en")
+    with db.engine(tiny_url).connect() as conn:
+        name = Engine(conn, today=tiny.TODAY).catalogue.at["thc_ambulance_coverage", "name_en"]
+    [ambulances] = [m for m in at.metric if m.label == name]
+    assert ambulances.value == i18n.t("ops.no_data", "en")
+    captions = " ".join(c.value for c in at.caption)
+    assert i18n.t("kpi.missing_units", "en", names="THC one, THC two") in captions
+    emr, thcs = (df.value for df in at.dataframe)
+    assert thcs["ambulances"].isna().all()
+    assert thcs["note"].tolist() == [i18n.t("ops.not_reported", "en")] * 2
