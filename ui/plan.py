@@ -58,11 +58,10 @@ def timeline(frame: Frame, view: PlanView) -> None:
                alt.Tooltip("owner:N", title=t("plan.col.owner")),
                alt.Tooltip("due:T", format="%Y-%m-%d", title=t("plan.col.due")),
                alt.Tooltip("status:N", title=t("plan.col.status"))]
+    colour = alt.Color("status:N", scale=colours, legend=alt.Legend(orient="bottom", title=None))  # one legend
     bars = base.mark_bar(height={"band": 0.35}, opacity=0.45).encode(
-        x=alt.X("start:T", title=None, axis=alt.Axis(format="%Y-%m")), x2="due:T",
-        color=alt.Color("status:N", scale=colours, legend=alt.Legend(orient="bottom", title=None)), tooltip=tooltip)
-    ends = base.mark_point(filled=True, size=kiosk.px(frame, 120)).encode(x="due:T", color=alt.Color(
-        "status:N", scale=colours, legend=None), tooltip=tooltip)
+        x=alt.X("start:T", title=None, axis=alt.Axis(format="%Y-%m")), x2="due:T", color=colour, tooltip=tooltip)
+    ends = base.mark_point(filled=True, size=kiosk.px(frame, 120)).encode(x="due:T", color=colour, tooltip=tooltip)
     today = alt.Chart(pd.DataFrame({"day": [pd.Timestamp(view.day)]})).mark_rule(color="#e8eaf0",
                                                                                    strokeDash=[4, 3]).encode(x="day:T")
     height = kiosk.px(frame, max(200, min(620, 30 * len(rows))))
