@@ -64,3 +64,16 @@ def test_a_report_older_than_the_carry_window_is_not_reported(engine):
 
 def test_no_plan_file_no_training(engine):
     assert capacity.build(engine, Scope(), OCTOBER, None).training == []  # the tiny county has no plan
+
+
+def test_a_county_without_a_roster_has_no_data_not_zero(store_url):
+    """The registry loaded, no roster yet: GPs, staffing and village doctors are no value, never 0."""
+    from lib import registry
+
+    with db.engine(store_url).begin() as conn:
+        registry.load(conn, tiny.HERE / "tiny_registry.toml")
+    with db.engine(store_url).connect() as conn:
+        page = capacity.build(Engine(conn, today=tiny.TODAY), Scope(), OCTOBER, None)
+    for code in ("gp_per_10k", "thc_staffing_compliance", "village_doctor_density", "village_doctor_licensed_share"):
+        assert page.headline[code].value is None, code
+    assert page.thcs["staffed"].isna().all()
