@@ -66,7 +66,7 @@ def test_roster_months_serve_by_day_and_leave_an_unreported_plan_missing(engine)
     assert roster.loc[dt.date(2026, 10, 1), "executed"] == 17
     assert roster.loc[dt.date(2026, 9, 1), "executed"] == 5
     assert roster.loc[dt.date(2026, 3, 1), "executed"] == 20
-    assert roster.loc[dt.date(2026, 10, 1), "rostered"] == 17  # every tiny stint is on the roster
+    assert roster.loc[dt.date(2026, 10, 1), "rostered"] == 7  # d2's 10-day tour was not on the roster
     assert roster["planned"].isna().all()  # no roster reported: missing, never 0
     assert len(roster) == sinking.ROSTER_MONTHS
 

@@ -1,0 +1,59 @@
+"""Early warning runner: judge today's counts, raise new signals, queue and send their messages.
+
+    python -m lib.alerts check [--day YYYY-MM-DD] [--db URL] [--lang zh|en]   # once
+    python -m lib.alerts run [--every SECONDS] [--db URL]                      # every minute, until stopped
+
+Run it beside the app: a second process, or a systemd unit (README, "Early warning").
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Sequence
+
+from lib import clock, i18n
+from lib.alerts import config, outbox, syndromic
+from lib.problems import InputError
+from lib.store import bootstrap, db
+
+
+def check(url: str, settings: config.Settings, day: dt.date | None = None) -> dict[str, object]:
+    """One pass: judge ``day`` (today on the county's clock), raise, queue, deliver what is due."""
+    now = clock.now()
+    day = day or now.date()
+    engine = db.engine(url)
+    with engine.begin() as conn:
+        findings = syndromic.evaluate(conn, day, settings)
+        raised = syndromic.raise_signals(conn, findings, settings, now)
+        queued = outbox.enqueue(conn, raised, settings, now)
+    return {"day": day.isoformat(), "findings": len(findings), "raised": len(raised), "queued": queued,
+            **outbox.deliver(engine, settings, now)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.alerts", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("check", "run"))
+    parser.add_argument("--db", help="store URL (default: COCKPIT_DB_URL or data/cockpit.db)")
+    parser.add_argument("--day", type=dt.date.fromisoformat, help="judge this day instead of today")
+    parser.add_argument("--every", type=float, default=60.0, help="seconds between checks (run)")
+    parser.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+    args = parser.parse_args(argv)
+    try:
+        settings = config.load()
+    except InputError as err:
+        print(err, file=sys.stderr)
+        return 2
+    url = db.resolve_url(args.db)
+    bootstrap.bring_current(url)
+    while True:
+        print(i18n.t("alerts.cli.checked", args.lang, **check(url, settings, args.day)), flush=True)
+        if args.command == "check":
+            return 0
+        time.sleep(args.every)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
