@@ -1,7 +1,19 @@
-"""Resource sinking: doctors' days at the grassroots, stationed physicians, village ECG."""
+"""Resources sent down (下沉): doctors' days at the grassroots by sending hospital, host units' days,
+THCs' stationed attendings and the monthly roster planned against served (#13 item 2)."""
 
-from ui import data, placeholder
+import streamlit as st
+
+from ui import data, live, sinking
+from ui import filters as filter_bar
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
-placeholder.draw(frame, "sinking", data.facility_counts(frame.lang))
+st.title(frame.t("page.sinking"))
+chosen, scope, in_scope = filter_bar.scoped(frame)
+
+
+def body() -> None:
+    sinking.draw(frame, data.sinking_page(scope, chosen.period, in_scope))
+
+
+live.region(frame, body)

@@ -17,6 +17,8 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | draft_scores | SCORES_TTL (5 min, in the background) | 14 months of items: seconds cold; walls keep the last |
 | published_scores, score_versions, published_months | SCORES_TTL (5 min) | snapshots read back: fast |
 | export_file | SCORES_TTL | the month's Excel / printable report, built once per version shown |
+| sinking_page | KPI_TTL (in the background) | doctors' days and rosters: stints are events |
+| capacity_page, plan_page | TREND_TTL (in the background) | rosters and reports change monthly; 13 periods cold |
 | report_quality | KPI_TTL | completeness, timeliness and outliers of the monthly reports (data page) |
 | alert_signals | LIVE_TTL | early-warning signals: the alerts page and the wall's ribbon |
 | audit_log | LIVE_TTL | the latest accepted files; an upload clears every cache anyway |
@@ -43,7 +45,10 @@ from lib.kpi import catalogue, filters, headline, measures, trend
 from lib.kpi.filters import Filters
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.maps import flows, scene
+from lib.ops import capacity as ops_capacity
 from lib.ops import centre_plans, centres
+from lib.ops import plan as ops_plan
+from lib.ops import sinking as ops_sinking
 from lib.problems import InputError
 from lib.registry import facilities
 from lib.scoring import exports, score, snapshot
@@ -488,3 +493,46 @@ def respond_to_signal(signal_id: int, state: str, by: str, note: str) -> None:
     with db.engine(db.resolve_url()).begin() as conn:
         signals.respond(conn, signal_id, state, by=by, note=note, now=clock.now())
     _signals.clear()
+
+
+# --- sinking, capacity, plan (#13 items 2, 5, 6) ---
+
+
+def _ids(facility_ids: Sequence[int] | None) -> tuple[int, ...] | None:
+    return None if facility_ids is None else tuple(facility_ids)
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100, refresh_mode="background")
+def _sinking_page(url: str, scope: kpi.Scope, period: Period, facility_ids: tuple[int, ...] | None,
+                  today: dt.date) -> ops_sinking.Sinking:
+    with db.engine(url).connect() as conn:
+        return ops_sinking.build(kpi.Engine(conn, today=today), scope, period, facility_ids)
+
+
+def sinking_page(scope: kpi.Scope, period: Period, facility_ids: Sequence[int] | None) -> ops_sinking.Sinking:
+    """The resources-sent-down page (lib.ops.sinking.build)."""
+    return _sinking_page(db.resolve_url(), scope, period, _ids(facility_ids), clock.today())
+
+
+@st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=100, refresh_mode="background")
+def _capacity_page(url: str, scope: kpi.Scope, period: Period, facility_ids: tuple[int, ...] | None,
+                   today: dt.date) -> ops_capacity.Capacity:
+    with db.engine(url).connect() as conn:
+        return ops_capacity.build(kpi.Engine(conn, today=today), scope, period, facility_ids)
+
+
+def capacity_page(scope: kpi.Scope, period: Period, facility_ids: Sequence[int] | None) -> ops_capacity.Capacity:
+    """The capacity page (lib.ops.capacity.build)."""
+    return _capacity_page(db.resolve_url(), scope, period, _ids(facility_ids), clock.today())
+
+
+@st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=100, refresh_mode="background")
+def _plan_page(url: str, period: Period, units: tuple[str, ...] | None, today: dt.date) -> ops_plan.PlanView:
+    with db.engine(url).connect() as conn:
+        return ops_plan.build(kpi.Engine(conn, today=today), period, units)
+
+
+def plan_page(period: Period, facility_ids: Sequence[int] | None) -> ops_plan.PlanView:
+    """The plan page (lib.ops.plan.build): milestones owned by the filtered units, and the county's own."""
+    codes = None if facility_ids is None else tuple(units().loc[list(facility_ids), "code"])
+    return _plan_page(db.resolve_url(), period, codes, clock.today())

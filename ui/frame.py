@@ -53,6 +53,8 @@ PAGES = (
     PageDef("sinking", "sec.monthly", ":material/move_down:"),
     PageDef("insurance", "sec.monthly", ":material/account_balance_wallet:"),
     PageDef("public_health", "sec.monthly", ":material/health_and_safety:"),
+    PageDef("capacity", "sec.monthly", ":material/groups:"),
+    PageDef("plan", "sec.monthly", ":material/flag:"),
     PageDef("centres", "sec.platform", ":material/hub:"),
     PageDef("data", "sec.platform", ":material/database:"),
 )

@@ -195,11 +195,15 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 20261122, today:
         staff = people.staff_frame(world)
         write(Staff, staff)
         ids = dict(conn.execute(sa.select(Staff.staff_key, Staff.id)).all())
-        write(SinkingDeployment, people.sinking_frame(world, staff, np.array([ids[k] for k in staff["staff_key"]])),
-              "start_date")
+        staff_ids = np.array([ids[k] for k in staff["staff_key"]])
+        stints = people.sinking_frame(world, staff, staff_ids)
+        write(SinkingDeployment, stints, "start_date")
         say(0.03, "registers and monthly reports")
         write(RegisterCount, registers.register_frame(world))
-        write(MonthlyReport, reports.report_frame(world))
+        regular = reports.report_frame(world)
+        write(MonthlyReport, regular)
+        for extra in (people.roster_frame(world, staff, staff_ids, stints), reports.training_frame(world)):
+            write(MonthlyReport, reports.alongside(regular, extra))
         say(0.05, "family-doctor contracts")
         write(FdContract, people.contract_frame(world, scale), "signed_on")
         spending = np.zeros(MONTHS)

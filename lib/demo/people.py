@@ -9,7 +9,7 @@ import numpy as np
 
 from lib.demo.clock import Frame, concat, year_of
 from lib.demo.registers import priority
-from lib.demo.world import World
+from lib.demo.world import MONTHS, World
 from lib.kpi.measures import FRONT_LINE, SENDING_TIERS
 from lib.store import pseudonym
 
@@ -150,6 +150,32 @@ def sinking_frame(w: World, staff: Frame, staff_ids: np.ndarray) -> Frame:
     days = np.minimum(days, (today - start).astype(int) + 1)  # a stint under way counts the days so far
     return {"staff_id": staff_ids[who[keep]], "host_facility_id": f.id[host[keep]], "start_date": start[keep],
             "days": days[keep], "kind": kind[keep].astype(object), "planned": planned[keep]}
+
+
+ROSTER_SLACK = (1.0, 1.2)  # a month's roster plans up to a fifth more days than its rostered stints served [E]
+
+
+def roster_frame(w: World, staff: Frame, staff_ids: np.ndarray, stints: Frame) -> Frame:
+    """Each sending hospital's monthly 下沉 roster (排班, 000 §二(六)1: 每月进行一次排班) as days planned,
+    filed with the hospital's monthly return (monthly_report ``sink_roster_days``; received times come from
+    lib.demo.reports.alongside): the days its rostered stints served that month, plus planned days not served."""
+    f = w.fac
+    unit_of = dict(zip(staff_ids.tolist(), np.searchsorted(f.id, staff["facility_id"]).tolist(), strict=True))
+    rostered = stints["planned"]
+    days = stints["days"][rostered]
+    day = np.repeat(stints["start_date"][rostered], days) + np.concatenate([np.arange(n) for n in days])
+    unit = np.repeat([unit_of[s] for s in stints["staff_id"][rostered].tolist()], days)
+    month = ((day.astype("datetime64[M]") - w.first).astype(int))
+    inside = (month >= 0) & (month < MONTHS)
+    served = np.zeros((f.n, MONTHS))
+    np.add.at(served, (unit[inside], month[inside]), 1)
+    sending = np.flatnonzero(np.isin(f.tier, SENDING_TIERS))
+    rng = w.rng("sinking/roster")
+    planned = np.ceil(served[sending] * rng.uniform(*ROSTER_SLACK, (len(sending), MONTHS)))
+    months = np.array([w.month(i) for i in range(MONTHS)])
+    unit_i, month_i = np.nonzero(np.ones_like(planned, dtype=bool))
+    return {"facility_id": f.id[sending[unit_i]], "month": months[month_i],
+            "metric": np.full(len(unit_i), "sink_roster_days", dtype=object), "value": planned[unit_i, month_i]}
 
 
 def contract_frame(w: World, scale: float) -> Frame:

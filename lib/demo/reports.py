@@ -8,10 +8,12 @@ premiums, paid to the two lead hospitals as a prepayment at year start plus mont
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from lib.demo.clock import Frame, concat, year_of
 from lib.demo.services import ambulances, village_service
 from lib.demo.world import MONTHS, World
+from lib.kpi.measures import SENDING_TIERS
 
 RESERVE_RATE = 0.05  # 调剂金 (000 §二(一)3)
 PREMIUM_SHARE = 0.025  # commercial-insurance premium as a share of spending [E]
@@ -82,6 +84,45 @@ def report_frame(w: World) -> Frame:
                        "metric": np.full(len(unit), metric, dtype=object), "value": value[unit, month],
                        "received_at": received[unit, month]})
     return concat(frames)
+
+
+# Training (000 §二(二)3, §二(四)1), reported monthly from the plan's start [E]: young doctors sent for
+# further study by the banner-level hospitals (20 a year), 名医工作室 set up at the lead hospitals (10 in
+# three years), CDC backbone staff trained (30 in three years).
+TRAINING = {"training_sent": ("sending", 20 / 12), "expert_studio": ("lead", 10 / 32),
+            "cdc_backbone_trained": ("cdc", 30 / 32)}
+PLAN_START = np.datetime64("2025-05-01")  # 000 issued 2025-05-07: counting starts that month
+
+
+def training_frame(w: World) -> Frame:
+    """Monthly training counts per reporting unit, 0 before the plan starts (received times: ``alongside``)."""
+    f = w.fac
+    who = {"sending": np.isin(f.tier, SENDING_TIERS), "lead": f.lead, "cdc": f.tier == "cdc"}
+    rng = w.rng("reports/training")
+    months = np.array([w.month(i) for i in range(MONTHS)])
+    started = months >= PLAN_START
+    frames: list[Frame] = []
+    for metric, (group, per_month) in TRAINING.items():
+        units = np.flatnonzero(who[group])
+        if not len(units):
+            continue
+        pace = rng.uniform(0.7, 1.2, len(units))[:, None] / len(units)
+        value = rng.poisson(per_month * pace * started[None, :], (len(units), MONTHS)).astype(float)
+        unit_i, month_i = np.nonzero(np.ones_like(value, dtype=bool))
+        frames.append({"facility_id": f.id[units[unit_i]], "month": months[month_i],
+                       "metric": np.full(len(unit_i), metric, dtype=object), "value": value[unit_i, month_i]})
+    return concat(frames)
+
+
+def alongside(regular: Frame, extra: Frame) -> Frame:
+    """``extra`` rows (facility_id, month, metric, value) filed with each unit's regular return of the
+    month (``report_frame``): its received time, and no row where that return never came, so report
+    timeliness and completeness read exactly as before the extra metrics existed."""
+    filed = pd.DataFrame({k: regular[k] for k in ("facility_id", "month", "received_at")}).groupby(
+        ["facility_id", "month"])["received_at"].max()
+    rows = pd.DataFrame(extra).join(filed, on=["facility_id", "month"]).dropna(subset=["received_at"])
+    dtypes = {k: np.asarray(v).dtype for k, v in extra.items()} | {"received_at": regular["received_at"].dtype}
+    return {k: rows[k].to_numpy().astype(dtypes[k]) for k in rows.columns}
 
 
 def fund_frames(w: World, county_id: int, spending: np.ndarray) -> dict[str, Frame]:

@@ -160,11 +160,17 @@ def _pay_ratio(s: Sums) -> Ratio | None:
     return None if primary is None or not lead else Ratio(primary, lead, sampled=False)
 
 
-def _thc_staffing_ok(w: pd.DataFrame) -> pd.Series:
+def thc_staffing_ok(w: pd.DataFrame) -> pd.Series:
     # 002 §二(二)1: technicians ≥90% of staff, ≥2 GPs, TCM/Mongolian ≥25% of physicians, ≥1 public-health physician.
     return ((_col(w, "staff_tech") >= 0.9 * _col(w, "staff_n")) & (_col(w, "staff_gp") >= 2)
             & (_col(w, "staff_tcm_phys") >= 0.25 * _col(w, "staff_phys")) & (_col(w, "staff_ph_phys") >= 1)
             & (_col(w, "staff_n") > 0))
+
+
+def _rostered(formula: Callable[[Sums], Ratio | None]) -> Callable[[Sums], Ratio | None]:
+    """A figure counted on the roster: no value where nobody in the scope is on it (a roster never loaded
+    is no data, not zero GPs; #13 "no data, never a zero where nothing was reported")."""
+    return lambda s: None if s["staff_n"] == 0 else formula(s)
 
 
 def _rural(s: Sums) -> Sums:
@@ -226,9 +232,9 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "fd_contract_priority_rate": lambda s: _ratio(s["fd_active_priority"], s["reg_priority_group"]),
     "followup_completion": lambda s: _ratio(s["fu_ontime"], s["fu_due"]),
     "chronic_admission_rate": lambda s: _ratio(s["adm_home_chronic"], s.total("reg_htn", "reg_dm")),
-    "gp_per_10k": lambda s: _ratio(s["staff_gp"], s.population, 10_000),
-    "thc_staffing_compliance": lambda s: s.count_units(THC_TIERS, _thc_staffing_ok),
-    "village_doctor_density": lambda s: _ratio(_rural(s)["vdoc_n"], _rural(s).population, 1_000),
+    "gp_per_10k": _rostered(lambda s: _ratio(s["staff_gp"], s.population, 10_000)),
+    "thc_staffing_compliance": _rostered(lambda s: s.count_units(THC_TIERS, thc_staffing_ok)),
+    "village_doctor_density": _rostered(lambda s: _ratio(_rural(s)["vdoc_n"], _rural(s).population, 1_000)),
     "village_doctor_licensed_share": lambda s: _ratio(s["vdoc_licensed"], s["vdoc_n"]),
     "emr_level": lambda s: Ratio(s["rep_emr_level"]) if len(s.units) == 1 else None,
     "thc_ambulance_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "rep_ambulances") >= 1,

@@ -193,21 +193,33 @@ def days_served(first: dt.date, last: dt.date) -> sa.ColumnElement:
     return sa.case((end > start, days_between(start, end)), else_=0)
 
 
+def days_owed(day: dt.date) -> float:
+    """Days an eligible doctor owes by ``day``: 30 × the share of the year elapsed (seed 000 §二(六)1)."""
+    return SINKING_DAYS_PER_YEAR * (day.month - 1 + day.day / _days_in_month(day)) / 12
+
+
+def eligible_doctors(day: dt.date) -> sa.Subquery:
+    """Who owes days at the grassroots on ``day`` (staff_id, facility_id, days served this year to ``day``):
+    the one definition of eligibility and of days served, read by the indicator and the sinking page."""
+    s, d, f = Staff, SinkingDeployment, Facility
+    jan1 = day.replace(month=1, day=1)
+    days = (sa.select(d.staff_id, sa.func.sum(days_served(jan1, day)).label("days"))
+            .where(d.start_date.between(jan1 - dt.timedelta(days=MAX_STINT_DAYS), day)).group_by(d.staff_id).subquery())
+    return (sa.select(s.id.label("staff_id"), s.facility_id, sa.func.coalesce(days.c.days, 0).label("days"))
+            .join(f, f.id == s.facility_id).outerjoin(days, days.c.staff_id == s.id)
+            .where(on_roster(day), s.is_physician, s.title_grade.in_(SENIOR_GRADES),
+                   s.specialty_class.in_(FRONT_LINE),
+                   sa.or_(s.department.is_(None), s.department.not_in(AUXILIARY_DEPARTMENTS)),
+                   sa.not_(s.is_leader), f.tier_code.in_(SENDING_TIERS)).subquery())
+
+
 def sinking_measures(conn: Connection, day: dt.date) -> pd.DataFrame:
     """As of ``day``: eligible doctors of each sending hospital and those on track for 30 days a year
     (days served this year ≥ 30 × the elapsed share of it, seed 000 §二(六)1), and the intermediate+
     physicians on a stationed stint on ``day`` at each host, each doctor once (N#4: the stint started last)."""
-    s, d, f = Staff, SinkingDeployment, Facility
-    need = SINKING_DAYS_PER_YEAR * (day.month - 1 + day.day / _days_in_month(day)) / 12
-    jan1 = day.replace(month=1, day=1)
-    days = (sa.select(d.staff_id, sa.func.sum(days_served(jan1, day)).label("days"))
-            .where(d.start_date.between(jan1 - dt.timedelta(days=MAX_STINT_DAYS), day)).group_by(d.staff_id).subquery())
-    eligible = (sa.select(s.facility_id, sa.func.coalesce(days.c.days, 0).label("days"))
-                .join(f, f.id == s.facility_id).outerjoin(days, days.c.staff_id == s.id)
-                .where(on_roster(day), s.is_physician, s.title_grade.in_(SENIOR_GRADES),
-                       s.specialty_class.in_(FRONT_LINE),
-                       sa.or_(s.department.is_(None), s.department.not_in(AUXILIARY_DEPARTMENTS)),
-                       sa.not_(s.is_leader), f.tier_code.in_(SENDING_TIERS)).subquery())
+    s, d = Staff, SinkingDeployment
+    need = days_owed(day)
+    eligible = eligible_doctors(day)
     compliant = sa.func.sum(sa.case((eligible.c.days >= need, 1), else_=0))
     per_unit = db.read_frame(conn, sa.select(eligible.c.facility_id, sa.func.count().label("sink_eligible"),
                                              compliant.label("sink_compliant")).group_by(eligible.c.facility_id))
