@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from lib import clock
 from lib.events import write
-from lib.ingest.problems import Collector, refuse
+from lib.ingest.problems import Collector, Written, refuse
 from lib.ingest.table import check_size, decode
 from lib.store.db import ROOT
 from lib.store.models import SOURCED_EVENTS, Base, Destination, Facility, IngestAudit, Staff
@@ -295,14 +295,6 @@ def _codes(conn: Connection, kinds: Iterable[str]) -> dict[str, dict[str, int]]:
             for table, code in tables}
 
 
-@dataclass(frozen=True)
-class Outcome:
-    inserted: int
-    updated: int
-    unchanged: int
-    audit_id: int | None
-
-
 def sent_form(conn: Connection, kind: str, rows: Sequence[dict], source_system: str, prefix: str) -> list[dict]:
     """Rows as the store holds them (ids) in the form another system sends them (codes, ISO times), so the
     demo's live feed takes the same path as any system's: ``prefix`` makes each row's source id unique."""
@@ -326,7 +318,7 @@ def sent_form(conn: Connection, kind: str, rows: Sequence[dict], source_system: 
 
 
 def apply(conn: Connection, batch: Batch, *, sha256: str, by: str, channel: str, now: dt.datetime,
-          audit: bool = True) -> Outcome:
+          audit: bool = True) -> Written:
     """Write ``batch`` in the caller's transaction: new events inserted, changed ones updated, equal ones left.
 
     ``audit=False`` for the demo's live feed, whose every tick would otherwise add a row to the audit.
@@ -350,12 +342,12 @@ def apply(conn: Connection, batch: Batch, *, sha256: str, by: str, channel: str,
                     updated += 1
     unchanged = batch.count - inserted - updated
     if not audit or (not inserted and not updated):
-        return Outcome(inserted, updated, unchanged, None)
+        return Written(inserted, updated, unchanged, None)
     audit_id = conn.execute(sa.insert(IngestAudit).returning(IngestAudit.id), {
         "at": now, "by": by, "channel": channel, "kind": "events", "file_name": batch.file[:255], "sha256": sha256,
         "month": None, "rows": batch.count, "inserted": inserted, "updated": updated,
         "unchanged": unchanged}).scalar_one()
-    return Outcome(inserted, updated, unchanged, audit_id)
+    return Written(inserted, updated, unchanged, audit_id)
 
 
 def _same(old: object, new: object) -> bool:

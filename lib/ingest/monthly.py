@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from lib.ingest import kinds, values
 from lib.ingest.kinds import MONTH, UNIT_CODE, UNIT_NAME, Column, Kind
-from lib.ingest.problems import Collector
+from lib.ingest.problems import Collector, Written
 from lib.ingest.table import Table, is_empty
 from lib.kpi.period import first_of_month
 from lib.store import db
@@ -52,13 +52,9 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(Written):
     """What writing a plan did; ``audit_id`` is None when nothing changed."""
 
-    inserted: int
-    updated: int
-    unchanged: int
-    audit_id: int | None
     published: bool  # the month has a published snapshot, which keeps its figures
 
 
@@ -249,8 +245,9 @@ def apply(conn: Connection, plan: Plan, *, by: str, channel: str, now: dt.dateti
     """Write ``plan`` inside the caller's transaction; equal values are left alone and not audited."""
     reports = [v for v in plan.values if not v.column.register]
     registers = [v for v in plan.values if v.column.register]
-    old_reports = _existing_reports(conn, plan.month, reports)
-    old_registers = _existing_registers(conn, plan.month, registers)
+    r, g = MonthlyReport, RegisterCount
+    old_reports = _existing(conn, r, r.metric, (r.value, r.received_at), plan.month, reports)
+    old_registers = _existing(conn, g, g.register, (g.registered, g.managed), plan.month, registers)
     new_reports = [v for v in reports if (v.facility_id, v.column.metric) not in old_reports]
     changed_reports = [v for v in reports if (key := (v.facility_id, v.column.metric)) in old_reports
                        and old_reports[key][1] != v.value]
@@ -296,26 +293,15 @@ def _changed_fields(old: tuple, new: dict[str, int]) -> int:
     return int(old[1] != new["registered"]) + int(old[2] != new["managed"])
 
 
-def _existing_reports(conn: Connection, month: dt.date, wanted: Iterable[Value]) -> dict[tuple[int, str], tuple]:
-    """(facility, metric) → (id, value, received_at) of the rows the plan would touch."""
+def _existing(conn: Connection, model: type[MonthlyReport | RegisterCount], item: sa.Column,
+              values: tuple[sa.Column, ...], month: dt.date, wanted: Iterable[Value]) -> dict[tuple[int, str], tuple]:
+    """(facility, item) → (id, *values) of the month's rows of ``model`` for the units the plan touches."""
     ids = sorted({v.facility_id for v in wanted})
     if not ids:
         return {}
-    r = MonthlyReport
-    rows = conn.execute(sa.select(r.facility_id, r.metric, r.id, r.value, r.received_at)
-                        .where(r.month == month, r.facility_id.in_(ids))).all()
-    return {(f, m): (i, v, at) for f, m, i, v, at in rows}
-
-
-def _existing_registers(conn: Connection, month: dt.date, wanted: Iterable[Value]) -> dict[tuple[int, str], tuple]:
-    """(facility, register) → (id, registered, managed)."""
-    ids = sorted({v.facility_id for v in wanted})
-    if not ids:
-        return {}
-    r = RegisterCount
-    rows = conn.execute(sa.select(r.facility_id, r.register, r.id, r.registered, r.managed)
-                        .where(r.month == month, r.facility_id.in_(ids))).all()
-    return {(f, reg): (i, a, b) for f, reg, i, a, b in rows}
+    rows = conn.execute(sa.select(model.facility_id, item, model.id, *values)
+                        .where(model.month == month, model.facility_id.in_(ids))).all()
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
 
 def _register_rows(registers: Iterable[Value]) -> dict[tuple[int, str], dict[str, int]]:

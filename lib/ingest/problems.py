@@ -1,4 +1,5 @@
-"""What is wrong with a file, said where it is (file, sheet, row, column, value) and why, in either language.
+"""What is wrong with a file, said where it is (file, sheet, row, column, value) and why, in either language;
+and what an accepted one did.
 
 Validation collects every problem it finds (up to ``CAP``) instead of stopping at the first, so a clerk
 fixes a file once; a problem is data (a reason key and its parameters), rendered only when shown.
@@ -87,3 +88,13 @@ class Collector:
 def refuse(file: str, reason: str, **params: object) -> Refused:
     """A refusal of the whole file for one reason (empty, binary, too large ...)."""
     return Refused([Problem(file, reason, params=params)])
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an accepted file did to the store; ``audit_id`` is None when it changed nothing."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    audit_id: int | None

@@ -16,12 +16,16 @@ once per test. A test that changes its store after a page has read it clears the
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib import i18n
+from lib.kpi import Engine, Scope
+from lib.kpi.period import Period
 from lib.store import db
 from tests.conftest import WAIT_SCALE
 
@@ -74,3 +78,13 @@ def open_page(new_app: Callable[..., AppTest]) -> Callable[..., AppTest]:
         return at
 
     return _open
+
+
+def engine_tiles(url: str, codes: Sequence[str], lang: str, month: dt.date, today: dt.date) -> dict[str, str]:
+    """What a page's headline tiles must show for ``codes`` at county scope: indicator name → the engine's
+    value, formatted (compare with ``{m.label: m.value for m in at.metric}``)."""
+    with db.engine(url).connect() as conn:
+        engine = Engine(conn, today=today)
+        values = engine.compute(codes, [Scope()], Period("month", month))
+        names = engine.catalogue[f"name_{lang}"]
+    return {names[v.code]: i18n.fmt_value(v.value, v.unit, lang) for v in values}
