@@ -228,4 +228,17 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
                                                       needs=("rep_ambulances",)),
     **{f"satisfaction_{who}": _survey_mean(who) for who in ("patient", "staff", "government", "insurer")},
     "rx_pass_rate": lambda s: _ratio(s["rx_passed"], s["rx_reviewed"]),
+    # Issue #13: screening (a flow report: no report in the period is no value, not 0), 名医工作室 and
+    # elderly care (stocks: the latest report; registers: managed = visited / in concentrated support).
+    "key_population_screenings": lambda s: Ratio(s["rep_screening_sum"]) if s["rep_screening_n"] else None,
+    "tcm_master_studios": lambda s: Ratio(s["rep_tcm_master_studio"]),
+    "elderly_population": lambda s: Ratio(s["rep_elderly_residents"]),
+    "elderly_visit_rate": lambda s: _ratio(s["man_elderly_hardship"], s["reg_elderly_hardship"]),
+    "concentrated_support_rate": lambda s: _ratio(s["man_destitute"], s["reg_destitute"]),
+    "care_beds": lambda s: Ratio(s["rep_care_beds"]),
+    "care_bed_occupancy": lambda s: _ratio(s["rep_care_beds_used"], s["rep_care_beds"]),
+    "township_elderly_centre_coverage": lambda s: s.count_units(
+        TOWNSHIP_TIERS, lambda w: _col(w, "rep_elderly_centre") >= 1, needs=("rep_elderly_centre",)),
+    "village_elderly_station_coverage": lambda s: s.count_units(
+        ["village_clinic"], lambda w: _col(w, "rep_elderly_station") >= 1, needs=("rep_elderly_station",)),
 }
