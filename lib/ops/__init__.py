@@ -1,0 +1,1 @@
+"""Operations pages' content: each module builds one page's dataclass from the store."""
