@@ -17,6 +17,7 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | draft_scores | SCORES_TTL (5 min, in the background) | 14 months of items: seconds cold; walls keep the last |
 | published_scores, score_versions, published_months | SCORES_TTL (5 min) | snapshots read back: fast |
 | export_file | SCORES_TTL | the month's Excel / printable report, built once per version shown |
+| insurance_page, public_health_page | KPI_TTL | the fund's ledger and projection, the tiles: move with the feed |
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from lib.kpi import catalogue, filters, headline, measures, trend
 from lib.kpi.filters import Filters
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.maps import flows, scene
+from lib.ops import insurance, public_health
 from lib.registry import facilities
 from lib.scoring import exports, score, snapshot
 from lib.scoring.weights import WeightsError
@@ -364,3 +366,28 @@ def meeting_month(period: str | None, today: dt.date) -> dt.date:
         return filters.parse({"period": period}, units(), today).period.last_month
     months = published_months()
     return months[0] if months else add_months(first_of_month(today), -1)
+
+
+# --- insurance fund and public health (issue #13 items 3-4) ---------------------------------------
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
+def _insurance_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> insurance.Insurance:
+    with db.engine(url).connect() as conn:
+        return insurance.page(kpi.Engine(conn, today=today), scope, period)
+
+
+def insurance_page(scope: kpi.Scope, period: Period) -> insurance.Insurance:
+    """The insurance page (lib.ops.insurance.page), cached for KPI_TTL and shared by every screen."""
+    return _insurance_page(db.resolve_url(), scope, period, clock.today())
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
+def _public_health_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> public_health.PublicHealth:
+    with db.engine(url).connect() as conn:
+        return public_health.page(kpi.Engine(conn, today=today), scope, period)
+
+
+def public_health_page(scope: kpi.Scope, period: Period) -> public_health.PublicHealth:
+    """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL."""
+    return _public_health_page(db.resolve_url(), scope, period, clock.today())

@@ -186,10 +186,11 @@ def draw(frame: Frame, view: Overview, now: dt.datetime) -> None:
         league(frame, view.league)
 
 
-def tiles(frame: Frame, items: list[Tile]) -> None:
+def tiles(frame: Frame, items: list[Tile], group: str = "overview") -> None:
+    """Tiles in rows of TILES_PER_ROW; ``group`` keys the rows, so a page may draw several sets."""
     st.html(TILE_CSS)
     per_row = TILES_PER_ROW * (kiosk.settings().screen.columns if frame.kiosk else 1)  # a spliced wall: one row
     for start in range(0, len(items), per_row):
-        with st.container(horizontal=True, key=f"overview-tiles-{start}"):
+        with st.container(horizontal=True, key=f"{group}-tiles-{start}"):
             for item in items[start:start + per_row]:
                 tile(frame, item)

@@ -211,7 +211,9 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
                                                  needs=("rep_tcm_hall",)),
     "village_tcm_service_rate": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_tcm_service") >= 1,
                                                         needs=("rep_tcm_service",)),
-    "tcm_outreach_events": lambda s: Ratio(s.total("rep_tcm_outreach_5jin_sum", "rep_tcm_outreach_nearby_sum")),
+    # No outreach report in the period is no value, never 0 (issue #13: a month not yet reported).
+    "tcm_outreach_events": lambda s: Ratio(s.total("rep_tcm_outreach_5jin_sum", "rep_tcm_outreach_nearby_sum"))
+    if s.total("rep_tcm_outreach_5jin_n", "rep_tcm_outreach_nearby_n") else None,
     "htn_managed_rate": lambda s: _ratio(s["man_htn"], s["reg_htn"]),
     "dm_managed_rate": lambda s: _ratio(s["man_dm"], s["reg_dm"]),
     "maternal_managed_rate": lambda s: _ratio(s["man_pregnancy"], s["reg_pregnancy"]),
