@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import i18n
-from lib.ops.public_health import ELDERLY, PublicHealth
+from lib.ops.public_health import ELDERLY, ELDERLY_COUNTS, PublicHealth
 from ui import grid, kiosk, overview, palette
 from ui.frame import Frame
 
@@ -75,17 +75,25 @@ def tcm(frame: Frame, view: PublicHealth) -> None:
 
 
 def elderly(frame: Frame, view: PublicHealth) -> None:
-    """Elderly-care tiles for the scope, then every area's figures, the 医康养 area first and starred."""
+    """Elderly-care tiles for the scope; its residents aged 60+ and care beds beside every area's figures,
+    the 医康养 area first and starred."""
     t = frame.t
     st.subheader(t("ph.elderly"))
     overview.tiles(frame, view.tiles["elderly"], "ph-elderly")
+    counts, areas = st.columns([1, 5])
+    with counts:
+        for code in ELDERLY_COUNTS:
+            v = view.elderly_counts.get(code)
+            st.metric(t(f"kpi.short.{code}"), i18n.fmt_value(None if v is None else v.value, "count", frame.lang),
+                      border=True)
     table = view.elderly_by_area
     names = zip(table["mission"], table[f"name_{frame.lang}"], strict=True)
     shown = pd.DataFrame({"area": [("★ " if mission else "") + name for mission, name in names]})
     config: dict[str, object] = {"area": t("filter.area")}
     for code in ELDERLY:
-        unit = "count" if code in ("elderly_population", "care_beds") else "pct"
+        unit = "count" if code in ELDERLY_COUNTS else "pct"
         shown[code] = [i18n.fmt_value(x, unit, frame.lang) for x in table[code]]
         config[code] = t(f"kpi.short.{code}")
-    grid.dataframe(shown, hide_index=True, column_config=config, height=kiosk.px(frame, 40 + 36 * len(shown)))
+    with areas:
+        grid.dataframe(shown, hide_index=True, column_config=config, height=kiosk.px(frame, 40 + 36 * len(shown)))
     st.caption(t("ph.elderly.mission") if view.mission_area else t("ph.elderly.no_mission"))

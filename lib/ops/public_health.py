@@ -23,9 +23,11 @@ MANAGEMENT = ("htn_managed_rate", "dm_managed_rate", "maternal_managed_rate", "f
 CONTRACTS = ("fd_contract_rate", "fd_contract_priority_rate")
 TCM = ("tcm_visit_share", "tcm_hall_coverage", "village_tcm_service_rate", "tcm_outreach_events",
        "tcm_master_studios")
-ELDERLY = ("elderly_population", "elderly_visit_rate", "concentrated_support_rate", "care_beds", "care_bed_occupancy",
-           "township_elderly_centre_coverage", "village_elderly_station_coverage")
-SECTIONS = {"management": MANAGEMENT + CONTRACTS, "tcm": TCM, "elderly": ELDERLY}
+ELDERLY_COUNTS = ("elderly_population", "care_beds")  # the scope's sizes, shown beside the per-area table
+ELDERLY_RATES = ("elderly_visit_rate", "concentrated_support_rate", "care_bed_occupancy",
+                 "township_elderly_centre_coverage", "village_elderly_station_coverage")
+ELDERLY = ELDERLY_COUNTS + ELDERLY_RATES
+SECTIONS = {"management": MANAGEMENT + CONTRACTS, "tcm": TCM, "elderly": ELDERLY_RATES}  # a wall row of tiles each
 UNIT_GROUPS = ("county_hospital", "thc")  # TCM share by unit: the hospitals and township centres
 
 
@@ -37,6 +39,7 @@ class PublicHealth:
     period: Period
     scope: Scope
     tiles: dict[str, list[Tile]]  # section -> the tiles of its codes that apply to the scope
+    elderly_counts: dict[str, KpiValue]  # ELDERLY_COUNTS for the scope
     tcm_by_area: pd.DataFrame  # code (the area's), name_zh, name_en, value, numerator, denominator, target, status
     tcm_by_unit: pd.DataFrame  # code, name_zh, name_en, area, value, numerator, denominator, target, status
     elderly_by_area: pd.DataFrame  # area, name_zh, name_en, mission, then a column per ELDERLY code
@@ -71,5 +74,6 @@ def page(engine: Engine, scope: Scope, period: Period) -> PublicHealth:
         elderly[code] = [by_area.get((code, a)) for a in elderly["area"]]
     elderly = elderly.sort_values("mission", ascending=False, kind="stable").reset_index(drop=True)
     mission = ELDERLY_CARE_AREA if (engine.units["area"] == ELDERLY_CARE_AREA).any() else None
-    return PublicHealth(period, scope, sections, _rows(tcm_area, area_names), _rows(tcm_unit, unit_names), elderly,
-                        mission)
+    counts = {v.code: v for v in engine.compute(ELDERLY_COUNTS, [scope], period, compare=False)}
+    return PublicHealth(period, scope, sections, counts, _rows(tcm_area, area_names), _rows(tcm_unit, unit_names),
+                        elderly, mission)

@@ -32,6 +32,8 @@ def test_every_tile_is_the_engines_value(engine, view):
     for section, codes in public_health.SECTIONS.items():
         shown = {tile.value.code: tile.value for tile in view.tiles[section]}
         assert shown == {v.code: v for v in engine.compute(codes, [Scope()], OCTOBER)}, section
+    counts = engine.compute(public_health.ELDERLY_COUNTS, [Scope()], OCTOBER, compare=False)
+    assert view.elderly_counts == {v.code: v for v in counts}
     management = {tile.value.code: tile.value.value for tile in view.tiles["management"]}
     assert management["htn_managed_rate"] == pytest.approx(42 / 60)
     assert management["key_population_screenings"] == 17
@@ -50,9 +52,9 @@ def test_tcm_share_by_area_and_by_hospital_and_township_centre(view):
 def test_elderly_care_per_area(view):
     rows = view.elderly_by_area.set_index("area")
     assert rows.loc["urban", list(public_health.ELDERLY)].tolist() == pytest.approx(
-        [110, 1.0, 3 / 6, 10, 0.6, 1.0, 1.0])  # T1 60 + V1 50; V1 8/8; T1 3/6; T1's beds 6 of 10
+        [110, 10, 1.0, 3 / 6, 0.6, 1.0, 1.0])  # T1 60 + V1 50; T1's beds, 6 of 10 used; V1 8/8; T1 3/6
     assert rows.loc["pastoral", list(public_health.ELDERLY)].tolist() == pytest.approx(
-        [40, 4 / 5, 2 / 4, 20, 0.75, 0.0, 0.0])
+        [40, 20, 4 / 5, 2 / 4, 0.75, 0.0, 0.0])
     assert not rows["mission"].any()
     assert view.mission_area is None
 
@@ -61,11 +63,11 @@ def test_a_scope_lists_only_its_areas_and_units(engine):
     view = public_health.page(engine, Scope("area", ("pastoral",)), OCTOBER)
     assert list(view.tcm_by_area["code"]) == ["pastoral"]
     assert list(view.tcm_by_unit["code"]) == ["T2"]
-    elderly = {tile.value.code: tile.value for tile in view.tiles["elderly"]}
-    assert elderly["elderly_population"].value == 40
+    assert view.elderly_counts["elderly_population"].value == 40
+    assert view.elderly_counts["care_beds"].value == 20
     assert "tcm_master_studios" not in {tile.value.code for tile in view.tiles["tcm"]}  # a county figure
 
 
 def test_missing_reports_are_named_not_zero(view):
-    elderly = {tile.value.code: tile for tile in view.tiles["elderly"]}
-    assert elderly["elderly_population"].missing == (("二号卫生室", "Clinic two"),)
+    assert view.elderly_counts["elderly_population"].missing_units == ("V2",)
+    assert view.elderly_counts["elderly_population"].value == 150  # the others' 60 + 50 + 40

@@ -26,6 +26,9 @@ def _expected(url: str, scope: Scope, lang: str) -> dict[str, str]:
             key = f"kpi.short.{v.code}"
             label = i18n.t(key, lang) if key in i18n.CATALOGUE else (tile.name_en if lang == "en" else tile.name_zh)
             out[label] = i18n.fmt_value(v.value, v.unit, lang)
+    for code in public_health.ELDERLY_COUNTS:  # beside the elderly-care table
+        v = view.elderly_counts.get(code)
+        out[i18n.t(f"kpi.short.{code}", lang)] = i18n.fmt_value(None if v is None else v.value, "count", lang)
     return out
 
 
