@@ -79,7 +79,7 @@ def execution_chart(frame: Frame, monthly: pd.DataFrame) -> None:
                  alt.Tooltip("month:T", format="%Y-%m", title=frame.t("map.col.month")),
                  alt.Tooltip("share:Q", format=".1%", title=frame.t("map.col.value"))],
     )
-    st.altair_chart(chart.properties(height=kiosk.px(frame, 300)), width="stretch")
+    st.altair_chart(chart.properties(height=kiosk.px(frame, 340)), width="stretch")
 
 
 def ledger_and_projection(frame: Frame, view: Insurance) -> None:
@@ -103,7 +103,7 @@ def ledger(frame: Frame, view: Insurance) -> None:
                         paid_on=[i18n.fmt_datetime(d, frame.lang) for d in book["paid_on"]])
     money = {c: st.column_config.NumberColumn(leads.get(c, t(f"ins.col.{c}")), format="%,.0f")
              for c in [*leads, "total", "cumulative"] if c in shown.columns}
-    grid.dataframe(shown, hide_index=True, height=kiosk.px(frame, 560),
+    grid.dataframe(shown, hide_index=True, height=kiosk.px(frame, min(560, 40 + 35 * len(shown))),
                    column_config={"kind": t("ins.col.kind"), "month": st.column_config.NumberColumn(t("ins.col.month")),
                                   "paid_on": t("ins.col.paid_on"), **money})
     st.caption(t("ins.ledger.note"))

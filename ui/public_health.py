@@ -95,5 +95,5 @@ def elderly(frame: Frame, view: PublicHealth) -> None:
         shown[code] = [i18n.fmt_value(x, unit, frame.lang) for x in table[code]]
         config[code] = t(f"kpi.short.{code}")
     with areas:
-        grid.dataframe(shown, hide_index=True, column_config=config, height=kiosk.px(frame, 40 + 36 * len(shown)))
+        grid.dataframe(shown, hide_index=True, column_config=config, height=kiosk.px(frame, 50 + 36 * len(shown)))
     st.caption(t("ph.elderly.mission") if view.mission_area else t("ph.elderly.no_mission"))

@@ -146,7 +146,8 @@ def envelope(conn: Connection, county_id: int, year: int) -> Envelope | None:
 
 def ledger(conn: Connection, year: int, through_month: int, today: dt.date) -> pd.DataFrame:
     """The year's payments to the lead hospitals paid by ``today`` for months to ``through_month``: one row
-    per kind and month, a column per lead hospital's code, the total and the running total."""
+    per kind and month in the order paid, a column per lead hospital's code (the larger first), the total
+    and the running total."""
     p, f = FundPayment, Facility
     rows = db.read_frame(conn, sa.select(p.kind, p.month, p.paid_on, f.code, p.amount)
                          .join(f, f.id == p.lead_facility_id)
@@ -160,7 +161,7 @@ def ledger(conn: Connection, year: int, through_month: int, today: dt.date) -> p
     out = wide.assign(paid_on=paid_on, total=wide.sum(axis=1)).reset_index()
     out = out.assign(order=out["kind"].map(KINDS.index)).sort_values(["paid_on", "order", "month"])
     out["cumulative"] = out["total"].cumsum()
-    codes = list(wide.columns)
+    codes = list(wide.sum().sort_values(ascending=False, kind="stable").index)  # the larger lead first
     return out[["kind", "month", "paid_on", *codes, "total", "cumulative"]].reset_index(drop=True)
 
 
