@@ -29,18 +29,20 @@ def management(frame: Frame, view: PublicHealth) -> None:
 
 def _status_colour(frame: Frame) -> alt.Color:
     labels = {s: frame.t(f"status.{s or 'none'}") for s in palette.STATUS_HEX}
-    return alt.Color("status_label:N", title=None, legend=alt.Legend(orient="bottom"),
+    return alt.Color("status_label:N", title=None, legend=None,  # the caption says what the colours mean
                      scale=alt.Scale(domain=list(labels.values()), range=list(palette.STATUS_HEX.values())))
 
 
 def _share_bars(frame: Frame, rows: pd.DataFrame, height: int) -> alt.LayerChart:
-    """TCM share per row (an area or a unit) coloured by status, the 20% target as a rule."""
+    """TCM share per row (an area or a unit) coloured by status, the 20% target as a rule; ``height`` (at 1080
+    lines) holds the axis and its title as well as the bars."""
     shown = rows.assign(label=rows[f"name_{frame.lang}"],
                         status_label=[frame.t(f"status.{s or 'none'}") for s in rows["status"]])
     target = rows["target"].dropna()
     rule = pd.DataFrame({"target": [float(target.iloc[0]) if len(target) else TCM_TARGET]})
     bars = alt.Chart(shown).mark_bar().encode(
-        y=alt.Y("label:N", sort=list(shown["label"]), title=None, axis=alt.Axis(labelLimit=kiosk.px(frame, 220))),
+        y=alt.Y("label:N", sort=list(shown["label"]), title=None,
+                axis=alt.Axis(labelLimit=kiosk.px(frame, 220), labelOverlap=False)),  # every unit named
         x=alt.X("value:Q", title=frame.t("ph.tcm.axis"), axis=alt.Axis(format=".0%")),
         color=_status_colour(frame),
         tooltip=[alt.Tooltip("label:N", title=frame.t("ph.col.name")),
@@ -61,14 +63,14 @@ def tcm(frame: Frame, view: PublicHealth) -> None:
     with left:
         st.markdown(f"**{t('ph.tcm.by_area')}**")
         if view.tcm_by_area["value"].notna().any():
-            st.altair_chart(_share_bars(frame, view.tcm_by_area, 200), width="stretch")
+            st.altair_chart(_share_bars(frame, view.tcm_by_area, 30 * len(view.tcm_by_area) + 70), width="stretch")
         else:
             st.caption(t("ph.no_data"))
     with right:
         st.markdown(f"**{t('ph.tcm.by_unit')}**")
         if view.tcm_by_unit["value"].notna().any():
             units = view.tcm_by_unit.sort_values("value", ascending=False, na_position="last")
-            st.altair_chart(_share_bars(frame, units, 14 * len(units) + 40), width="stretch")
+            st.altair_chart(_share_bars(frame, units, 20 * len(units) + 70), width="stretch")
         else:
             st.caption(t("ph.no_data"))
     st.caption(t("ph.tcm.note"))

@@ -9,6 +9,8 @@ watches its page go round once.
 import pytest
 from playwright.sync_api import Page, expect
 
+from lib import clock
+from lib.kpi.period import add_months, first_of_month
 from tests.browser.conftest import SCREENS, charts_drawn_js, serve, wait_for_app_run, wait_ms
 from tests.conftest import make_demo_store
 
@@ -50,7 +52,8 @@ def _fits(page: Page, where: str) -> None:
 def test_every_section_fits_the_wall(new_page, app_server, name, width, height):
     page = new_page(width, height)
     outside = _outside(page, app_server.port)
-    page.goto(f"{app_server.origin}/{name}?kiosk=1&rotate={name}&every=10&screen={width}x{height}")
+    last_month = f"{add_months(first_of_month(clock.today()), -1):%Y-%m}"  # complete: every chart has data
+    page.goto(f"{app_server.origin}/{name}?kiosk=1&rotate={name}&every=10&screen={width}x{height}&period={last_month}")
     for section in range(1, SECTIONS + 1):
         # One marker showing this section (a rerun may briefly hold the old marker beside the new).
         page.wait_for_function(f"""() => {{ const b = [...document.querySelectorAll('.kiosk-pager b')];
