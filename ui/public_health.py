@@ -43,7 +43,7 @@ def _share_bars(frame: Frame, rows: pd.DataFrame, height: int) -> alt.LayerChart
     bars = alt.Chart(shown).mark_bar().encode(
         y=alt.Y("label:N", sort=list(shown["label"]), title=None,
                 axis=alt.Axis(labelLimit=kiosk.px(frame, 220), labelOverlap=False)),  # every unit named
-        x=alt.X("value:Q", title=frame.t("ph.tcm.axis"), axis=alt.Axis(format=".0%")),
+        x=alt.X("value:Q", title=None, axis=alt.Axis(format=".0%")),  # the headings name the share
         color=_status_colour(frame),
         tooltip=[alt.Tooltip("label:N", title=frame.t("ph.col.name")),
                  alt.Tooltip("value:Q", format=".1%", title=frame.t("kpi.value")),
@@ -63,14 +63,14 @@ def tcm(frame: Frame, view: PublicHealth) -> None:
     with left:
         st.markdown(f"**{t('ph.tcm.by_area')}**")
         if view.tcm_by_area["value"].notna().any():
-            st.altair_chart(_share_bars(frame, view.tcm_by_area, 30 * len(view.tcm_by_area) + 70), width="stretch")
+            st.altair_chart(_share_bars(frame, view.tcm_by_area, 30 * len(view.tcm_by_area) + 50), width="stretch")
         else:
             st.caption(t("ph.no_data"))
     with right:
         st.markdown(f"**{t('ph.tcm.by_unit')}**")
         if view.tcm_by_unit["value"].notna().any():
             units = view.tcm_by_unit.sort_values("value", ascending=False, na_position="last")
-            st.altair_chart(_share_bars(frame, units, 20 * len(units) + 70), width="stretch")
+            st.altair_chart(_share_bars(frame, units, 18 * len(units) + 50), width="stretch")
         else:
             st.caption(t("ph.no_data"))
     st.caption(t("ph.tcm.note"))
