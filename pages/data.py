@@ -1,7 +1,12 @@
-"""Data & quality: sources, freshness, quality checks and the registry import."""
+"""Data & quality: monthly report files in (templates, upload, checks), their quality and the audit."""
 
-from ui import data, placeholder
+import streamlit as st
+
+from ui import filters as filter_bar
+from ui import intake, live
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
-placeholder.draw(frame, "data", data.facility_counts(frame.lang))
+st.title(frame.t("page.data"))
+chosen, scope, in_scope = filter_bar.scoped(frame)
+live.region(frame, lambda: intake.draw(frame, chosen.period.last_month, in_scope))

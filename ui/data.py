@@ -17,6 +17,13 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | draft_scores | SCORES_TTL (5 min, in the background) | 14 months of items: seconds cold; walls keep the last |
 | published_scores, score_versions, published_months | SCORES_TTL (5 min) | snapshots read back: fast |
 | export_file | SCORES_TTL | the month's Excel / printable report, built once per version shown |
+| report_quality | KPI_TTL | completeness, timeliness and outliers of the monthly reports (data page) |
+| alert_signals | LIVE_TTL | early-warning signals: the alerts page and the wall's ribbon |
+| audit_log | LIVE_TTL | the latest accepted files; an upload clears every cache anyway |
+| template_file (county units) | REGISTRY_TTL | the units a template lists |
+| centres_now | KPI_TTL | the information centres' figures of today and the period (a few engine periods) |
+| centres_trends | TREND_TTL (in the background) | 12 engine months per centre: a second or two cold |
+| centre_plan | REGISTRY_TTL | the centres' build plan, a data file that changes with the plan |
 | insurance_page, public_health_page | KPI_TTL | the fund's ledger and projection, the tiles: move with the feed |
 """
 
@@ -29,12 +36,16 @@ import pandas as pd
 import streamlit as st
 
 from lib import clock, kpi
+from lib.alerts import signals
 from lib.events import live
+from lib.ingest import kinds, quality, table, templates
+from lib.ingest import monthly as ingest_monthly
 from lib.kpi import catalogue, filters, headline, measures, trend
 from lib.kpi.filters import Filters
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.maps import flows, scene
-from lib.ops import insurance, public_health
+from lib.ops import centre_plans, centres, insurance, public_health
+from lib.problems import InputError
 from lib.registry import facilities
 from lib.scoring import exports, score, snapshot
 from lib.scoring.weights import WeightsError
@@ -366,6 +377,118 @@ def meeting_month(period: str | None, today: dt.date) -> dt.date:
         return filters.parse({"period": period}, units(), today).period.last_month
     months = published_months()
     return months[0] if months else add_months(first_of_month(today), -1)
+
+
+# --- data page: report files in, their quality and audit (lib.ingest) ---------------------------------
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+def _county_units(url: str) -> tuple[str, pd.DataFrame]:
+    with db.engine(url).connect() as conn:
+        _, county, units = ingest_monthly.county_units(conn, None)
+    return county, units
+
+
+def template_file(kind: str, month: dt.date, lang: str, fmt: str) -> bytes:
+    """A report template (lib.ingest.templates) with the county's units listed."""
+    county, units = _county_units(db.resolve_url())
+    return templates.build(kinds.by_code(kind), units[units["county"] == county], month, lang, fmt)
+
+
+def check_upload(name: str, content: bytes, month: dt.date) -> tuple[ingest_monthly.Plan, ingest_monthly.Outcome]:
+    """Check a file and say what writing it would do (a dry run, rolled back); raises Refused."""
+    county, units = _county_units(db.resolve_url())
+    plan = ingest_monthly.check(table.read(name, content), content, month, units, county, clock.today())
+    with db.engine(db.resolve_url()).connect() as conn:
+        preview = ingest_monthly.apply(conn, plan, by="", channel="upload", now=clock.now())
+        conn.rollback()
+    return plan, preview
+
+
+def write_upload(plan: ingest_monthly.Plan, by: str) -> ingest_monthly.Outcome:
+    """Write a checked file in one transaction, then drop the cached reads it changes."""
+    with db.engine(db.resolve_url()).begin() as conn:
+        outcome = ingest_monthly.apply(conn, plan, by=by, channel="upload", now=clock.now())
+    st.cache_data.clear()  # reports feed tiles, scores, maps and this page: every cached read may differ
+    return outcome
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=50)
+def _quality(url: str, month: dt.date, ids: tuple[int, ...], now: dt.datetime) -> quality.Quality:
+    with db.engine(url).connect() as conn:
+        return quality.build(conn, month, ids, now)
+
+
+def report_quality(month: dt.date, facility_ids: Sequence[int] | None, now: dt.datetime) -> quality.Quality:
+    """Completeness, timeliness and outliers of the monthly reports (lib.ingest.quality) for units in scope."""
+    ids = tuple(units().index) if facility_ids is None else tuple(facility_ids)
+    return _quality(db.resolve_url(), month, ids, now.replace(minute=0, second=0))
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False)
+def _audit(url: str) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return quality.audit_log(conn)
+
+
+def audit_log() -> pd.DataFrame:
+    """The latest accepted files (lib.ingest.quality.audit_log)."""
+    return _audit(db.resolve_url())
+
+
+# --- information centres ---------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
+def _centres_now(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> centres.Now:
+    with db.engine(url).connect() as conn:
+        return centres.now(kpi.Engine(conn, today=today), scope, period)
+
+
+@st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=50, refresh_mode="background")
+def _centres_trends(url: str, scope: kpi.Scope, end: dt.date, today: dt.date) -> dict[str, pd.DataFrame]:
+    with db.engine(url).connect() as conn:
+        return centres.trends(kpi.Engine(conn, today=today), scope, end)
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+def _centre_plan(url: str) -> centre_plans.Plan | None:
+    with db.engine(url).connect() as conn:
+        return centre_plans.for_store(conn)
+
+
+def centres_page(period: Period, scope: kpi.Scope) -> centres.Centres:
+    """The information centres page (lib.ops.centres) for the scope and period, on the county's clock; a
+    plan file that cannot be read is named on the page, the figures still shown."""
+    url, today = db.resolve_url(), clock.today()
+    try:
+        plan, problem = _centre_plan(url), ""
+    except InputError as exc:
+        plan, problem = None, str(exc)
+    return centres.page(period, today, _centres_now(url, scope, period, today),
+                        _centres_trends(url, scope, period.last_month, today), plan, problem)
+
+
+# --- early warning: signals (lib.alerts) --------------------------------------------------------------
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=50)
+def _signals(url: str, since: dt.date, ids: tuple[int, ...] | None, open_only: bool) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return signals.listed(conn, since, ids, open_only=open_only)
+
+
+def alert_signals(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False) -> pd.DataFrame:
+    """Signals raised since ``since`` in the townships in scope (lib.alerts.signals.listed)."""
+    ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
+    return _signals(db.resolve_url(), since, ids, open_only)
+
+
+def respond_to_signal(signal_id: int, state: str, by: str, note: str) -> None:
+    """Record a step of the response (lib.alerts.signals.respond), then drop the cached lists."""
+    with db.engine(db.resolve_url()).begin() as conn:
+        signals.respond(conn, signal_id, state, by=by, note=note, now=clock.now())
+    _signals.clear()
 
 
 # --- insurance fund and public health (issue #13 items 3-4) ---------------------------------------

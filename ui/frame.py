@@ -47,6 +47,7 @@ PAGES = (
     PageDef("overview", "sec.live", ":material/dashboard:"),
     PageDef("map", "sec.live", ":material/map:"),
     PageDef("referrals", "sec.live", ":material/swap_vert:"),
+    PageDef("alerts", "sec.live", ":material/campaign:"),
     PageDef("rankings", "sec.monthly", ":material/leaderboard:"),
     PageDef("meeting", "sec.monthly", ":material/slideshow:"),
     PageDef("sinking", "sec.monthly", ":material/move_down:"),

@@ -13,7 +13,7 @@ import streamlit as st
 
 from lib import clock, i18n
 from lib.events import live
-from ui import data, kiosk, outage
+from ui import alerts, data, kiosk, outage
 from ui.frame import Frame
 
 DESK_REFRESH_SECONDS = 60  # a desk user's live figures are re-read every minute
@@ -25,6 +25,8 @@ def region(frame: Frame, draw: Callable[[], None]) -> None:
     def guarded() -> None:
         with outage.guard(frame, retry=False):  # the region's own refresh, or the wall's tick, retries
             _stale_banner(frame)
+            if frame.kiosk:
+                alerts.ribbon(frame)
             draw()
 
     if frame.kiosk:

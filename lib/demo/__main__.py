@@ -1,4 +1,8 @@
-"""python -m lib.demo [--scale N] [--seed S] [--db URL]: migrate, load the registry if needed, generate."""
+"""python -m lib.demo [--scale N] [--seed S] [--db URL]: migrate, load the registry if needed, generate.
+
+python -m lib.demo outbreak --facility CODE --syndrome CODE --cases N [--days D]: inject a cluster
+(lib.demo.outbreak) to watch an early-warning signal fire.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,30 @@ from lib.demo.build import DemoRefusedError, generate
 from lib.store import db, schema
 
 
+def outbreak(argv: Sequence[str]) -> int:
+    from lib.demo.outbreak import inject
+    from lib.ingest.problems import Refused
+
+    parser = argparse.ArgumentParser(prog="python -m lib.demo outbreak", description="Inject a cluster of cases.")
+    parser.add_argument("--facility", required=True, help="the unit's code (a THC or village clinic)")
+    parser.add_argument("--syndrome", required=True, help="a syndrome code of data/alerts.toml (fever_resp ...)")
+    parser.add_argument("--cases", type=int, required=True)
+    parser.add_argument("--days", type=int, default=3, help="spread over the last D days (default 3)")
+    parser.add_argument("--db", help="store URL (default: COCKPIT_DB_URL, secrets, or data/cockpit.db)")
+    args = parser.parse_args(argv)
+    try:
+        added = inject(db.resolve_url(args.db), args.facility, args.syndrome, args.cases, args.days)
+    except Refused as refused:
+        print("\n".join(refused.lines("en")), file=sys.stderr)
+        return 1
+    print(f"{added} {args.syndrome} visits added at {args.facility} over the last {args.days} days")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["outbreak"]:
+        return outbreak(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m lib.demo",
                                      description="Fill an empty cockpit store with 37 months of demo data.")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply event volumes (1: ~40k visits a month)")

@@ -88,6 +88,28 @@ def tcm_probability(w: World) -> np.ndarray:
     return w.memo("tcm_probability", build)
 
 
+# Share of visits in each watched syndrome group, by calendar month [E]: respiratory fevers peak in winter,
+# diarrhoea in summer, rash with fever in spring; jaundice is rare all year. Emergencies see more fever.
+SYNDROME_SHARES = {
+    "fever_resp": (0.09, 0.08, 0.06, 0.05, 0.04, 0.03, 0.03, 0.03, 0.04, 0.05, 0.07, 0.09),
+    "diarrhoea": (0.015, 0.015, 0.015, 0.02, 0.025, 0.035, 0.045, 0.045, 0.03, 0.02, 0.015, 0.015),
+    "rash_fever": (0.003, 0.004, 0.006, 0.007, 0.006, 0.004, 0.003, 0.002, 0.002, 0.002, 0.002, 0.003),
+    "jaundice": (0.0008,) * 12,
+}
+
+
+def syndromes(w: World, rng: np.random.Generator, unit: np.ndarray, emergency: np.ndarray, month: int) -> np.ndarray:
+    """Each visit's syndrome group (None for most), from its own stream: the other draws stay as they were."""
+    own = np.random.Generator(rng.bit_generator.jumped())  # a copy far ahead: ``rng`` itself is not advanced
+    calendar = w.calendar_month(month) - 1
+    shares = np.array([v[calendar] for v in SYNDROME_SHARES.values()])
+    cumulative = np.cumsum(shares)
+    draw = own.random(len(unit)) / np.where(emergency, 1.5, 1.0)
+    picked = np.searchsorted(cumulative, draw, side="right")
+    names = np.array([*SYNDROME_SHARES, None], dtype=object)
+    return names[picked]
+
+
 def visit_frame(w: World, rng: np.random.Generator, unit: np.ndarray, emergency: np.ndarray,
                 ts: np.ndarray, month: int) -> Frame:
     """Visits at the given units and times; ``emergency`` marks emergency visits."""
@@ -107,6 +129,7 @@ def visit_frame(w: World, rng: np.random.Generator, unit: np.ndarray, emergency:
                  * _price(w, month))
     reimbursed = np.select([f.village, f.thc], [0.6, 0.55], 0.45)[unit]
     return {
+        "syndrome": syndromes(w, rng, unit, emergency, month),
         "facility_id": f.id[unit], "home_facility_id": np.where(resident, f.id[home].astype(object), None),
         "ts": ts, "kind": np.where(emergency, "emergency", "outpatient").astype(object),
         "is_tcm": tcm, "is_insured_resident": resident, "cost": cost,

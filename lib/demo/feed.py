@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,6 +31,7 @@ from lib.demo import care, registers, services
 from lib.demo.clock import EMERGENCY_HOURS, OUTPATIENT_HOURS, Frame, hour_weight, records
 from lib.demo.world import MONTHS, World, haversine_km
 from lib.events import write as events
+from lib.ingest import events as ingest
 from lib.store import db
 from lib.store.models import (
     County,
@@ -48,6 +50,7 @@ TICK_SECONDS = 1.0
 OPEN_WINDOW = dt.timedelta(days=3)  # older open events are left as they are (lost to follow-up)
 MAX_PROGRESS = 100  # open rows moved on per table and step: a catch-up after a pause stays short
 LAST = MONTHS - 1  # the feed lives in the demo's current month
+FEED_SYSTEM = "demo-feed"  # the source_system of the feed's events (lib.ingest.events)
 
 
 class NoRegistryError(RuntimeError):
@@ -241,8 +244,12 @@ def step(conn: Connection, now: dt.datetime, rng: np.random.Generator, n_events:
     new.append((RxReview, services.rx_frame(w, rng, _pick(rng, services.expected_rx(w)[:, LAST], counts["rx"]),
                                             ts["rx"], LAST)))
     written: Counter[str] = Counter()
-    for model, frame in new:
-        written[model.__tablename__] += len(events.record(conn, model, records(frame)))
+    tick = uuid.uuid4().hex[:12]
+    for model, frame in new:  # through the ingest path, as another system's events would come
+        kind = model.__tablename__
+        sent = ingest.sent_form(conn, kind, records(frame), FEED_SYSTEM, f"{tick}-{kind}")
+        written[kind] += ingest.apply(conn, ingest.check(conn, "feed", list(enumerate(sent, 1))), sha256="",
+                                      by="demo", channel="feed", now=now, audit=False).inserted
     written["follow_up_done"] = _follow_ups_done(conn, w, rng, now, counts["follow_up"])
     written.update({f"updated:{k}": v for k, v in _progress(conn, w, now).items()})
     return {k: v for k, v in written.items() if v}

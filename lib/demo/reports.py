@@ -21,6 +21,10 @@ SETTLED_SHARE = 0.95  # monthly pre-settlement pays 95%, the rest at year-end cl
 LEAD_SHARES = (0.65, 0.35)  # People's Hospital, Mongolian-TCM Hospital [E]
 OUTREACH_PER_YEAR = {"tcm_outreach_5jin": 50, "tcm_outreach_nearby": 30}  # targets, 000 §二(七)3
 EMR_TARGET = {"county_hospital": 6, "mongolian_tcm_hospital": 5}  # 000 §二(五)3
+# Counts reported monthly to the two information centres that have no event table (000 主要目标): remote
+# TCM consultations the THCs requested (中医问诊中心) and the county hospitals' sterilisation batches
+# (检验消毒中心). Peer group → mean a month at scale 1 [E], growing as the centres come into use.
+CENTRE_COUNTS = {"tcm_remote_consults": ("thc", 14.0), "sterilisation_batches": ("county_hospital", 90.0)}
 
 
 def _report_values(w: World) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -53,6 +57,15 @@ def _report_values(w: World) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return clipped | elderly.report_values(w)  # counts (residents 60+, beds) beyond 100: not clipped
 
 
+def _centre_counts(w: World) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Metric -> (units that report it, counts per unit and month): whole numbers, not clipped like scores."""
+    f = w.fac
+    rng = w.rng("reports/centres")
+    uptake = 0.6 + 0.8 * w.t  # [E]
+    return {metric: (f.peer == peer, rng.poisson(per_month * w.size * uptake, (f.n, MONTHS)).astype(float))
+            for metric, (peer, per_month) in CENTRE_COUNTS.items()}
+
+
 def report_frame(w: World) -> Frame:
     """One row per unit, month and metric, received mostly before the 16th of the next month."""
     f = w.fac
@@ -66,7 +79,7 @@ def report_frame(w: World) -> Frame:
     received += (rng.integers(8 * 3600, 18 * 3600, (f.n, MONTHS))).astype("timedelta64[s]")
     present = ~missing & (received <= w.now)
     frames: list[Frame] = []
-    for metric, (mask, value) in _report_values(w).items():
+    for metric, (mask, value) in (_report_values(w) | _centre_counts(w)).items():
         unit, month = np.nonzero(mask[:, None] & present)
         frames.append({"facility_id": f.id[unit], "month": months[month],
                        "metric": np.full(len(unit), metric, dtype=object), "value": value[unit, month],

@@ -151,6 +151,9 @@ METRICS: tuple[Metric, ...] = (
              ("visit_cost", Visit.cost, None),
              ("outpatient_cost", Visit.cost, Visit.kind == "outpatient"),
              ("visit_fund", Visit.fund_paid, Visit.is_insured_resident)),
+    # Visits by syndrome group, for early warning (lib.alerts): the day's counts per unit and syndrome.
+    *_family(Visit, Visit.ts, Visit.facility_id, Visit.syndrome,
+             ("visits_syndrome", None, Visit.syndrome.is_not(None))),
     # Resident-based visit figures are keyed by the patient's home unit, wherever treated (issue #11 item 7).
     *_family(Visit, Visit.ts, Visit.home_facility_id, None,
              ("visits_home", None, Visit.is_insured_resident),
@@ -210,7 +213,8 @@ METRICS: tuple[Metric, ...] = (
     # Stints by the day they start; the days served are split by day across periods in lib.kpi.measures.
     *_family(SinkingDeployment, SinkingDeployment.start_date, SinkingDeployment.host_facility_id,
              SinkingDeployment.kind,
-             ("sink_stints", None, None)),
+             ("sink_stints", None, None),
+             ("sink_stints_planned", None, SinkingDeployment.planned)),  # rostered in the monthly plan (医护调度)
     # Contracts valid on day D = starts on or before D − ends on or before D (a running sum: lib.kpi.measures).
     *_family(FdContract, FdContract.signed_on, FdContract.facility_id, _fd_group, ("fd_start", None, None)),
     *_family(FdContract, day_after(FdContract.valid_until), FdContract.facility_id, _fd_group, ("fd_end", None, None)),
@@ -269,6 +273,9 @@ def families() -> list[list[Metric]]:
 
 # The rows and direction of an incremental write, bound at execution: ``apply`` builds its statements once.
 _IDS = sa.bindparam("ids", expanding=True)
+# PostgreSQL takes the ids as one array (id = ANY(:ids)): an expanding IN of a thousand placeholders is
+# rendered and parsed again on every call, which cost the ingest path most of its time.
+_IDS_ARRAY = sa.bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger()))
 _SIGN = sa.bindparam("sign", type_=sa.Integer)
 
 
@@ -285,7 +292,8 @@ def _contribution(family: list[Metric], bucket: type[day_of] | type[month_of], i
         columns.append(sa.func.sum(sa.case((cond, value * sign))).label(f"m{i}"))
     conds: list[ColumnElement] = [first.facility.is_not(None)]
     if ids is not None:
-        conds.append(first.model.id.in_(ids))  # type: ignore[attr-defined]
+        model_id = first.model.id  # type: ignore[attr-defined]
+        conds.append(model_id == sa.any_(ids) if ids is _IDS_ARRAY else model_id.in_(ids))
     grouped = (sa.select(key.label("k"), first.facility.label("f"), dim.label("d"), *columns)
                .where(*conds).group_by(key, first.facility, dim).cte(f"fam_{first.code}").prefix_with("MATERIALIZED"))
     parts = [sa.select(grouped.c.k, grouped.c.f, sa.literal(m.code).label("m"), grouped.c.d,
@@ -318,7 +326,8 @@ def _apply_statements(model: type[Base], dialect: str) -> list[sa.Executable]:
     key = (id(METRICS), model.__tablename__, dialect)
     cached = _APPLY.get(key)
     if cached is None or cached[0] is not METRICS:
-        statements = [_upsert(target, _contribution(family, bucket, _IDS, _SIGN), dialect)
+        ids = _IDS_ARRAY if dialect == "postgresql" else _IDS
+        statements = [_upsert(target, _contribution(family, bucket, ids, _SIGN), dialect)
                       for family in families() if family[0].model is model
                       for target, bucket in ((DailyRollup, day_of), (MonthlyRollup, month_of))]
         cached = _APPLY[key] = (METRICS, statements)

@@ -36,6 +36,24 @@ def record(conn: Connection, model: type[Base], rows: Sequence[Mapping[str, Any]
     return ids
 
 
+def record_sourced(conn: Connection, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """``record`` for rows that carry their sending system's key (source_system, source_id): inserted
+    without RETURNING (a plain executemany, several times quicker on PostgreSQL for a thousand rows),
+    their ids read back by that key, then the rollups added, all in the caller's transaction."""
+    if not rows:
+        return []
+    _check_no_identifiers(model, rows)
+    conn.execute(sa.insert(model), list(rows))
+    table = model.__table__
+    ids: list[int] = []
+    for system in {r["source_system"] for r in rows}:
+        keys = [r["source_id"] for r in rows if r["source_system"] == system]
+        ids += conn.execute(sa.select(table.c.id).where(table.c.source_system == system,
+                                                        table.c.source_id.in_(keys))).scalars()
+    rollup.apply(conn, model, ids, +1)
+    return ids
+
+
 def update(conn: Connection, model: type[Base], ids: Sequence[int], values: Mapping[str, Any]) -> None:
     """Change event rows (a referral accepted, an ambulance arrived) and move their rollup contribution."""
     if not ids:

@@ -172,12 +172,19 @@ def _rural(s: Sums) -> Sums:
     return s.where("rural", lambda u: u["area"] != "urban")
 
 
-def _survey_mean(who: str) -> Callable[[Sums], Ratio | None]:
-    """四方满意: the mean of the units' monthly survey scores over the period."""
+def _report_mean(metric: str) -> Callable[[Sums], Ratio | None]:
+    """The mean of the units' monthly reported scores over the period (四方满意 surveys, QC scores)."""
     def mean(s: Sums) -> Ratio | None:
-        n = s[f"rep_satisfaction_{who}_n"]
-        return None if n == 0 else Ratio(s[f"rep_satisfaction_{who}_sum"], n, sampled=False)
+        n = s[f"rep_{metric}_n"]
+        return None if n == 0 else Ratio(s[f"rep_{metric}_sum"], n, sampled=False)
     return mean
+
+
+def _reported_count(metric: str) -> Callable[[Sums], Ratio | None]:
+    """A count units report monthly, summed over the period; no value when no unit reported it (never 0)."""
+    def count(s: Sums) -> Ratio | None:
+        return None if s[f"rep_{metric}_n"] == 0 else Ratio(s[f"rep_{metric}_sum"])
+    return count
 
 
 REFERRALS_SENT = ("ref_sent:up", "ref_sent:down", "ref_sent:out")
@@ -228,11 +235,16 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "emr_level": lambda s: Ratio(s["rep_emr_level"]) if len(s.units) == 1 else None,
     "thc_ambulance_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "rep_ambulances") >= 1,
                                                       needs=("rep_ambulances",)),
-    **{f"satisfaction_{who}": _survey_mean(who) for who in ("patient", "staff", "government", "insurer")},
+    **{f"satisfaction_{who}": _report_mean(f"satisfaction_{who}")
+       for who in ("patient", "staff", "government", "insurer")},
     "rx_pass_rate": lambda s: _ratio(s["rx_passed"], s["rx_reviewed"]),
-    # Issue #13: screening (a flow report: no report in the period is no value, not 0), 名医工作室 and
+    "delivery_ontime_rate": lambda s: _ratio(s["deliveries_ontime"], s["deliveries"]),
+    "qc_score": _report_mean("qc_score"),
+    "tcm_remote_consults": _reported_count("tcm_remote_consults"),
+    "sterilisation_batches": _reported_count("sterilisation_batches"),
+    # Issue #13: screening (a reported count), 名医工作室 and
     # elderly care (stocks: the latest report; registers: managed = visited / in concentrated support).
-    "key_population_screenings": lambda s: Ratio(s["rep_screening_sum"]) if s["rep_screening_n"] else None,
+    "key_population_screenings": _reported_count("screening"),
     "tcm_master_studios": lambda s: Ratio(s["rep_tcm_master_studio"]),
     "elderly_population": lambda s: Ratio(s["rep_elderly_residents"]),
     "elderly_visit_rate": lambda s: _ratio(s["man_elderly_hardship"], s["reg_elderly_hardship"]),

@@ -176,6 +176,8 @@ class Visit(PersonMixin, Base):
     ts: Mapped[dt.datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(sa.String(12))  # outpatient | emergency
     is_tcm: Mapped[bool]  # TCM or Mongolian-medicine class visit (N#12)
+    # The syndrome group of the visit's diagnosis, for early warning (data/alerts.toml; None: none watched).
+    syndrome: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     is_insured_resident: Mapped[bool]  # non-residents (border-port drivers) stay out of resident rates
     cost: Mapped[float] = mapped_column(Money)
     fund_paid: Mapped[float] = mapped_column(Money, default=0)
@@ -312,6 +314,19 @@ class FdContract(PersonMixin, Base):
     priority_group: Mapped[bool]
 
 
+# Where an event came from: the sending system and its own id (issue #12 item 5). A re-sent event is
+# recognised by the pair and ignored, a changed one updates its row; NULL for events made here (demo).
+SOURCED_EVENTS = (Visit, Admission, Referral, EmergencyDispatch, RemoteRead, RxReview, LabTest, FollowUp,
+                  DrugDelivery, SinkingDeployment, FdContract)
+for _model in SOURCED_EVENTS:
+    _table = _model.__table__
+    _table.append_column(sa.Column("source_system", sa.String(32), nullable=True))
+    _table.append_column(sa.Column("source_id", sa.String(64), nullable=True))
+    # Partial: the demo's millions of events have no source and cost the index nothing.
+    sa.Index(f"uq_{_table.name}_source", _table.c.source_system, _table.c.source_id, unique=True,
+             sqlite_where=_table.c.source_system.is_not(None), postgresql_where=_table.c.source_system.is_not(None))
+
+
 # --- registers, monthly reports, fund -------------------------------------------------------------
 
 
@@ -339,6 +354,42 @@ class MonthlyReport(Base):
     metric: Mapped[str] = mapped_column(sa.String(40))
     value: Mapped[float]
     received_at: Mapped[dt.datetime]  # seed 003 §四(二): due by the 16th of the following month
+
+
+class IngestAudit(Base):
+    """One accepted file (lib.ingest): who sent what, when, and what it changed (issue #12 item 7).
+
+    A refused file changes nothing in the store, this table included: its report goes back to the
+    sender (the page, the CLI's output, the drop folder's rejected/ report).
+    """
+
+    __tablename__ = "ingest_audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]  # county wall-clock time (lib.clock)
+    by: Mapped[str] = mapped_column(sa.String(64))
+    channel: Mapped[str] = mapped_column(sa.String(12))  # upload | cli | watch | feed
+    kind: Mapped[str] = mapped_column(sa.String(32))  # a report kind (data/reports.toml) or "events"
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    month: Mapped[dt.date | None]
+    rows: Mapped[int]
+    inserted: Mapped[int]
+    updated: Mapped[int]
+    unchanged: Mapped[int]
+
+
+class ReportHistory(Base):
+    """A reported value replaced by a correction: kept, with the upload that replaced it (issue #12 item 4)."""
+
+    __tablename__ = "report_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = _fk("ingest_audit.id")
+    facility_id: Mapped[int] = _fk("facility.id", index=False)
+    month: Mapped[dt.date]
+    item: Mapped[str] = mapped_column(sa.String(40))  # a monthly_report metric or a register
+    field: Mapped[str] = mapped_column(sa.String(16), default="")  # '' (monthly_report) | registered | managed
+    value: Mapped[float]
+    received_at: Mapped[dt.datetime | None]
 
 
 class FundBudget(Base):
@@ -376,6 +427,63 @@ class FundPayment(Base):
     kind: Mapped[str] = mapped_column(sa.String(16))  # prepayment | settlement | clearing
     amount: Mapped[float] = mapped_column(Money)
     paid_on: Mapped[dt.date]
+
+
+# --- early warning (lib.alerts) ---------------------------------------------------------------------
+
+
+class AlertSignal(Base):
+    """A signal: a township's syndrome above its threshold on a day, and how it was responded to (CIDARS's
+    workflow: new → being verified → confirmed or dismissed, each step with who, when and a note)."""
+
+    __tablename__ = "alert_signal"
+    __table_args__ = (sa.UniqueConstraint("facility_id", "syndrome", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = _fk("facility.id", index=False)  # the township's THC (its village clinics included)
+    syndrome: Mapped[str] = mapped_column(sa.String(16))
+    day: Mapped[dt.date] = mapped_column(index=True)  # the last day of the counted window
+    count: Mapped[float]
+    expected: Mapped[float]
+    threshold: Mapped[float]
+    method: Mapped[str] = mapped_column(sa.String(8))  # mpm | C1 | C2 | C3
+    raised_at: Mapped[dt.datetime]
+    state: Mapped[str] = mapped_column(sa.String(12), default="new")  # new | verifying | confirmed | dismissed
+    state_at: Mapped[dt.datetime]
+    state_by: Mapped[str] = mapped_column(sa.String(64), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class AlertResponse(Base):
+    """One step of the response to a signal (verifying, confirmed, dismissed): who, when and why, kept."""
+
+    __tablename__ = "alert_response"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signal_id: Mapped[int] = _fk("alert_signal.id")
+    state: Mapped[str] = mapped_column(sa.String(12))
+    at: Mapped[dt.datetime]
+    by: Mapped[str] = mapped_column(sa.String(64))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class AlertOutbox(Base):
+    """A message owed to a channel: kept until the endpoint takes it, so nothing is lost while it is down.
+
+    ``topic`` names what the message is about ("signal:12", "pack:2026-10:v1"): one row per topic and
+    channel (the unique key), so each is sent once to each channel."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (sa.UniqueConstraint("topic", "channel"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(64))
+    channel: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)  # the message's lines, one per line
+    link: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[dt.datetime] = mapped_column(index=True)
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 # --- rollups (maintained by lib.events.rollup in the same transaction as each event insert) ----------------

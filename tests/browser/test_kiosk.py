@@ -51,8 +51,14 @@ def test_kiosk_fits_the_screen(new_page, app_server, width, height):
     page.reload()  # what the wall's next refresh does: a run that knows the shape
     expect(page.locator("div[class*='st-key-tile-']")).to_have_count(10, timeout=wait_ms(1.5))
     _laid_out(page)  # let the charts lay out
+    _assert_fits(page, f"overview-wall-{width}x{height}-zh")
+    assert outside == []
+
+
+def _assert_fits(page: Page, shot: str) -> None:
+    """Screenshot ``shot``; then no scrollbar, error element, header, help icon or text cut with an ellipsis."""
     SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / f"overview-wall-{width}x{height}-zh.png")
+    page.screenshot(path=SCREENS / f"{shot}.png")
     sizes = page.evaluate("""() => {
         const main = document.querySelector('[data-testid=stMain]');
         const doc = document.scrollingElement;
@@ -60,12 +66,31 @@ def test_kiosk_fits_the_screen(new_page, app_server, width, height):
                 main: [main.scrollWidth, main.clientWidth, main.scrollHeight, main.clientHeight]};
     }""")
     for name, (sw, cw, sh, ch) in sizes.items():
-        assert sw <= cw, f"{name} scrolls sideways at {width}×{height}: {sizes}"
-        assert sh <= ch, f"{name} scrolls down at {width}×{height}: {sizes}"
+        assert sw <= cw, f"{name} scrolls sideways ({shot}): {sizes}"
+        assert sh <= ch, f"{name} scrolls down ({shot}): {sizes}"
     assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0
     assert page.locator("[data-testid='stHeader']").is_hidden()
     assert page.locator("[data-testid='stTooltipIcon']:visible").count() == 0  # nothing to hover on a wall
     assert page.evaluate(_CUT_TEXT_JS) == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
+def test_the_centres_wall_fits_the_screen_stage_by_stage(new_page, app_server, width, height):
+    """The ten information centres on a wall: five panels at a time (the two stages of 000 主要目标), each
+    part fitting the screen with nothing cut, and nothing fetched from outside."""
+    page = new_page(width, height)
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if f":{app_server.port}" not in r.url
+            and not r.url.startswith("data:") else None)
+    page.goto(f"{app_server.origin}/centres?kiosk=1&rotate=centres&every=10")
+    panels, pager = page.locator("div[class*='st-key-centre-']"), page.locator(".kiosk-pager")
+    expect(page).to_have_url(re.compile(f"screen={width}x{height}"), timeout=wait_ms(1.5))
+    page.reload()  # what the wall's next refresh does: a run that knows the shape
+    for part in (1, 2):
+        expect(pager).to_have_text(f"本页 {part} / 2", timeout=wait_ms(2))
+        expect(panels).to_have_count(5, timeout=wait_ms(1.5))
+        _laid_out(page)
+        _assert_fits(page, f"centres-wall-{width}x{height}-part{part}-zh")
     assert outside == []
 
 

@@ -52,6 +52,8 @@ def test_steps_append_and_progress_with_rollups_equal_to_a_rebuild(store_url):
     for table in ("emergency_dispatch", "remote_read", "rx_review", "referral"):
         assert totals.get(f"updated:{table}", 0) > 0, table
     assert count(store_url, "visit", f"WHERE ts > '{times[-1]:%Y-%m-%d %H:%M:%S}.000001'") == 0
+    # the feed's events came the way another system's do (lib.ingest.events), each with its source id
+    assert count(store_url, "visit", f"WHERE source_system = '{feed.FEED_SYSTEM}'") == totals["visit"]
     with db.engine(store_url).connect() as conn:
         assert rebuilt(conn) == snapshot(conn)
 

@@ -96,6 +96,15 @@ EXPECTED = [
     ("satisfaction_insurer", 85, 85, None, None),
     # Prescriptions passed ÷ reviewed: Oct T1 3 of 4, V2 2 of 2; Sep H 1 of 2.
     ("rx_pass_rate", 5 / 6, 6 / 8, 1, 1),
+    # Delivered by the promised time ÷ promised: Oct T1 2 of 3 (one 90 min late), V2 1 of 1; Sep T2 1 of 2
+    # (one never delivered).
+    ("delivery_ontime_rate", 3 / 4, 4 / 6, 1, 2 / 3),
+    # Mean of the units' monthly QC scores: Oct H 92, T2 80; Sep T2 76.
+    ("qc_score", 86, (92 + 80 + 76) / 3, 80, 78),
+    # Reported remote TCM consultations: Oct T1 5, T2 3; Sep T2 2.
+    ("tcm_remote_consults", 8, 10, 3, 5),
+    # Only H reports sterilisation batches (40 in October): none reported in the pastoral area is no value.
+    ("sterilisation_batches", 40, 40, None, None),
     # Issue #13. Screenings reported: Oct T1 12 + V2 5; Sep T2 8.
     ("key_population_screenings", 17, 25, 5, 13),
     # Studios at the end of October: H 2 (October) + T2 1 (September, carried forward); T1 never reports.

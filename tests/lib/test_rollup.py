@@ -66,7 +66,8 @@ def visits(draw: st.DrawFn) -> Event:
     # A resident's home unit (or none known); a visitor has none.
     row = {"facility_id": draw(unit), "home_facility_id": draw(st.one_of(st.none(), unit)) if resident else None,
            "ts": draw(at), "kind": draw(st.sampled_from(["outpatient", "emergency"])),
-           "is_tcm": draw(st.booleans()), "is_insured_resident": resident, "cost": cost, "fund_paid": cost // 2}
+           "is_tcm": draw(st.booleans()), "is_insured_resident": resident, "cost": cost, "fund_paid": cost // 2,
+           "syndrome": draw(st.sampled_from([None, "fever_resp", "diarrhoea"]))}
     # A correction: another unit, time and price, so the row's contribution moves between buckets.
     return row, draw(st.lists(st.fixed_dictionaries({"facility_id": unit, "ts": at, "cost": money}), max_size=1))
 
@@ -164,7 +165,7 @@ def deliveries(draw: st.DrawFn) -> Event:
 @st.composite
 def deployments(draw: st.DrawFn) -> Event:
     row = {"staff_id": STAFF, "host_facility_id": draw(unit), "start_date": draw(day), "days": draw(st.integers(1, 30)),
-           "kind": draw(st.sampled_from(["stationed", "rotation", "tour"]))}
+           "kind": draw(st.sampled_from(["stationed", "rotation", "tour"])), "planned": draw(st.booleans())}
     return row, draw(st.lists(st.fixed_dictionaries({"days": st.integers(0, 30)}), max_size=1))  # days corrected
 
 

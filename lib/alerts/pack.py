@@ -1,0 +1,46 @@
+"""The monthly pack (issue #17 item 7): when a month's scores are published, its briefing (the meeting's
+opening slide in plain sentences) and a link go to the configured groups, as DHIS2's push analysis does
+by e-mail. The runner looks for published versions not yet sent, so publishing needs no hook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib import i18n
+from lib.alerts import outbox, robots
+from lib.alerts.config import Settings
+from lib.scoring import narrative, snapshot
+from lib.store.models import AlertOutbox, County, ScoreSnapshot
+
+LOOK_BACK_DAYS = 40  # versions published since then are still news
+
+
+def topic(month: dt.date, version: int) -> str:
+    return f"pack:{month:%Y-%m}:v{version}"
+
+
+def queue_new(conn: Connection, settings: Settings, now: dt.datetime, lang: str = outbox.LANG) -> int:
+    """Queue every recently published version not yet sent to every channel; returns messages queued."""
+    if not settings.channels:
+        return 0
+    s = ScoreSnapshot
+    recent = conn.execute(sa.select(s.month, s.version).where(s.published_at >= now - dt.timedelta(days=LOOK_BACK_DAYS))
+                          .order_by(s.month, s.version)).all()
+    queued = 0
+    for month, version in recent:
+        month = month if isinstance(month, dt.date) else dt.date.fromisoformat(str(month))
+        sent_to = set(conn.execute(sa.select(AlertOutbox.channel).where(AlertOutbox.topic == topic(month, version)))
+                      .scalars())
+        if {c.name for c in settings.channels} <= sent_to:
+            continue
+        scores = snapshot.load(conn, month, version)
+        county = conn.execute(sa.select(County.name_zh if lang == "zh" else County.name_en)).scalars().first() or ""
+        title = i18n.t("alerts.pack.title", lang, county=county, month=i18n.fmt_month(month, lang), v=version)
+        link = f"{settings.link_base}/meeting?period={month:%Y-%m}" if settings.link_base else ""
+        text = robots.Message(title, tuple(narrative.opening(scores, lang)), link)
+        queued += outbox.queue(conn, topic(month, version), text, settings, now)
+    return queued

@@ -1,0 +1,150 @@
+"""Threshold rules on any indicator and on the running of the store (issue #17 item 2), from the settings
+file's ``[[rule]]`` entries. Each breach is a message about a topic that names the rule and its period, so
+it goes once to each channel (the outbox's key) and comes back only when the period turns.
+
+Kinds:
+- ``missed_target``: the indicator missed its target in each of the last ``months`` complete months;
+- ``change``: the last complete month moved more than ``percent`` % from the month before;
+- ``stale``: no event arrived for ``minutes`` (an interface or the feed has stopped);
+- ``referral_backlog``: more than ``limit`` referrals sent in the last ``hours`` hours are not accepted;
+- ``ems_response``: the mean call→arrival minutes of the ambulances of the scope, over the last day, is
+  above ``limit`` (the pastoral area's distances make it the one to watch).
+``scope`` is "county", "area:CODE", "community:CODE" or "unit:CODE".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib import i18n
+from lib.events import live
+from lib.kpi import Engine, measures
+from lib.kpi.engine import Scope
+from lib.kpi.period import Period, add_months, first_of_month
+from lib.problems import InputError
+from lib.store.models import EmergencyDispatch, Referral
+from lib.store.sqlfn import minutes_between
+
+KINDS = ("missed_target", "change", "stale", "referral_backlog", "ems_response")
+SCOPE_KINDS = {"county": "county", "area": "area", "community": "community", "unit": "facility"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str
+    scope: Scope
+    indicator: str = ""
+    months: int = 3
+    percent: float = 20.0
+    minutes: int = 60
+    hours: int = 24
+    limit: float = 0.0
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A rule broken: the topic it is sent under (rule and period) and what the message says."""
+
+    topic: str
+    rule: Rule
+    lines: tuple[str, ...]
+
+
+def parse(raw_rules: list[dict], source: str) -> tuple[Rule, ...]:
+    """The ``[[rule]]`` entries, or InputError naming each problem."""
+    rules, problems = [], []
+    for i, raw in enumerate(raw_rules, 1):
+        name, kind = raw.get("name", f"rule {i}"), raw.get("kind", "")
+        scope_text = raw.get("scope", "county")
+        head, _, code = scope_text.partition(":")
+        if kind not in KINDS:
+            problems.append(f"rule {name!r}: kind {kind!r} is not one of {', '.join(KINDS)}")
+            continue
+        if head not in SCOPE_KINDS or (head != "county" and not code):
+            problems.append(f"rule {name!r}: scope {scope_text!r} is not county, area:CODE, community:CODE, unit:CODE")
+            continue
+        if kind in ("missed_target", "change") and not raw.get("indicator"):
+            problems.append(f"rule {name!r}: a {kind} rule names its indicator")
+            continue
+        scope = Scope() if head == "county" else Scope(SCOPE_KINDS[head], (code,))  # type: ignore[arg-type]
+        rules.append(Rule(name, kind, scope, raw.get("indicator", ""), int(raw.get("months", 3)),
+                          float(raw.get("percent", 20)), int(raw.get("minutes", 60)), int(raw.get("hours", 24)),
+                          float(raw.get("limit", 0))))
+    if problems:
+        raise InputError(source, problems)
+    return tuple(rules)
+
+
+def evaluate(conn: Connection, rules: tuple[Rule, ...], now: dt.datetime, lang: str = "zh") -> list[Breach]:
+    """Every rule broken at ``now``."""
+    breaches: list[Breach] = []
+    engine = Engine(conn, today=now.date()) if any(r.kind in ("missed_target", "change") for r in rules) else None
+    last_month = add_months(first_of_month(now.date()), -1)
+    for rule in rules:
+        if rule.kind == "missed_target":
+            breaches += _missed(engine, rule, last_month, lang)
+        elif rule.kind == "change":
+            breaches += _change(engine, rule, last_month, lang)
+        elif rule.kind == "stale":
+            as_of = live.data_as_of(conn)
+            if as_of is None or now - as_of > dt.timedelta(minutes=rule.minutes):
+                breaches.append(Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, (i18n.t(
+                    "alerts.rule.stale", lang, minutes=rule.minutes, when=i18n.fmt_datetime(as_of, lang)),)))
+        else:
+            breaches += _live_count(conn, rule, now, lang)
+    return breaches
+
+
+def _missed(engine: Engine, rule: Rule, last: dt.date, lang: str) -> list[Breach]:
+    months = [add_months(last, -i) for i in range(rule.months)]
+    values = [engine.compute([rule.indicator], [rule.scope], Period("month", m))[0] for m in months]
+    if not all(v.status == "missed" for v in values):
+        return []
+    unit = values[0].unit
+    return [Breach(f"rule:{rule.name}:{last:%Y-%m}", rule, (i18n.t(
+        "alerts.rule.missed", lang, indicator=_name(engine, rule.indicator, lang), months=rule.months,
+        value=i18n.fmt_value(values[0].value, unit, lang), target=i18n.fmt_value(values[0].target, unit, lang)),))]
+
+
+def _change(engine: Engine, rule: Rule, last: dt.date, lang: str) -> list[Breach]:
+    value = engine.compute([rule.indicator], [rule.scope], Period("month", last))[0]
+    if value.value is None or not value.previous:
+        return []
+    moved = (value.value - value.previous) / abs(value.previous) * 100
+    if abs(moved) <= rule.percent:
+        return []
+    return [Breach(f"rule:{rule.name}:{last:%Y-%m}", rule, (i18n.t(
+        "alerts.rule.change", lang, indicator=_name(engine, rule.indicator, lang),
+        before=i18n.fmt_value(value.previous, value.unit, lang), after=i18n.fmt_value(value.value, value.unit, lang),
+        percent=f"{moved:+.0f}"),))]
+
+
+def _live_count(conn: Connection, rule: Rule, now: dt.datetime, lang: str) -> list[Breach]:
+    units = measures.facilities(conn)
+    ids = [int(i) for i in rule.scope.members(units)]
+    if rule.kind == "referral_backlog":
+        r = Referral
+        waiting = conn.execute(sa.select(sa.func.count()).where(
+            r.sent_at.between(now - dt.timedelta(hours=rule.hours), now), r.accepted_at.is_(None),
+            r.from_facility_id.in_(ids))).scalar_one()
+        if waiting <= rule.limit:
+            return []
+        return [Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, (i18n.t(
+            "alerts.rule.backlog", lang, n=waiting, hours=rule.hours, limit=int(rule.limit)),))]
+    e = EmergencyDispatch
+    mean = conn.execute(sa.select(sa.func.avg(minutes_between(e.call_at, e.arrived_at))).where(
+        e.call_at.between(now - dt.timedelta(days=1), now), e.arrived_at.is_not(None),
+        e.facility_id.in_(ids))).scalar()
+    if mean is None or float(mean) <= rule.limit:
+        return []
+    return [Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, (i18n.t(
+        "alerts.rule.ems", lang, minutes=f"{float(mean):.0f}", limit=int(rule.limit)),))]
+
+
+def _name(engine: Engine, code: str, lang: str) -> str:
+    return str(engine.catalogue.loc[code, "name_zh" if lang == "zh" else "name_en"])

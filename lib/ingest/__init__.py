@@ -1,0 +1,1 @@
+"""Real data in (issue #12): monthly report files and event exports, validated whole, written all or nothing."""
