@@ -1,7 +1,20 @@
-"""Insurance fund: global-budget execution and where the fund is spent."""
+"""Insurance fund: the envelope and its ledger, execution against the elapsed year, the year-end projection,
+where the fund is spent."""
 
-from ui import data, placeholder
+import streamlit as st
+
+from ui import data, live
+from ui import filters as filter_bar
+from ui import insurance as view
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
-placeholder.draw(frame, "insurance", data.facility_counts(frame.lang))
+st.title(frame.t("page.insurance"))
+chosen, scope, _ = filter_bar.scoped(frame)
+
+
+def body() -> None:
+    view.draw(frame, data.insurance_page(scope, chosen.period))
+
+
+live.region(frame, body)

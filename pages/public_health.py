@@ -1,7 +1,20 @@
-"""Public health: chronic-disease management, maternal care, family-doctor contracts."""
+"""Public health, TCM and elderly care: chronic-disease and maternal management, family doctors, screening,
+TCM by area and unit, and 医康养 for the elderly."""
 
-from ui import data, placeholder
+import streamlit as st
+
+from ui import data, live
+from ui import filters as filter_bar
+from ui import public_health as view
 from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
-placeholder.draw(frame, "public_health", data.facility_counts(frame.lang))
+st.title(frame.t("page.public_health"))
+chosen, scope, _ = filter_bar.scoped(frame)
+
+
+def body() -> None:
+    view.draw(frame, data.public_health_page(scope, chosen.period))
+
+
+live.region(frame, body)

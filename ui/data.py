@@ -7,7 +7,7 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 
 | function | TTL | why |
 |---|---|---|
-| units, choices, facility_counts | REGISTRY_TTL (10 min) | the registry changes by import only |
+| units, choices | REGISTRY_TTL (10 min) | the registry changes by import only |
 | kpi_values, overview_tiles | KPI_TTL (60 s) | indicators move with the live feed; a minute is near real time |
 | live_counters | LIVE_TTL (15 s) | today's counters and data freshness, the wall screen's "now" |
 | map_base, indicator_catalogue | REGISTRY_TTL | facility points, county shapes, destinations, indicator names |
@@ -26,6 +26,7 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | centres_now | KPI_TTL | the information centres' figures of today and the period (a few engine periods) |
 | centres_trends | TREND_TTL (in the background) | 12 engine months per centre: a second or two cold |
 | centre_plan | REGISTRY_TTL | the centres' build plan, a data file that changes with the plan |
+| insurance_page, public_health_page | KPI_TTL | the fund's ledger and projection, the tiles: move with the feed |
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from lib.kpi.filters import Filters
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.maps import flows, scene
 from lib.ops import capacity as ops_capacity
-from lib.ops import centre_plans, centres
+from lib.ops import centre_plans, centres, insurance, public_health
 from lib.ops import plan as ops_plan
 from lib.ops import sinking as ops_sinking
 from lib.problems import InputError
@@ -59,17 +60,6 @@ REGISTRY_TTL = "10m"  # the registry changes by import only, a few times a year
 KPI_TTL = "60s"
 LIVE_TTL = "15s"
 TREND_TTL = "10m"
-
-
-@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
-def _facility_counts(url: str, lang: str) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
-        return facilities.facility_counts(conn, lang)
-
-
-def facility_counts(lang: str) -> pd.DataFrame:
-    """Facilities per tier and area in ``lang`` (see lib.registry.facilities.facility_counts)."""
-    return _facility_counts(db.resolve_url(), lang)
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
@@ -536,3 +526,26 @@ def plan_page(period: Period, facility_ids: Sequence[int] | None) -> ops_plan.Pl
     """The plan page (lib.ops.plan.build): milestones owned by the filtered units, and the county's own."""
     codes = None if facility_ids is None else tuple(units().loc[list(facility_ids), "code"])
     return _plan_page(db.resolve_url(), period, codes, clock.today())
+# --- insurance fund and public health (issue #13 items 3-4) ---------------------------------------
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
+def _insurance_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> insurance.Insurance:
+    with db.engine(url).connect() as conn:
+        return insurance.page(kpi.Engine(conn, today=today), scope, period)
+
+
+def insurance_page(scope: kpi.Scope, period: Period) -> insurance.Insurance:
+    """The insurance page (lib.ops.insurance.page), cached for KPI_TTL and shared by every screen."""
+    return _insurance_page(db.resolve_url(), scope, period, clock.today())
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
+def _public_health_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> public_health.PublicHealth:
+    with db.engine(url).connect() as conn:
+        return public_health.page(kpi.Engine(conn, today=today), scope, period)
+
+
+def public_health_page(scope: kpi.Scope, period: Period) -> public_health.PublicHealth:
+    """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL."""
+    return _public_health_page(db.resolve_url(), scope, period, clock.today())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -67,8 +66,12 @@ def _trajectory_text(frame: Frame, tile: Tile) -> str:
     return "；".join(parts) if frame.lang == "zh" else "; ".join(parts)
 
 
-def bullet(frame: Frame, v: KpiValue) -> alt.LayerChart:
-    """Value bar in the status colour against the target tick; numerator/denominator on hover."""
+def bullet(frame: Frame, v: KpiValue) -> dict:
+    """Value bar in the status colour against the target tick; numerator/denominator on hover.
+
+    A Vega-Lite spec written out, not built with Altair: Altair validates every chart against the
+    schema when it is drawn (~60 ms a tile), and a page of twenty tiles paid that twenty times (issue #13).
+    """
     hi = max(x for x in (v.value, v.target_upper or v.target, 1e-9) if x is not None) * 1.15
     if v.unit == "pct":
         hi = min(max(hi, 0.05), 1.0)
@@ -79,23 +82,22 @@ def bullet(frame: Frame, v: KpiValue) -> alt.LayerChart:
         "den": _part(v.denominator, frame.lang),
         "goal": i18n.fmt_value(v.target, v.unit, frame.lang), "period": v.period,
     }
-    data = pd.DataFrame([row])
-    tooltip = [alt.Tooltip("shown:N", title=frame.t("kpi.value")), alt.Tooltip("num:N", title=frame.t("kpi.numerator")),
-               alt.Tooltip("den:N", title=frame.t("kpi.denominator")),
-               alt.Tooltip("goal:N", title=frame.t("kpi.target")), alt.Tooltip("period:N", title=frame.t("kpi.period"))]
-    scale = alt.Scale(domain=[0, hi], nice=False, zero=True)
+    tooltip = [{"field": field, "type": "nominal", "title": frame.t(f"kpi.{key}")}
+               for field, key in (("shown", "value"), ("num", "numerator"), ("den", "denominator"), ("goal", "target"),
+                                  ("period", "period"))]
 
-    def x(field: str) -> alt.X:
-        return alt.X(f"{field}:Q", scale=scale, axis=None)
+    def layer(mark: dict, field: str) -> dict:
+        x = {"field": field, "type": "quantitative", "axis": None,
+             "scale": {"domain": [0, hi], "nice": False, "zero": True}}
+        return {"mark": mark, "encoding": {"x": x, "tooltip": tooltip}}
 
-    layers = [alt.Chart(data).mark_bar(size=16, color="#2b3340").encode(x=x("hi"), tooltip=tooltip)]
+    layers = [layer({"type": "bar", "size": 16, "color": "#2b3340"}, "hi")]
     if v.value is not None:  # a missing value draws no bar, never a bar of zero
-        layers.append(alt.Chart(data).mark_bar(size=16, color=palette.STATUS_HEX[v.status])
-                      .encode(x=x("value"), tooltip=tooltip))
+        layers.append(layer({"type": "bar", "size": 16, "color": palette.STATUS_HEX[v.status]}, "value"))
     if v.target is not None:
-        layers.append(alt.Chart(data).mark_tick(thickness=3, size=26, color="#f5f7fa")
-                      .encode(x=x("target"), tooltip=tooltip))
-    return alt.layer(*layers).properties(height=kiosk.px(frame, 30)).configure_view(strokeWidth=0)
+        layers.append(layer({"type": "tick", "thickness": 3, "size": 26, "color": "#f5f7fa"}, "target"))
+    return {"data": {"values": [row]}, "layer": layers, "height": kiosk.px(frame, 30),
+            "config": {"view": {"strokeWidth": 0}}}
 
 
 def _sparkline(t: Tile) -> list[float] | None:
@@ -121,7 +123,7 @@ def tile(frame: Frame, t: Tile) -> None:
             delta_description=frame.t("kpi.vs_last_month"), help=help_text,
             chart_data=_sparkline(t), chart_type="area",
         )
-        st.altair_chart(bullet(frame, v), width="stretch", height=kiosk.px(frame, 34))
+        st.vega_lite_chart(spec=bullet(frame, v), width="stretch", height=kiosk.px(frame, 34))
         st.caption(_target_text(frame, v))
         trajectory = _trajectory_text(frame, t)
         if trajectory:
@@ -186,10 +188,11 @@ def draw(frame: Frame, view: Overview, now: dt.datetime) -> None:
         league(frame, view.league)
 
 
-def tiles(frame: Frame, items: list[Tile]) -> None:
+def tiles(frame: Frame, items: list[Tile], group: str = "overview") -> None:
+    """Tiles in rows of TILES_PER_ROW; ``group`` keys the rows, so a page may draw several sets."""
     st.html(TILE_CSS)
     per_row = TILES_PER_ROW * (kiosk.settings().screen.columns if frame.kiosk else 1)  # a spliced wall: one row
     for start in range(0, len(items), per_row):
-        with st.container(horizontal=True, key=f"overview-tiles-{start}"):
+        with st.container(horizontal=True, key=f"{group}-tiles-{start}"):
             for item in items[start:start + per_row]:
                 tile(frame, item)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lib.demo import elderly
 from lib.demo.clock import Frame
 from lib.demo.world import MONTHS, World
 
@@ -16,7 +17,7 @@ from lib.demo.world import MONTHS, World
 PREVALENCE = {"htn": 10_000 / 105_000, "dm": 3_000 / 105_000}
 PREGNANCIES_PER_RESIDENT_YEAR = 700 / 105_000
 MANAGED = {"htn": (0.66, 0.72, 0.05), "dm": (0.64, 0.71, 0.05), "pregnancy": (0.87, 0.92, 0.04),
-           "priority_group": (0.86, 0.92, 0.03)}
+           "priority_group": (0.86, 0.92, 0.03), **elderly.MANAGED}
 PRIORITY_BY_AGE = (1.0, 0.0, 0.05, 0.25, 1.0)  # 0-6 and 65+ always; pregnant women, chronic patients [E]
 
 # Follow-ups: quarterly for htn/dm, six antenatal/postnatal contacts per pregnancy, a yearly check of
@@ -45,7 +46,7 @@ def registered(w: World) -> dict[str, np.ndarray]:
         out["pregnancy"] = np.floor(expected + rng.random(expected.shape)).astype(int)  # unbiased rounding
         members = np.bincount(w.people.home, weights=priority(w), minlength=f.n)
         out["priority_group"] = np.repeat(members[:, None], MONTHS, axis=1).astype(int)
-        return out
+        return out | elderly.registered(w)
 
     return w.memo("registered", build)
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lib.demo import elderly
 from lib.demo.clock import Frame, concat, year_of
 from lib.demo.services import ambulances, village_service
 from lib.demo.world import MONTHS, World
 from lib.kpi.measures import SENDING_TIERS
+from lib.ops.insurance import OVERSPEND_SHARE
 
 RESERVE_RATE = 0.05  # 调剂金 (000 §二(一)3)
 PREMIUM_SHARE = 0.025  # commercial-insurance premium as a share of spending [E]
@@ -53,7 +55,8 @@ def _report_values(w: World) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     for metric, per_year in OUTREACH_PER_YEAR.items():
         pace = rng.uniform(0.8, 1.15, MONTHS // 12 + 2)[(np.arange(MONTHS) + int(w.first.astype(int) % 12)) // 12]
         values[metric] = (tcm_lead, np.tile(rng.poisson(per_year / 12 * pace), (f.n, 1)))
-    return {k: (mask, np.clip(np.round(v, 1), 0, 100)) for k, (mask, v) in values.items()}
+    clipped = {k: (mask, np.clip(np.round(v, 1), 0, 100)) for k, (mask, v) in values.items()}
+    return clipped | elderly.report_values(w)  # counts (residents 60+, beds) beyond 100: not clipped
 
 
 def _centre_counts(w: World) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -161,7 +164,7 @@ def fund_frames(w: World, county_id: int, spending: np.ndarray) -> dict[str, Fra
                     payment.append((f.id[lead], int(year), w.calendar_month(i), "settlement", amount, paid_on))
             if complete:
                 actual = spending[sel].sum()
-                owed = (envelope + 0.5 * max(0.0, actual - envelope)) * part
+                owed = (envelope + (1 - OVERSPEND_SHARE) * max(0.0, actual - envelope)) * part
                 payment.append((f.id[lead], int(year), 12, "clearing", owed - prepaid - settled,
                                 np.datetime64(f"{year + 1}-01-31")))
     return {

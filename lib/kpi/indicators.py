@@ -224,7 +224,9 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
                                                  needs=("rep_tcm_hall",)),
     "village_tcm_service_rate": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_tcm_service") >= 1,
                                                         needs=("rep_tcm_service",)),
-    "tcm_outreach_events": lambda s: Ratio(s.total("rep_tcm_outreach_5jin_sum", "rep_tcm_outreach_nearby_sum")),
+    # No outreach report in the period is no value, never 0 (issue #13: a month not yet reported).
+    "tcm_outreach_events": lambda s: Ratio(s.total("rep_tcm_outreach_5jin_sum", "rep_tcm_outreach_nearby_sum"))
+    if s.total("rep_tcm_outreach_5jin_n", "rep_tcm_outreach_nearby_n") else None,
     "htn_managed_rate": lambda s: _ratio(s["man_htn"], s["reg_htn"]),
     "dm_managed_rate": lambda s: _ratio(s["man_dm"], s["reg_dm"]),
     "maternal_managed_rate": lambda s: _ratio(s["man_pregnancy"], s["reg_pregnancy"]),
@@ -246,4 +248,17 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "qc_score": _report_mean("qc_score"),
     "tcm_remote_consults": _reported_count("tcm_remote_consults"),
     "sterilisation_batches": _reported_count("sterilisation_batches"),
+    # Issue #13: screening (a reported count), 名医工作室 and
+    # elderly care (stocks: the latest report; registers: managed = visited / in concentrated support).
+    "key_population_screenings": _reported_count("screening"),
+    "tcm_master_studios": lambda s: Ratio(s["rep_tcm_master_studio"]),
+    "elderly_population": lambda s: Ratio(s["rep_elderly_residents"]),
+    "elderly_visit_rate": lambda s: _ratio(s["man_elderly_hardship"], s["reg_elderly_hardship"]),
+    "concentrated_support_rate": lambda s: _ratio(s["man_destitute"], s["reg_destitute"]),
+    "care_beds": lambda s: Ratio(s["rep_care_beds"]),
+    "care_bed_occupancy": lambda s: _ratio(s["rep_care_beds_used"], s["rep_care_beds"]),
+    "township_elderly_centre_coverage": lambda s: s.count_units(
+        TOWNSHIP_TIERS, lambda w: _col(w, "rep_elderly_centre") >= 1, needs=("rep_elderly_centre",)),
+    "village_elderly_station_coverage": lambda s: s.count_units(
+        ["village_clinic"], lambda w: _col(w, "rep_elderly_station") >= 1, needs=("rep_elderly_station",)),
 }

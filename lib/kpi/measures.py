@@ -25,11 +25,13 @@ from lib.store.models import Facility, MonthlyReport, RegisterCount, SinkingDepl
 from lib.store.sqlfn import days_between, plus_days
 
 SPLIT_BY_DIM = ("ref_sent", "ref_in", "fd_start", "fd_end")  # rollup metrics whose dimension an indicator needs
-STATUS_REPORTS = ("tcm_hall", "ecg_networked", "tcm_service", "ambulances", "emr_level")  # latest report counts
+STATUS_REPORTS = ("tcm_hall", "ecg_networked", "tcm_service", "ambulances", "emr_level",  # latest report counts
+                  "tcm_master_studio", "elderly_residents", "care_beds", "care_beds_used", "elderly_centre",
+                  "elderly_station")  # issue #13: 名医工作室 and elderly care (医康养, seed 003)
 STATUS_MEASURES = tuple(f"rep_{metric}" for metric in STATUS_REPORTS)  # stocks even before anyone reports one
 FLOW_REPORTS = ("satisfaction_patient", "satisfaction_staff", "satisfaction_government", "satisfaction_insurer",
                 "tcm_outreach_5jin", "tcm_outreach_nearby",
-                "qc_score", "tcm_remote_consults", "sterilisation_batches")  # summed over the period
+                "qc_score", "tcm_remote_consults", "sterilisation_batches", "screening")  # summed over the period
 # Who owes days at the grassroots (000 §二(六)1): the three banner-level hospitals' (旗直三家医院)
 # intermediate+ clinical front-line doctors, except leaders (院长、副院长) and the auxiliary departments
 # (影像、超声、检查化验). Public-health doctors are not clinical front line. A department left empty

@@ -36,7 +36,7 @@ def test_t_falls_back_to_chinese_then_to_the_key(monkeypatch: pytest.MonkeyPatch
     assert t("only.zh", "en") == "仅中文"
     assert t("page.map", "fr") == "医疗资源地图"
     assert t("no.such.key", "en") == "no.such.key"
-    assert t("facilities.total", "en", n=65) == "Facilities in all: 65"
+    assert t("ingest.problem.more", "en", n=65) == "… and 65 more problems not listed"
 
 
 @pytest.mark.parametrize(

@@ -105,6 +105,21 @@ EXPECTED = [
     ("tcm_remote_consults", 8, 10, 3, 5),
     # Only H reports sterilisation batches (40 in October): none reported in the pastoral area is no value.
     ("sterilisation_batches", 40, 40, None, None),
+    # Issue #13. Screenings reported: Oct T1 12 + V2 5; Sep T2 8.
+    ("key_population_screenings", 17, 25, 5, 13),
+    # Studios at the end of October: H 2 (October) + T2 1 (September, carried forward); T1 never reports.
+    ("tcm_master_studios", 3, 3, NA, NA),
+    # Residents 60+: T1 60 + V1 50 + T2 40; V2 has no report (left out, named). Pastoral: T2 40.
+    ("elderly_population", 150, 150, 40, 40),
+    # Visited this month ÷ registered: V1 8/8 + V2 4/5; pastoral V2 4/5 (a stock: YTD reads October).
+    ("elderly_visit_rate", 12 / 13, 12 / 13, 4 / 5, 4 / 5),
+    # In concentrated support ÷ destitute: T1 3/6 + T2 2/4.
+    ("concentrated_support_rate", 5 / 10, 5 / 10, 2 / 4, 2 / 4),
+    ("care_beds", 30, 30, 20, 20),
+    ("care_bed_occupancy", 21 / 30, 21 / 30, 15 / 20, 15 / 20),
+    # T1's township has a centre, T2's not; V1's village has a station, V2's not.
+    ("township_elderly_centre_coverage", 1 / 2, 1 / 2, 0, 0),
+    ("village_elderly_station_coverage", 1 / 2, 1 / 2, 0, 0),
 ]
 
 
