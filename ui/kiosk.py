@@ -29,6 +29,7 @@ from lib import kiosk
 from ui.frame import PAGES, Frame
 
 TICK_SECONDS = 5  # a wall checks this often whether to rotate or refresh
+SECTION_PARAM = "section"  # ?section=N: the part a wall starts a long page at
 SECTION_KEY, SECTIONS_KEY = "kiosk-section", "kiosk-sections"  # the section shown, and how many the page has
 WATCHDOG_JS = Path(__file__).with_name("kiosk_watchdog.js").read_text(encoding="utf-8")
 
@@ -70,7 +71,7 @@ def wall(current: str) -> None:
     if st.session_state.get("kiosk-page") != current:
         st.session_state["kiosk-page"] = current
         st.session_state["kiosk-since"] = now
-        st.session_state[SECTION_KEY] = 0
+        st.session_state[SECTION_KEY] = _first_section()
     st.session_state["kiosk-drawn"] = now  # this full run re-reads every figure on the page
     st.session_state[SECTIONS_KEY] = 1  # until the page says it has more (sections() below)
 
@@ -84,11 +85,19 @@ def wall(current: str) -> None:
                 st.session_state["kiosk-since"] = elapsed
                 st.rerun(scope="app")
             elif len(config.playlist) > 1:
-                st.switch_page(f"pages/{config.next_page(current)}.py", query_params=st.query_params.to_dict())
+                carried = {k: v for k, v in st.query_params.to_dict().items() if k != SECTION_PARAM}
+                st.switch_page(f"pages/{config.next_page(current)}.py", query_params=carried)
         if elapsed - st.session_state["kiosk-drawn"] >= config.refresh_seconds:
             st.rerun(scope="app")
 
     tick()
+
+
+def _first_section() -> int:
+    """The section a wall starts a page at: ``?section=N`` (1-based; one screen of a spliced wall showing
+    a later part, or a test looking at one), else the first; each later page starts at its first."""
+    text = st.query_params.get(SECTION_PARAM, "")
+    return int(text) - 1 if text.isdigit() and int(text) >= 1 else 0
 
 
 def scale(frame: Frame) -> float:
