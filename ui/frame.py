@@ -165,6 +165,8 @@ def route() -> None:
     # The wall's tick reruns the page; elsewhere the guard starts its own retry timer.
     with _around_page(frame), outage.guard(frame, retry=not frame.kiosk):
         page.run()
+    if frame.kiosk:
+        kiosk.shown()
 
 
 def enter() -> Frame:

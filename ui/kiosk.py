@@ -29,6 +29,7 @@ from lib import kiosk
 from ui.frame import PAGES, Frame
 
 TICK_SECONDS = 5  # a wall checks this often whether to rotate or refresh
+FRESH_KEY = "kiosk-fresh"  # a new page or part was asked for: its display time starts when drawn
 SECTION_PARAM = "section"  # ?section=N: the part a wall starts a long page at
 SECTION_KEY, SECTIONS_KEY = "kiosk-section", "kiosk-sections"  # the section shown, and how many the page has
 WATCHDOG_JS = Path(__file__).with_name("kiosk_watchdog.js").read_text(encoding="utf-8")
@@ -71,6 +72,7 @@ def wall(current: str) -> None:
     if st.session_state.get("kiosk-page") != current:
         st.session_state["kiosk-page"] = current
         st.session_state["kiosk-since"] = now
+        st.session_state[FRESH_KEY] = True
         st.session_state[SECTION_KEY] = _first_section()
     st.session_state["kiosk-drawn"] = now  # this full run re-reads every figure on the page
     st.session_state[SECTIONS_KEY] = 1  # until the page says it has more (sections() below)
@@ -83,6 +85,7 @@ def wall(current: str) -> None:
             if shown + 1 < count or (count > 1 and len(config.playlist) == 1):
                 st.session_state[SECTION_KEY] = (shown + 1) % count
                 st.session_state["kiosk-since"] = elapsed
+                st.session_state[FRESH_KEY] = True
                 st.rerun(scope="app")
             elif len(config.playlist) > 1:
                 carried = {k: v for k, v in st.query_params.to_dict().items() if k != SECTION_PARAM}
@@ -91,6 +94,13 @@ def wall(current: str) -> None:
             st.rerun(scope="app")
 
     tick()
+
+
+def shown() -> None:
+    """After a run that drew a new page or part: its time on the wall counts from now, not from the start
+    of a run that may have taken seconds on a busy server (a part must be seen for ``every`` seconds)."""
+    if st.session_state.pop(FRESH_KEY, False):
+        st.session_state["kiosk-since"] = time.monotonic()
 
 
 def _first_section() -> int:
