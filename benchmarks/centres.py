@@ -19,11 +19,8 @@ import os
 import statistics
 import time
 
-import streamlit as st
-from streamlit.testing.v1 import AppTest
-
 from benchmarks import kpi
-from benchmarks.overview import warm_times
+from benchmarks.overview import page_times
 from benchmarks.stores import save
 from lib import clock
 from lib.kpi.engine import Engine, Scope
@@ -46,21 +43,6 @@ def data_times(url: str, runs: int) -> dict[str, float]:
     return {f"{name}_ms_median": round(statistics.median(t) * 1000, 1) for name, t in spent.items()}
 
 
-def page_times(url: str, runs: int) -> dict[str, float]:
-    """Cold and warm milliseconds of the page run in-process (app.py's frame included)."""
-    os.environ["COCKPIT_DB_URL"] = url
-    st.cache_data.clear()
-    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=300)
-    at.run()
-    started = time.perf_counter()
-    at.switch_page("pages/centres.py").run()
-    cold = time.perf_counter() - started
-    assert not at.exception, at.exception
-    warm = warm_times(at, runs)
-    return {"page_cold_ms": round(cold * 1000, 1), "page_warm_ms_median": round(statistics.median(warm) * 1000, 1),
-            "page_warm_ms_max": round(max(warm) * 1000, 1)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", help="a store URL (default: the scale-1 SQLite demo of benchmarks.kpi)")
@@ -71,7 +53,7 @@ def main() -> None:
     out: dict[str, object] = {"load_average": os.getloadavg()}
     for url in stores:
         bootstrap.bring_current(url)
-        figures = {**data_times(url, max(1, args.runs // 2)), **page_times(url, args.runs)}
+        figures = {**data_times(url, max(1, args.runs // 2)), **page_times(url, "centres", args.runs)}
         out[db.engine(url).dialect.name] = {"store": url, **figures}
         print(f"{db.engine(url).dialect.name:<10} {figures}")
     print(f"saved {save('centres', out)}")

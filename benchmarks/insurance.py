@@ -11,37 +11,13 @@ store defaults to the scale-1 SQLite demo that benchmarks.kpi builds; ``--db`` n
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import time
 
 from benchmarks import kpi
-from benchmarks.overview import warm_times
+from benchmarks.overview import page_times
 from benchmarks.stores import save
 from lib.store import db
 
 PAGES = ("insurance", "public_health")
-
-
-def page_times(url: str, page: str, runs: int, period: str | None) -> dict[str, float]:
-    """Cold and warm script milliseconds of one page."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["COCKPIT_DB_URL"] = url
-    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=180)
-    if period:
-        at.query_params["period"] = period
-    at.run()  # the frame and the registry's caches, shared with every page
-    st.cache_data.clear()
-    at.switch_page(f"pages/{page}.py")
-    started = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - started
-    assert not at.exception, at.exception
-    warm = warm_times(at, runs)
-    return {"cold_ms": round(cold * 1000, 1), "warm_ms_median": round(statistics.median(warm) * 1000, 1),
-            "warm_ms_max": round(max(warm) * 1000, 1)}
 
 
 def main() -> None:

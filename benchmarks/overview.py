@@ -160,3 +160,25 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def page_times(url: str, page: str, runs: int, period: str | None = None) -> dict[str, float]:
+    """Cold and warm script milliseconds of ``pages/<page>.py`` run in-process by AppTest (app.py's frame
+    included): cold after the data caches are cleared, warm the median and max of ``runs`` reruns."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["COCKPIT_DB_URL"] = url
+    at = AppTest.from_file(str(db.ROOT / "app.py"), default_timeout=180)
+    if period:
+        at.query_params["period"] = period
+    at.run()  # the frame and the registry's caches, shared with every page
+    st.cache_data.clear()
+    at.switch_page(f"pages/{page}.py")
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    assert not at.exception, at.exception
+    warm = warm_times(at, runs)
+    return {"cold_ms": round(cold * 1000, 1), "warm_ms_median": round(statistics.median(warm) * 1000, 1),
+            "warm_ms_max": round(max(warm) * 1000, 1)}

@@ -1,5 +1,5 @@
-"""Shared by tests/lib: stores for the ingest tests (the tiny county with a second county beside it), and a
-local robot server standing in for WeCom and DingTalk (the alerts tests)."""
+"""Shared by tests/lib: the KPI engine on the tiny county, stores for the ingest tests (the tiny county with a
+second county beside it), and a local robot server standing in for WeCom and DingTalk (the alerts tests)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import ClassVar
 import pytest
 import sqlalchemy as sa
 
+from lib.kpi import Engine
 from lib.store import bootstrap, db
 from lib.store.models import Area, Base, Community, County, Facility
 from tests.conftest import BACKENDS, make_store
@@ -106,3 +107,10 @@ def robot() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_url: str) -> Iterator[Engine]:
+    """One KPI engine on the tiny county per backend and module: the store is read-only, an engine only reads."""
+    with db.engine(tiny_url).connect() as conn:
+        yield Engine(conn, today=tiny.TODAY)

@@ -29,12 +29,6 @@ def _shown(figures: tuple[centres.Figure, ...]) -> dict[str, float | None]:
 
 
 @pytest.fixture(scope="module")
-def engine(tiny_url):
-    with db.engine(tiny_url).connect() as conn:
-        yield Engine(conn, today=tiny.TODAY)
-
-
-@pytest.fixture(scope="module")
 def october(engine) -> centres.Now:
     return centres.now(engine, Scope(), OCT)
 

@@ -11,7 +11,6 @@ import pytest
 
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.period import Period
-from lib.store import db
 from tests.fixtures import tiny
 
 MONTH = Period("month", dt.date(2026, 10, 1))
@@ -121,13 +120,6 @@ EXPECTED = [
     ("township_elderly_centre_coverage", 1 / 2, 1 / 2, 0, 0),
     ("village_elderly_station_coverage", 1 / 2, 1 / 2, 0, 0),
 ]
-
-
-@pytest.fixture(scope="module")
-def engine(tiny_url):
-    """One engine per backend for the module: the tiny county is read-only, and an engine only reads."""
-    with db.engine(tiny_url).connect() as conn:
-        yield Engine(conn, today=tiny.TODAY)
 
 
 def test_every_catalogue_indicator_has_a_formula_and_every_formula_an_entry():

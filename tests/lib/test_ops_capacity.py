@@ -13,12 +13,6 @@ from tests.fixtures import tiny
 OCTOBER = Period("month", dt.date(2026, 10, 1))
 
 
-@pytest.fixture
-def engine(tiny_url):
-    with db.engine(tiny_url).connect() as conn:
-        yield Engine(conn, today=tiny.TODAY)
-
-
 def test_headline_is_the_engines(engine):
     page = capacity.build(engine, Scope(), OCTOBER, None)
     assert set(page.headline) == set(capacity.HEADLINE)

@@ -5,11 +5,9 @@ import textwrap
 
 import pytest
 
-from lib.kpi.engine import Engine
 from lib.kpi.period import Period
 from lib.ops import plan
 from lib.problems import InputError
-from lib.store import db
 from tests.fixtures import tiny
 
 HEAD = 'county = "000001"\ntitle_zh = "规划"\ntitle_en = "Plan"\nstart = 2026-01-01\n'
@@ -39,12 +37,6 @@ TINY_PLAN = HEAD + "".join([
 def plans(tmp_path):
     (tmp_path / "tiny.toml").write_text(TINY_PLAN, encoding="utf-8")
     return tmp_path
-
-
-@pytest.fixture
-def engine(tiny_url):
-    with db.engine(tiny_url).connect() as conn:
-        yield Engine(conn, today=tiny.TODAY)
 
 
 def test_statuses_on_the_last_day_of_october(engine, plans):

@@ -8,19 +8,11 @@ import datetime as dt
 
 import pytest
 
-from lib.kpi.engine import Engine, Scope
+from lib.kpi.engine import Scope
 from lib.kpi.period import Period
 from lib.ops import public_health
-from lib.store import db
-from tests.fixtures import tiny
 
 OCTOBER = Period("month", dt.date(2026, 10, 1))
-
-
-@pytest.fixture(scope="module")
-def engine(tiny_url):
-    with db.engine(tiny_url).connect() as conn:
-        yield Engine(conn, today=tiny.TODAY)
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,6 @@ from tests.fixtures import tiny
 OCTOBER = Period("month", dt.date(2026, 10, 1))
 
 
-@pytest.fixture
-def engine(tiny_url):
-    with db.engine(tiny_url).connect() as conn:
-        yield Engine(conn, today=tiny.TODAY)
-
-
 def test_each_doctor_against_the_pro_rated_thirty_days(engine):
     page = sinking.build(engine, Scope(), OCTOBER, None)
     assert (page.as_of, page.owed) == (dt.date(2026, 10, 31), 25.0)
