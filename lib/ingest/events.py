@@ -116,6 +116,8 @@ def schema(kind: str) -> dict:
         elif column.default is None and column.server_default is None:
             required.append(f.name)
         properties[f.name] = prop
+    # "$schema" names the JSON Schema dialect (an identifier, never fetched: jsonschema and fastjsonschema
+    # carry draft 2020-12 themselves), so the files in data/schemas/ read as standard schemas offline.
     doc = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"cockpit/events/{kind}.json",
            "title": f"{kind} event", "description": (MODELS[kind].__doc__ or "").strip().split("\n")[0],
            "type": "object", "properties": properties, "required": required, "additionalProperties": False}
