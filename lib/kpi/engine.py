@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lib import clock
-from lib.kpi import catalogue, measures
-from lib.kpi.indicators import FORMULAS, FUND_ALL, Ratio, Sums
+from lib.kpi import catalogue, measures, months
+from lib.kpi.indicators import FORMULAS, FUND_ALL, Ratio, Sums, UnitTable
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.kpi.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
 from lib.store import db
@@ -91,6 +91,7 @@ class Engine:
         self.catalogue = catalogue.read(conn)
         self._rows = {r.Index: r for r in self.catalogue.itertuples()}
         self._unit_rows = {r.Index: r for r in self.units.itertuples()}
+        self.table = UnitTable(self.units)
         county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
         self.county_id, self.residents = county.id, float(county.resident_population)
         self.targets = TargetBook(conn, self.county_id)
@@ -112,7 +113,7 @@ class Engine:
         """Read the measures of several periods together (one rollup scan serves them all)."""
         missing = [p for p in dict.fromkeys(periods) if p not in self._measures]
         if missing:
-            self._measures.update(measures.facility_measures(self.conn, missing, self.today))
+            self._measures.update(months.period_measures(self.conn, missing, self.today))
 
     def related_periods(self, period: Period, codes: Iterable[str], *, compare: bool = True) -> list[Period]:
         """What a value needs besides its period: comparisons, the year to date (for the indicators that
@@ -150,16 +151,17 @@ class Engine:
 
     def sums(self, scope: Scope, period: Period) -> Sums:
         if (scope, period) not in self._sums:
-            keep, units, population = self._scope_units(scope)
+            rows, population = self._scope_rows(scope)
             matrix, columns, expected, reported = self._matrix(period)
-            self._sums[(scope, period)] = Sums(matrix[keep], columns, units, population, expected[keep], reported[keep])
+            self._sums[(scope, period)] = Sums(matrix[rows], columns, self.table, rows, population, expected[rows],
+                                               reported[rows])
         return self._sums[(scope, period)]
 
     @functools.cache  # noqa: B019 - one engine lives for one request; scopes are few
-    def _scope_units(self, scope: Scope) -> tuple[np.ndarray, pd.DataFrame, float]:
-        keep = self.units.index.isin(self.facility_ids(scope))
-        units = self.units[keep]
-        return keep, units, self.residents if scope.kind == "county" else float(units["population"].sum())
+    def _scope_rows(self, scope: Scope) -> tuple[np.ndarray, float]:
+        """The scope's units as positions in ``self.units``, and the people it serves (the county: its residents)."""
+        rows = np.flatnonzero(self.units.index.isin(self.facility_ids(scope)))
+        return rows, self.residents if scope.kind == "county" else float(self.table.population[rows].sum())
 
     def applies(self, code: str, scope: Scope) -> bool:
         row = self._rows[code]

@@ -50,22 +50,54 @@ class Gaps:
     as_of: dt.date | None = None
 
 
+class UnitTable:
+    """Every unit an engine knows, once: the frame, its ids and populations as arrays, and the masks formulas
+    ask for (``Sums.where``), each computed once over all units and then cut to a scope's rows."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.ids = frame.index.to_numpy()
+        self.population = frame["population"].to_numpy(dtype=float)
+        self._masks: dict[str, np.ndarray] = {}
+
+    def mask(self, name: str, test: Callable[[pd.DataFrame], pd.Series]) -> np.ndarray:
+        if name not in self._masks:
+            self._masks[name] = np.asarray(test(self.frame), dtype=bool)
+        return self._masks[name]
+
+
+class Columns:
+    """A few units' measures by name as numpy columns (what coverage tests read): ``w["staff_gp"] >= 2``."""
+
+    def __init__(self, matrix: np.ndarray, index: dict[str, int]) -> None:
+        self.matrix = matrix
+        self.columns = index
+
+    def __len__(self) -> int:
+        return len(self.matrix)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.matrix[:, self.columns[name]]
+
+
 class Sums:
     """Measures of the facilities in a scope: ``s["visits"]`` sums a measure; ``s.where(...)`` narrows.
 
-    ``matrix`` holds one row per unit of ``units`` (same order) and one column per measure; a stock a
-    unit has no current report of is NaN there, and sums leave it out (NaN when no unit has one).
-    ``expected`` marks the cells whose NaN is a missing report (the unit's tier reports that stock) and
-    ``reported`` holds each stock's report month (months since year 0). ``gaps()`` tells, for the
+    ``matrix`` holds one row per unit of the scope (``rows``: positions in ``table``) and one column per
+    measure; a stock a unit has no current report of is NaN there, and sums leave it out (NaN when no
+    unit has one). ``expected`` marks the cells whose NaN is a missing report (the unit's tier reports that
+    stock) and ``reported`` holds each stock's report month (months since year 0). ``gaps()`` tells, for the
     measures read since ``start()``, which units were missing and how old the oldest report was.
     """
 
-    def __init__(self, matrix: np.ndarray, columns: list[str], units: pd.DataFrame, population: float,
+    def __init__(self, matrix: np.ndarray, columns: list[str], table: UnitTable | pd.DataFrame,
+                 rows: np.ndarray | None = None, population: float | None = None,
                  expected: np.ndarray | None = None, reported: np.ndarray | None = None):
+        self.table = table if isinstance(table, UnitTable) else UnitTable(table)
+        self.rows = np.arange(len(self.table.ids)) if rows is None else rows
         self.matrix = matrix
         self.columns = columns
-        self.units = units
-        self.population = population
+        self.population = float(self.table.population[self.rows].sum()) if population is None else population
         self.expected = np.zeros(matrix.shape, dtype=bool) if expected is None else expected
         self.reported = np.full(matrix.shape, np.nan) if reported is None else reported
         self._index = {c: i for i, c in enumerate(columns)}
@@ -77,8 +109,12 @@ class Sums:
         self._read: set[str] = set()
 
     @property
+    def units(self) -> pd.DataFrame:
+        return self.table.frame.iloc[self.rows]
+
+    @property
     def wide(self) -> pd.DataFrame:
-        return pd.DataFrame(self.matrix, index=self.units.index, columns=self.columns)
+        return pd.DataFrame(self.matrix, index=self.table.ids[self.rows], columns=self.columns)
 
     def __getitem__(self, measure: str) -> float:
         self._read.add(measure)
@@ -88,11 +124,10 @@ class Sums:
         return sum(self[m] for m in measures)
 
     def where(self, name: str, mask: Callable[[pd.DataFrame], pd.Series]) -> Sums:
-        """The units passing ``mask`` (computed once per name: formulas ask for the same subsets often)."""
+        """The units passing ``mask`` (once per name over all units: formulas ask for the same subsets often)."""
         if name not in self._subsets:
-            keep = mask(self.units).to_numpy(dtype=bool)
-            units = self.units[keep]
-            self._subsets[name] = Sums(self.matrix[keep], self.columns, units, float(units["population"].sum()),
+            keep = self.table.mask(name, mask)[self.rows]
+            self._subsets[name] = Sums(self.matrix[keep], self.columns, self.table, self.rows[keep], None,
                                        self.expected[keep], self.reported[keep])
         return self._subsets[name]
 
@@ -104,18 +139,19 @@ class Sums:
     def primary(self) -> Sums:
         return self.where("primary", lambda u: u["is_primary"].astype(bool))
 
-    def count_units(self, tiers: Iterable[str], test: Callable[[pd.DataFrame], pd.Series],
+    def count_units(self, tiers: Iterable[str], test: Callable[[Columns], np.ndarray],
                     needs: tuple[str, ...] = ()) -> Ratio | None:
         """Units of these tiers passing ``test`` ÷ units of these tiers (coverage indicators). A unit
         without a current report of a stock in ``needs`` is left out of both and named (``gaps``)."""
         scoped = self.tiers(tiers)
         scoped._read.update(needs)
-        wide = scoped.wide
-        known = wide.reindex(columns=list(needs)).notna().all(axis=1) if needs else pd.Series(True, wide.index)
+        known = np.ones(len(scoped.matrix), dtype=bool)
+        for need in needs:
+            known &= ~np.isnan(scoped.matrix[:, scoped._index[need]]) if need in scoped._index else False
         n = int(known.sum())
         if n == 0:
             return None
-        passing = int(test(wide[known]).sum())
+        passing = int(np.asarray(test(Columns(scoped.matrix[known], scoped._index))).sum())
         return Ratio(passing, n, sampled=False)
 
     def start(self) -> None:
@@ -132,7 +168,7 @@ class Sums:
         if cols:
             gone = (np.isnan(self.matrix[:, cols]) & self.expected[:, cols]).any(axis=1)
             if gone.any():
-                missing.update(self.units.index[gone].tolist())
+                missing.update(self.table.ids[self.rows][gone].tolist())
             oldest = np.nanmin(self.reported[:, cols], initial=np.inf)
         for sub in self._subsets.values():
             nested = sub.gaps()
@@ -143,8 +179,8 @@ class Sums:
         return Gaps(tuple(sorted(missing)), as_of)
 
 
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name] if name in frame.columns else pd.Series(0.0, index=frame.index)
+def _col(w: Columns | pd.DataFrame, name: str) -> np.ndarray | pd.Series:
+    return w[name] if name in w.columns else np.zeros(len(w))
 
 
 def _ratio(num: float, den: float, factor: float = 1.0) -> Ratio | None:
@@ -160,7 +196,7 @@ def _pay_ratio(s: Sums) -> Ratio | None:
     return None if primary is None or not lead else Ratio(primary, lead, sampled=False)
 
 
-def thc_staffing_ok(w: pd.DataFrame) -> pd.Series:
+def thc_staffing_ok(w: Columns | pd.DataFrame) -> np.ndarray | pd.Series:
     # 002 §二(二)1: technicians ≥90% of staff, ≥2 GPs, TCM/Mongolian ≥25% of physicians, ≥1 public-health physician.
     return ((_col(w, "staff_tech") >= 0.9 * _col(w, "staff_n")) & (_col(w, "staff_gp") >= 2)
             & (_col(w, "staff_tcm_phys") >= 0.25 * _col(w, "staff_phys")) & (_col(w, "staff_ph_phys") >= 1)
@@ -238,7 +274,7 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "thc_staffing_compliance": _rostered(lambda s: s.count_units(THC_TIERS, thc_staffing_ok)),
     "village_doctor_density": _rostered(lambda s: _ratio(_rural(s)["vdoc_n"], _rural(s).population, 1_000)),
     "village_doctor_licensed_share": lambda s: _ratio(s["vdoc_licensed"], s["vdoc_n"]),
-    "emr_level": lambda s: Ratio(s["rep_emr_level"]) if len(s.units) == 1 else None,
+    "emr_level": lambda s: Ratio(s["rep_emr_level"]) if len(s.rows) == 1 else None,
     "thc_ambulance_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "rep_ambulances") >= 1,
                                                       needs=("rep_ambulances",)),
     **{f"satisfaction_{who}": _report_mean(f"satisfaction_{who}")

@@ -256,6 +256,20 @@ def _days_in_month(day: dt.date) -> int:
     return (add_months(first_of_month(day), 1) - first_of_month(day)).days
 
 
+# Measures that hold on a day rather than add up over one (the roster, who owes days at the grassroots,
+# doctors stationed, contracts running so far, registers and status reports): a period of several months
+# takes them from its last month (lib.kpi.months); every other measure is a flow and adds up.
+STAFF_MEASURES = ("staff_n", "staff_tech", "staff_phys", "staff_gp", "staff_tcm_phys", "staff_ph_phys", "vdoc_n",
+                  "vdoc_licensed", "pay_n", "pay_sum")
+CARRIED = (*STAFF_MEASURES, "sink_eligible", "sink_compliant", "stationed_phys", *STATUS_MEASURES)
+CARRIED_PREFIXES = ("reg_", "man_", "fd_start:", "fd_end:", "fd_active_")
+
+
+def carried(measure: str) -> bool:
+    """True for a stock (as of the period's last day), False for a flow (summed over the period)."""
+    return measure in CARRIED or measure.startswith(CARRIED_PREFIXES)
+
+
 @dataclass(frozen=True)
 class PeriodMeasures:
     """A period's measures per facility (index facility_id, a column per measure). A stock a unit has no

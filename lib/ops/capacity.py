@@ -85,7 +85,7 @@ def _thcs(engine: Engine, units: pd.DataFrame, period: Period) -> pd.DataFrame:
     held = engine.measures(period)
     ambulances = wide["rep_ambulances"] if "rep_ambulances" in wide.columns else pd.Series(float("nan"), wide.index)
     reported = held.reported.get("rep_ambulances", pd.Series(dtype=float)).reindex(thcs["facility_id"])
-    staffed = thc_staffing_ok(wide).where(wide.get("staff_n", pd.Series(0.0, wide.index)) > 0)
+    staffed = pd.Series(thc_staffing_ok(wide), wide.index).where(wide.get("staff_n", pd.Series(0.0, wide.index)) > 0)
     return thcs.assign(staffed=staffed.to_numpy(), ambulances=ambulances.to_numpy(),
                        as_of=[_carried(m, period) for m in reported.to_numpy()])
 

@@ -512,6 +512,34 @@ class MonthlyRollup(_RollupColumns, Base):
     month: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
+# --- closed months computed once (lib.kpi.months) ---------------------------------------------------------
+
+
+class MeasureGeneration(Base):
+    """How often each month's source rows have changed: bumped by database triggers (migration 0010) in the
+    transaction of every write to the rollups, reports, registers, sinking stints, the roster or the units,
+    whichever code path makes it. A change in a month also changes every later month's stocks, so a month's
+    snapshot stands on the sum of the generations up to it. ``ALL_MONTHS`` (year 1) stands for a change that
+    touches every month (a unit or a roster row)."""
+
+    __tablename__ = "measure_generation"
+    month: Mapped[dt.date] = mapped_column(primary_key=True)
+    gen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class MeasureSnapshot(Base):
+    """A closed month's per-unit measures (lib.kpi.measures.PeriodMeasures as Arrow IPC), computed once and
+    valid while ``basis`` equals the sum of the generations up to the month and ``fingerprint`` the code's."""
+
+    __tablename__ = "measure_snapshot"
+    month: Mapped[dt.date] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    basis: Mapped[int] = mapped_column(sa.BigInteger)
+    computed_at: Mapped[dt.datetime]
+    measures: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    reported: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
 class StoreMeta(Base):
     """Facts about the store itself, so a new app version can tell what its data was built with.
 

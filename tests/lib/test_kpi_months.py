@@ -1,0 +1,127 @@
+"""Closed months computed once (lib.kpi.months): the same figures as a period computed whole, kept, and
+made stale by late data in the transaction that brings it, whoever writes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from lib.events import write
+from lib.kpi import measures, months
+from lib.kpi.engine import Engine, Scope
+from lib.kpi.period import Period
+from lib.store import db
+from lib.store.models import Facility, MeasureSnapshot, MonthlyReport, Staff, Visit
+from tests.conftest import make_store
+from tests.fixtures import tiny
+
+DEMO_TODAY = dt.date(2026, 3, 18)  # mid-month, as in tests/lib/test_kpi_parity.py (the same shared store)
+
+
+def _aligned(held: measures.PeriodMeasures, units: pd.Index, columns: list[str]) -> np.ndarray:
+    """A period's measures over every unit and measure, as the engine reads them: a flow nobody had is 0,
+    a stock nobody reported is missing (NaN)."""
+    values = held.values.reindex(index=units, columns=columns)
+    flows = [c for c in columns if not measures.carried(c)]
+    values[flows] = values[flows].fillna(0.0)
+    return values.to_numpy(dtype=float)
+
+
+def _assert_same(composed: measures.PeriodMeasures, whole: measures.PeriodMeasures, units: pd.Index) -> None:
+    columns = sorted(set(composed.values.columns) | set(whole.values.columns))
+    np.testing.assert_allclose(_aligned(composed, units, columns), _aligned(whole, units, columns), equal_nan=True)
+    stocks = sorted(set(composed.reported.columns) | set(whole.reported.columns))
+    np.testing.assert_array_equal(composed.reported.reindex(index=units, columns=stocks).to_numpy(dtype=float),
+                                  whole.reported.reindex(index=units, columns=stocks).to_numpy(dtype=float))
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_stores) -> str:
+    return demo_stores("sqlite", scale=0.02, today=DEMO_TODAY).url
+
+
+PERIODS = [Period("month", dt.date(2026, 2, 1)), Period("month", DEMO_TODAY), Period("ytd", dt.date(2025, 12, 1)),
+           Period("ytd", DEMO_TODAY), Period("ytd", dt.date(2026, 1, 1)), Period("r12", DEMO_TODAY),
+           Period("r12", dt.date(2025, 8, 1)), Period("today", DEMO_TODAY)]
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.kind}-{p.end:%Y-%m}")
+def test_a_period_from_its_months_equals_the_period_computed_whole(demo_url: str, period: Period) -> None:
+    with db.engine(demo_url).connect() as conn:
+        units = measures.facilities(conn).index
+        composed = months.period_measures(conn, [period], DEMO_TODAY)[period]
+        whole = measures.facility_measures(conn, [period], DEMO_TODAY)[period]
+    assert composed.values.to_numpy(dtype=float).any()
+    _assert_same(composed, whole, units)
+
+
+def test_every_measure_the_roster_gives_is_a_stock() -> None:
+    assert {m for m in measures.STAFF_MEASURES} <= set(measures.CARRIED)
+    assert measures.carried("reg_htn") and measures.carried("fd_active_priority") and measures.carried("rep_tcm_hall")
+    assert not measures.carried("visits") and not measures.carried("rep_qc_score_sum")
+    assert not measures.carried("sink_days") and not measures.carried("ref_sent:up")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def tiny_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The tiny county in a store of its own: these tests write late data."""
+    with make_store(request.param, tmp_path, fill=tiny.build) as url:
+        yield url
+
+
+SEPTEMBER = Period("month", dt.date(2026, 9, 1))
+YTD_OCTOBER = Period("ytd", dt.date(2026, 10, 1))
+
+
+def _county(url: str, code: str, period: Period) -> tuple[float | None, float | None]:
+    with db.engine(url).connect() as conn:
+        value = Engine(conn, today=tiny.TODAY).compute([code], [Scope()], period, compare=False)[0]
+    return value.numerator, value.denominator
+
+
+def _snapshots(url: str) -> dict[dt.date, int]:
+    with db.engine(url).connect() as conn:
+        return dict(conn.execute(sa.select(MeasureSnapshot.month, MeasureSnapshot.basis)).all())
+
+
+def test_a_closed_month_is_kept_once_and_read_back(tiny_store: str) -> None:
+    first = _county(tiny_store, "tcm_visit_share", YTD_OCTOBER)
+    kept = _snapshots(tiny_store)
+    assert set(kept) == {dt.date(2026, m, 1) for m in range(1, 11)}
+    assert _county(tiny_store, "tcm_visit_share", YTD_OCTOBER) == first
+    assert _snapshots(tiny_store) == kept  # read back, not computed and kept again
+
+
+def test_a_late_event_changes_its_month_and_the_months_after(tiny_store: str) -> None:
+    visits, _ = _county(tiny_store, "tcm_visit_share", SEPTEMBER)
+    _county(tiny_store, "tcm_visit_share", YTD_OCTOBER)
+    with db.engine(tiny_store).begin() as conn:
+        h = conn.execute(sa.select(Facility.id).where(Facility.code == "H")).scalar_one()
+        write.record(conn, Visit, [{"facility_id": h, "ts": dt.datetime(2026, 9, 20, 10), "kind": "outpatient",
+                                    "is_tcm": True, "is_insured_resident": True, "cost": 80.0,
+                                    "fund_paid": 40.0}])
+    assert _county(tiny_store, "tcm_visit_share", SEPTEMBER)[0] == visits + 1
+    with db.engine(tiny_store).connect() as conn:
+        whole = measures.facility_measures(conn, [YTD_OCTOBER], tiny.TODAY)[YTD_OCTOBER]
+        composed = months.period_measures(conn, [YTD_OCTOBER], tiny.TODAY)[YTD_OCTOBER]
+        _assert_same(composed, whole, measures.facilities(conn).index)
+    assert dt.date(2026, 8, 1) in _snapshots(tiny_store)  # August did not change: still kept
+
+
+def test_a_report_or_roster_changed_by_any_writer_makes_the_kept_months_stale(tiny_store: str) -> None:
+    before = _county(tiny_store, "qc_score", SEPTEMBER)
+    gps = _county(tiny_store, "gp_per_10k", SEPTEMBER)
+    with db.engine(tiny_store).begin() as conn:  # plain SQL, as a script or another system would write
+        conn.execute(sa.update(MonthlyReport).where(MonthlyReport.metric == "qc_score",
+                                                    MonthlyReport.month == SEPTEMBER.end)
+                     .values(value=MonthlyReport.value + 10))
+        conn.execute(sa.update(Staff).where(Staff.specialty_class == "gp").values(licensed=False))
+    after = _county(tiny_store, "qc_score", SEPTEMBER)
+    assert before[0] is not None and after[0] == pytest.approx(before[0] + 10 * before[1])
+    assert gps[0] and _county(tiny_store, "gp_per_10k", SEPTEMBER)[0] == 0
