@@ -157,7 +157,7 @@ def demo_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
             if key not in built:
                 url = stores.enter_context(make_store(backend, tmp_path_factory.mktemp(f"demo-{backend}")))
                 steps: list[float] = []
-                rows = generate(db.engine(url), scale=scale, today=today, progress=lambda f, _m: steps.append(f))
+                rows = generate(db.engine(url), scale=scale, today=today, progress=lambda f, _m, **_: steps.append(f))
                 built[key] = DemoStore(url, rows, steps)
             return built[key]
 

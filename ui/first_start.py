@@ -1,13 +1,16 @@
-"""First start in the browser: build the default store with demo data while the user watches.
+"""First start in the browser: show the build of the default store (started by the server as it started,
+see app.py) until it is done, then let the page draw at once.
 
-The build runs in one background thread per server process (lib.store.bootstrap.Build, kept by
-``st.cache_resource``); every session that arrives meanwhile shows the same progress bar, and a click
-that reruns the page only re-attaches to the build instead of cutting it short.
+The build runs in one background thread per server process (lib.store.bootstrap.build_for); every session
+that arrives meanwhile shows the same progress bar, and a click that reruns the page only re-attaches
+to the build instead of cutting it short.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -20,15 +23,23 @@ if TYPE_CHECKING:  # ui.frame imports this module
 POLL_SECONDS = 0.25
 
 
-@st.cache_resource(show_spinner=False)
-def _build(url: str) -> bootstrap.Build:
-    return bootstrap.start_build(url)
+@contextlib.asynccontextmanager
+async def lifespan(_app: object) -> AsyncIterator[None]:
+    """The server's start (st.App's lifespan, app.py): the demo store's build begins before any browser
+    connects. It runs in its own thread, so the server answers at once."""
+    bootstrap.at_server_start()
+    yield
 
 
 @st.cache_resource(show_spinner=False)
 def _current() -> tuple[threading.Lock, set[str]]:
     """Stores brought current by this server process (and the lock that lets one session do it)."""
     return threading.Lock(), set()
+
+
+def _bar(frame: Frame, bar: st.delta_generator.DeltaGenerator, fraction: float, key: str,
+         fields: dict[str, object]) -> None:
+    bar.progress(min(max(fraction, 0.0), 1.0), text=frame.t(key, **fields))
 
 
 def _bring_current(frame: Frame, url: str) -> None:
@@ -39,10 +50,10 @@ def _bring_current(frame: Frame, url: str) -> None:
         return
     bar = None
 
-    def progress(fraction: float, message: str) -> None:
+    def progress(fraction: float, key: str, /, **fields: object) -> None:
         nonlocal bar
         bar = bar or st.progress(0.0)
-        bar.progress(min(max(fraction, 0.0), 1.0), text=frame.t(message))
+        _bar(frame, bar, fraction, key, fields)
 
     with lock:
         if url not in done:
@@ -52,22 +63,35 @@ def _bring_current(frame: Frame, url: str) -> None:
         bar.empty()
 
 
-def ensure_store(frame: Frame) -> None:
-    """Return at once if the store is usable; otherwise show the build's progress, then rerun."""
+def ensure_store(frame: Frame) -> bool:
+    """Return at once if the store is usable; otherwise show the build's progress until it is done.
+
+    True when this run waited for a build: the page then draws in the same run, where the build's
+    progress stood, and the caller says so while it does (no rerun, no finished bar over a blank page).
+    """
     url = db.resolve_url()
     if not bootstrap.needs_demo(url):
         _bring_current(frame, url)
-        return
-    build = _build(url)
-    if build.done.is_set():  # finished, yet the store needs one: it failed, or the file was removed since
-        _build.clear(url)
-        build = _build(url)
-    with st.status(frame.t("bootstrap.title"), expanded=True) as status:
+        return False
+    build = bootstrap.build_for(url)
+    holder = st.empty()
+    with holder.container(), st.status(frame.t("bootstrap.title"), expanded=True) as status:
         bar = st.progress(0.0)
         while not build.done.wait(POLL_SECONDS):
-            bar.progress(min(max(build.fraction, 0.0), 1.0), text=frame.t(build.message))
+            _bar(frame, bar, build.fraction, build.message, build.fields)
         if build.error is not None:
             status.update(state="error")  # the next run starts a new build
             raise build.error
-        status.update(label=frame.t("bootstrap.done"), state="complete")
-    st.rerun()  # draw the first page on a clean screen, from the finished store
+    holder.empty()
+    return True
+
+
+@contextlib.contextmanager
+def first_page(frame: Frame, built: bool) -> Iterator[None]:
+    """Around the page's run: right after a build, a spinner that says the first page's figures are being
+    computed (every cache is cold, and a ticking clock shows it is not stuck); otherwise nothing."""
+    if not built:
+        yield
+        return
+    with st.spinner(frame.t("bootstrap.first_page"), show_time=True):
+        yield
