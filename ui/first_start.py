@@ -9,26 +9,50 @@ to the build instead of cutting it short.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from lib.i18n import Progress
 from lib.store import bootstrap, db
 
 if TYPE_CHECKING:  # ui.frame imports this module
     from ui.frame import Frame
 
 POLL_SECONDS = 0.25
+_log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
 async def lifespan(_app: object) -> AsyncIterator[None]:
-    """The server's start (st.App's lifespan, app.py): the demo store's build begins before any browser
-    connects. It runs in its own thread, so the server answers at once."""
-    bootstrap.at_server_start()
+    """The server's start (st.App's lifespan, app.py): the demo store's build, if the store needs one, and
+    the overview's first figures begin before any browser connects, in threads of their own, so the
+    server answers at once."""
+    build = bootstrap.at_server_start()
+    threading.Thread(target=_prepare, args=(build,), name="cockpit-first-page", daemon=True).start()
     yield
+
+
+def _prepare(build: bootstrap.Build | None) -> None:
+    """After the build (if any): bring the store current and compute the overview's default view into the
+    shared caches. A session arriving meanwhile waits on the same cache entries instead of computing them
+    again (Streamlit locks each entry while it is computed); if this fails, the page computes them itself."""
+    from lib import clock
+    from ui import data, mapview  # both import ui.frame, which imports this module
+
+    if build is not None:
+        build.done.wait()
+        if build.error is not None:
+            return  # the watching session shows it
+    try:
+        url = db.resolve_url()
+        _once(url)
+        data.warm_overview(mapview.DEFAULT_INDICATOR, clock.now())
+    except Exception:  # only a head start: the first page reports any real problem itself
+        _log.warning("could not prepare the first page at server start", exc_info=True)
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,12 +66,20 @@ def _bar(frame: Frame, bar: st.delta_generator.DeltaGenerator, fraction: float, 
     bar.progress(min(max(fraction, 0.0), 1.0), text=frame.t(key, **fields))
 
 
-def _bring_current(frame: Frame, url: str) -> None:
+def _once(url: str, progress: Progress | None = None) -> None:
     """Once per server process and store: migrations, catalogue, and a rollup rebuild if the rollup
-    declarations changed, with a progress bar for the slow steps. A failure is not remembered: it retries."""
+    declarations changed (lib.store.bootstrap.bring_current). A failure is not remembered: it retries."""
     lock, done = _current()
     if url in done:
         return
+    with lock:
+        if url not in done:
+            bootstrap.bring_current(url, progress)
+            done.add(url)
+
+
+def _bring_current(frame: Frame, url: str) -> None:
+    """:func:`_once`, with a progress bar for the slow steps should there be any."""
     bar = None
 
     def progress(fraction: float, key: str, /, **fields: object) -> None:
@@ -55,10 +87,7 @@ def _bring_current(frame: Frame, url: str) -> None:
         bar = bar or st.progress(0.0)
         _bar(frame, bar, fraction, key, fields)
 
-    with lock:
-        if url not in done:
-            bootstrap.bring_current(url, progress)
-            done.add(url)
+    _once(url, progress)
     if bar is not None:
         bar.empty()
 
