@@ -227,6 +227,5 @@ def bring_current(url: str, progress: Progress | None = None) -> None:
             catalogue.sync_catalogue(conn)
     with db.engine(url).begin() as conn:
         if rollup.stored_fingerprint(conn) != rollup.fingerprint() and rollup.has_events(conn):
-            say(0.0, "bootstrap.rollups")
             rollup.rebuild(conn, lambda fraction, step, steps: say(fraction, "bootstrap.rollups", step=step,
                                                                      steps=steps))

@@ -167,8 +167,8 @@ class Staff(Base):
 
 class Visit(PersonMixin, Base):
     __tablename__ = "visit"
-    __table_args__ = (sa.Index("ix_visit_facility_ts", "facility_id", "ts"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Not indexed: visits are read by unit only through the rollups, and units are never deleted (0010).
     facility_id: Mapped[int] = _fk("facility.id", index=False)
     # The resident's registered unit (village clinic or THC), None for non-residents: resident-based rates
     # count an area's residents wherever they were treated (issue #11 item 7).
@@ -309,7 +309,7 @@ class FdContract(PersonMixin, Base):
     __tablename__ = "fd_contract"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     facility_id: Mapped[int] = _fk("facility.id")
-    signed_on: Mapped[dt.date] = mapped_column(index=True)
+    signed_on: Mapped[dt.date]  # no index: contracts are read only through the rollups (migration 0010)
     valid_until: Mapped[dt.date]
     priority_group: Mapped[bool]
 
@@ -489,6 +489,11 @@ class AlertOutbox(Base):
 # --- rollups (maintained by lib.events.rollup in the same transaction as each event insert) ----------------
 
 
+# SQLite keeps a rollup table clustered on its primary key (WITHOUT ROWID): the key is nearly the whole row,
+# so a rowid table would store every row twice, once more in its primary-key index (migration 0010).
+_CLUSTERED = {"sqlite_with_rowid": False}
+
+
 class _RollupColumns:
     facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facility.id"), primary_key=True)
     metric: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
@@ -500,7 +505,7 @@ class DailyRollup(_RollupColumns, Base):
     """Per facility, day, metric and optional dimension (disease group, modality ...): for 'today' and days."""
 
     __tablename__ = "rollup_daily"
-    __table_args__ = (sa.Index("ix_rollup_daily_metric_day", "metric", "day"),)
+    __table_args__ = (sa.Index("ix_rollup_daily_metric_day", "metric", "day"), _CLUSTERED)
     day: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
@@ -508,7 +513,7 @@ class MonthlyRollup(_RollupColumns, Base):
     """The same per month: month, year-to-date and rolling-12 figures read a few thousand rows at most."""
 
     __tablename__ = "rollup_monthly"
-    __table_args__ = (sa.Index("ix_rollup_monthly_metric_month", "metric", "month"),)
+    __table_args__ = (sa.Index("ix_rollup_monthly_metric_month", "metric", "month"), _CLUSTERED)
     month: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
