@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # ui.frame imports this module
     from ui.frame import Frame
 
 POLL_SECONDS = 0.25
+_JUST_BUILT = "first-start-built"  # session state: this session watched the build; its next run says so
 _log = logging.getLogger(__name__)
 
 
@@ -93,26 +94,31 @@ def _bring_current(frame: Frame, url: str) -> None:
 
 
 def ensure_store(frame: Frame) -> bool:
-    """Return at once if the store is usable; otherwise show the build's progress until it is done.
+    """Return once the store is usable: at once, or after showing the build's progress (see :func:`_watch`).
 
-    True when this run waited for a build: the page then draws in the same run, where the build's
-    progress stood, and the caller says so while it does (no rerun, no finished bar over a blank page).
+    True in the run right after this session watched a build: the caller then says, while the page
+    runs, that its first figures are being computed.
     """
     url = db.resolve_url()
-    if not bootstrap.needs_demo(url):
-        _bring_current(frame, url)
-        return False
+    if bootstrap.needs_demo(url):
+        _watch(frame, url)
+    _bring_current(frame, url)
+    return bool(st.session_state.pop(_JUST_BUILT, False))
+
+
+def _watch(frame: Frame, url: str) -> None:
+    """Show the build's progress until it is done, then rerun, so the first page draws from the top of a
+    clean run (no finished bar left over it). A failed build is raised; the next run starts a new one."""
     build = bootstrap.build_for(url)
-    holder = st.empty()
-    with holder.container(), st.status(frame.t("bootstrap.title"), expanded=True) as status:
+    with st.status(frame.t("bootstrap.title"), expanded=True) as status:
         bar = st.progress(0.0)
         while not build.done.wait(POLL_SECONDS):
             _bar(frame, bar, build.fraction, build.message, build.fields)
         if build.error is not None:
-            status.update(state="error")  # the next run starts a new build
+            status.update(state="error")
             raise build.error
-    holder.empty()
-    return True
+    st.session_state[_JUST_BUILT] = True
+    st.rerun()
 
 
 @contextlib.contextmanager
