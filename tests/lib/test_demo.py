@@ -66,9 +66,11 @@ def test_every_step_is_told_in_both_languages_and_the_rollups_step_by_step(
     months = [fields["month"] for _, key, fields in told if key == "demo.events"]
     assert months == sorted(months)
     assert len(months) == MONTHS
-    rollups = [(f, fields["step"]) for f, key, fields in told if key == "demo.rollups"]
-    assert len({f for f, _ in rollups}) == len(rollups) > 10  # a new fraction at every step
-    assert [step for _, step in rollups] == list(range(1, len(rollups) + 1))
+    rollups = [(f, fields["step"], fields["steps"]) for f, key, fields in told if key == "demo.rollups"]
+    steps = rollups[0][2]
+    assert steps > 10
+    assert len({f for f, _, _ in rollups}) == len(rollups)  # a new fraction at every step
+    assert [step for _, step, _ in rollups] == [*range(1, steps + 1), steps]  # each as it starts, then the end
 
 
 # --- consistency (both stores, small scale) --------------------------------------------------------
