@@ -489,11 +489,6 @@ class AlertOutbox(Base):
 # --- rollups (maintained by lib.events.rollup in the same transaction as each event insert) ----------------
 
 
-# SQLite keeps a rollup table clustered on its primary key (WITHOUT ROWID): the key is nearly the whole row,
-# so a rowid table would store every row twice, once more in its primary-key index (migration 0010).
-_CLUSTERED = {"sqlite_with_rowid": False}
-
-
 class _RollupColumns:
     facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facility.id"), primary_key=True)
     metric: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
@@ -505,7 +500,7 @@ class DailyRollup(_RollupColumns, Base):
     """Per facility, day, metric and optional dimension (disease group, modality ...): for 'today' and days."""
 
     __tablename__ = "rollup_daily"
-    __table_args__ = (sa.Index("ix_rollup_daily_metric_day", "metric", "day"), _CLUSTERED)
+    __table_args__ = (sa.Index("ix_rollup_daily_metric_day", "metric", "day"),)
     day: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
@@ -513,7 +508,7 @@ class MonthlyRollup(_RollupColumns, Base):
     """The same per month: month, year-to-date and rolling-12 figures read a few thousand rows at most."""
 
     __tablename__ = "rollup_monthly"
-    __table_args__ = (sa.Index("ix_rollup_monthly_metric_month", "metric", "month"), _CLUSTERED)
+    __table_args__ = (sa.Index("ix_rollup_monthly_metric_month", "metric", "month"),)
     month: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
