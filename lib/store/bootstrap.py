@@ -141,12 +141,22 @@ def build_demo_store(url: str, progress: Progress) -> None:
             stale.unlink(missing_ok=True)
         _fill(partial, progress)
         progress(_INDEXES_END, "bootstrap.finishing")
+        _to_disk(partial)  # written without syncs: on disk before it is named as the store
         # Pooled connections to the old (empty) file would keep reading it after the rename.
         db.engine(url).dispose()
         for stale in [*_sidecars(partial), *_sidecars(path)]:
             stale.unlink(missing_ok=True)
         partial.replace(path)
+        _to_disk(path.parent)  # and the rename with it
         progress(1.0, "bootstrap.done")
+
+
+def _to_disk(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @dataclass
