@@ -40,10 +40,10 @@ _SKIP = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".ruff_ca
                                "results", "cockpit.db*", "*.partial", "*.lock")
 
 
-def checkout(into: Path) -> Path:
-    """A copy of the working tree with no store in it: what a fresh checkout holds."""
+def checkout(into: Path, source: Path = db.ROOT) -> Path:
+    """A copy of the working tree (or of ``source``) with no store in it: what a fresh checkout holds."""
     root = into / "cockpit"
-    shutil.copytree(db.ROOT, root, ignore=_SKIP)
+    shutil.copytree(source, root, ignore=_SKIP)
     (root / ".streamlit" / "secrets.toml").unlink(missing_ok=True)  # secrets could name another store
     return root
 
@@ -124,10 +124,12 @@ def to_first_card(root: Path, log: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="keep the temporary checkout (and its store)")
+    parser.add_argument("--source", type=Path, default=db.ROOT,
+                        help="another tree to measure, e.g. an older commit's `git archive` unpacked")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="first-start-"))
     try:
-        root = checkout(tmp)
+        root = checkout(tmp, args.source)
         first = to_first_card(root, tmp / "first.log")
         store = root / "data" / "cockpit.db"
         size_mb = round(store.stat().st_size / 1e6, 1)
