@@ -113,7 +113,7 @@ def _watch(frame: Frame, url: str) -> None:
     with st.status(frame.t("bootstrap.title"), expanded=True) as status:
         bar = st.progress(0.0)
         while not build.done.wait(POLL_SECONDS):
-            _bar(frame, bar, build.fraction, build.message, build.fields)
+            _bar(frame, bar, *build.status)
         if build.error is not None:
             status.update(state="error")
             raise build.error

@@ -168,15 +168,22 @@ class Build:
     """
 
     url: str
-    fraction: float = 0.0
-    message: str = "bootstrap.registry"
-    fields: dict[str, object] = field(default_factory=dict)
+    # (fraction, i18n key, its fields), replaced whole: a watcher never pairs one step's key with another's fields.
+    status: tuple[float, str, dict[str, object]] = (0.0, "bootstrap.registry", {})
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
+    @property
+    def fraction(self) -> float:
+        return self.status[0]
+
+    @property
+    def message(self) -> str:
+        return self.status[1]
+
     def _report(self, fraction: float, key: str, /, **fields: object) -> None:
         # Never backwards: a watcher's bar only moves on (the lock wait reports 0 after the first step).
-        self.fraction, self.message, self.fields = max(self.fraction, fraction), key, fields
+        self.status = (max(self.status[0], fraction), key, fields)
 
     def _run(self) -> None:
         try:
