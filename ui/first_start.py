@@ -1,5 +1,5 @@
 """First start in the browser: show the build of the default store (started by the server as it started,
-see app.py) until it is done, then let the page draw at once.
+see app.py) step by step until it is done, then rerun straight into the first page.
 
 The build runs in one background thread per server process (lib.store.bootstrap.build_for); every session
 that arrives meanwhile shows the same progress bar, and a click that reruns the page only re-attaches
