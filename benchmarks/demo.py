@@ -19,13 +19,11 @@ def build(url: str, scale: float) -> dict:
     """Generate into ``url``, timing the stages the generator reports (the commit is the last one)."""
     marks: list[tuple[float, str]] = []
     started = time.perf_counter()
-    rows = generate(db.engine(url), scale=scale, progress=lambda f, m: marks.append((time.perf_counter(), m)))
+    rows = generate(db.engine(url), scale=scale, progress=lambda f, m, **_: marks.append((time.perf_counter(), m)))
     total = time.perf_counter() - started
     stages: dict[str, float] = {}
     for (at, message), (after, _) in zip(marks, [*marks[1:], (started + total, "")], strict=True):
-        stage = "events by month" if message.startswith("events of") else message
-        stages[stage] = stages.get(stage, 0.0) + after - at
-    stages["commit"] = stages.pop("done", 0.0)
+        stages[message] = stages.get(message, 0.0) + after - at
     return {"seconds": round(total, 1), "rows": rows, "stages": {k: round(v, 1) for k, v in stages.items()}}
 
 

@@ -139,7 +139,7 @@ class DemoStore:
 
     url: str
     rows: dict[str, int]
-    progress: list[float]
+    progress: list[tuple[float, str, dict[str, object]]]  # (fraction, i18n key, its fields) as reported
 
 
 @pytest.fixture(scope="session")
@@ -156,8 +156,9 @@ def demo_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
             key = (backend, scale, today)
             if key not in built:
                 url = stores.enter_context(make_store(backend, tmp_path_factory.mktemp(f"demo-{backend}")))
-                steps: list[float] = []
-                rows = generate(db.engine(url), scale=scale, today=today, progress=lambda f, _m: steps.append(f))
+                steps: list[tuple[float, str, dict[str, object]]] = []
+                rows = generate(db.engine(url), scale=scale, today=today,
+                                progress=lambda f, key, **fields: steps.append((f, key, fields)))
                 built[key] = DemoStore(url, rows, steps)
             return built[key]
 

@@ -342,6 +342,15 @@ def overview_page(chosen: Filters, scope: kpi.Scope, facility_ids: Sequence[int]
                              headline.league(scores, group, keep))
 
 
+def warm_overview(map_indicator: str, now: dt.datetime) -> None:
+    """Fill the caches the overview's default view reads (no filters, the default league), so the first
+    visitor after a server start finds them warm: the page's own calls, so the same cache keys."""
+    everything = units()
+    chosen = filters.parse({}, everything, now.date())
+    scope = chosen.scope(everything)
+    overview_page(chosen, scope, filters.facility_ids(scope, everything), headline.DEFAULT_LEAGUE, map_indicator, now)
+
+
 def referrals_page(period: Period, scope: kpi.Scope, facility_ids: Sequence[int] | None,
                    directions: Sequence[str], disease: str | None) -> flows.Referrals:
     """The referrals page: arcs, the engine's referral indicators, leakage by disease, the area trend."""

@@ -149,7 +149,7 @@ def route() -> None:
     """The body of app.py: set up the run, then run the page the URL asks for."""
     frame = _this_run()
     try:
-        first_start.ensure_store(frame)  # before navigation: no menu to click while the store is built
+        built = first_start.ensure_store(frame)  # before navigation: no menu to click while the store is built
     except db.UNREACHABLE:
         _navigation(frame)  # keeps the URL's page; nothing else to draw until the store answers
         outage.banner(frame)
@@ -163,7 +163,7 @@ def route() -> None:
 
         kiosk.wall(page.url_path or DEFAULT_PAGE)
     # The wall's tick reruns the page; elsewhere the guard starts its own retry timer.
-    with _around_page(frame), outage.guard(frame, retry=not frame.kiosk):
+    with _around_page(frame), outage.guard(frame, retry=not frame.kiosk), first_start.first_page(frame, built):
         page.run()
     if frame.kiosk:
         kiosk.shown()

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from lib import i18n
 from lib.demo.build import DemoRefusedError, generate
 from lib.store import db, schema
 
@@ -49,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     schema.upgrade(url)
 
-    def progress(fraction: float, message: str) -> None:
-        print(f"[{fraction:4.0%}] {time.perf_counter() - started:6.1f}s  {message}", flush=True)
+    def progress(fraction: float, key: str, /, **fields: object) -> None:
+        print(f"[{fraction:4.0%}] {time.perf_counter() - started:6.1f}s  {i18n.t(key, 'en', **fields)}", flush=True)
 
     try:
         rows = generate(db.engine(url), scale=args.scale, seed=args.seed, progress=progress)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
 
 import numpy as np
 import sqlalchemy as sa
@@ -32,6 +31,7 @@ from lib.demo.clock import (
 )
 from lib.demo.world import MONTHS, World
 from lib.events import rollup
+from lib.i18n import Progress
 from lib.store import db
 from lib.store.models import (
     Admission,
@@ -55,7 +55,6 @@ from lib.store.models import (
     Visit,
 )
 
-Progress = Callable[[float, str], None]
 DEMO_TABLES: tuple[type[Base], ...] = (
     Staff, SinkingDeployment, RegisterCount, MonthlyReport, FdContract, Visit, Admission, Referral,
     EmergencyDispatch, RemoteRead, RxReview, LabTest, FollowUp, DrugDelivery, FundBudget, FundShare, FundPayment,
@@ -176,14 +175,14 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 20261122, today:
     Returns rows written per table. ``scale`` multiplies event volumes; registry, roster, registers and
     monthly reports keep the county's size. Raises DemoRefusedError if the store already holds data.
     """
-    def say(fraction: float, message: str) -> None:
+    def say(fraction: float, key: str, **fields: object) -> None:
         if progress is not None:
-            progress(fraction, message)
+            progress(fraction, key, **fields)
 
     now = _now(today)
     with engine.begin() as conn:
         if conn.execute(sa.select(County.id).limit(1)).first() is None:
-            say(0.0, f"loading registry {registry.DEFAULT_REGISTRY.name}")
+            say(0.0, "demo.registry")
             registry.load(conn, registry.DEFAULT_REGISTRY)
         _check_empty(conn)
         if db.is_sqlite(conn):
@@ -191,33 +190,34 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 20261122, today:
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
         world = World.load(conn, seed=seed, now=now)
         write = _Writer(conn, world.now)
-        say(0.01, "staff roster and sinking deployments")
+        say(0.01, "demo.staff")
         staff = people.staff_frame(world)
         write(Staff, staff)
         ids = dict(conn.execute(sa.select(Staff.staff_key, Staff.id)).all())
         staff_ids = np.array([ids[k] for k in staff["staff_key"]])
         stints = people.sinking_frame(world, staff, staff_ids)
         write(SinkingDeployment, stints, "start_date")
-        say(0.03, "registers and monthly reports")
+        say(0.03, "demo.registers")
         write(RegisterCount, registers.register_frame(world))
         regular = reports.report_frame(world)
         write(MonthlyReport, regular)
         for extra in (people.roster_frame(world, staff, staff_ids, stints), reports.training_frame(world)):
             write(MonthlyReport, reports.alongside(regular, extra))
-        say(0.05, "family-doctor contracts")
+        say(0.05, "demo.contracts")
         write(FdContract, people.contract_frame(world, scale), "signed_on")
         spending = np.zeros(MONTHS)
         for i in range(MONTHS):
-            say(0.08 + 0.6 * i / MONTHS, f"events of {str(world.month(i))[:7]}")
+            say(0.08 + 0.6 * i / MONTHS, "demo.events", month=str(world.month(i))[:7])
             spending[i] = _month(world, i, scale, write)
-        say(0.68, "insurance fund")
+        say(0.68, "demo.fund")
         county_id = conn.execute(sa.select(County.id).order_by(County.id).limit(1)).scalar_one()
         for model, frame in zip((FundBudget, FundShare, FundPayment),
                                 reports.fund_frames(world, county_id, spending).values(), strict=True):
             write(model, frame)
-        say(0.7, "rebuilding rollups")
-        rollup.rebuild(conn)
+        # The one long step: the rollups of every event, a metric family at a time, each step told.
+        rollup.rebuild(conn, lambda f, step, steps: say(0.7 + 0.29 * f, "demo.rollups", step=step, steps=steps))
         if db.is_sqlite(conn):
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
-        say(1.0, "done")
+        say(0.99, "demo.commit")
+    say(1.0, "demo.done")
     return dict(write.rows)

@@ -342,12 +342,20 @@ def apply(conn: Connection, model: type[Base], ids: Sequence[int], sign: int = 1
         conn.execute(statement, {"ids": list(ids), "sign": sign})
 
 
-def rebuild(conn: Connection, progress: Callable[[float], None] | None = None) -> None:
+def rebuild(conn: Connection, progress: Callable[[float, int, int], None] | None = None) -> None:
     """Recompute both rollup tables from the raw events (after a bulk load, a change of the declarations,
     or to repair drift) and record the declarations' fingerprint, all in the caller's transaction.
 
-    ``progress(fraction)`` hears after each step, ending with 1.0.
+    ``progress(fraction, step, steps)`` hears as each step starts (a metric family's daily rows, then the
+    months), so a watcher can say which one runs, and 1.0 at the end.
     """
+    all_families = families()
+    steps = len(all_families) + 1
+
+    def say(step: int) -> None:
+        if progress is not None:
+            progress(min(step - 1, steps) / steps, min(step, steps), steps)
+
     if conn.dialect.name == "postgresql":
         # Writers (the live feed) wait until this transaction ends, so none interleaves its upserts with
         # the delete and inserts below; readers go on. (SQLite has one writer at a time anyway.)
@@ -355,11 +363,10 @@ def rebuild(conn: Connection, progress: Callable[[float], None] | None = None) -
                              "IN SHARE ROW EXCLUSIVE MODE")
     conn.execute(sa.delete(DailyRollup))
     conn.execute(sa.delete(MonthlyRollup))
-    all_families = families()
     for i, family in enumerate(all_families, 1):
+        say(i)
         conn.execute(sa.insert(DailyRollup).from_select(_columns(DailyRollup), _contribution(family, day_of, None, 1)))
-        if progress is not None:
-            progress(0.9 * i / len(all_families))
+    say(steps)
     d = DailyRollup
     conn.execute(
         sa.insert(MonthlyRollup).from_select(
@@ -369,8 +376,7 @@ def rebuild(conn: Connection, progress: Callable[[float], None] | None = None) -
         )
     )
     _record_fingerprint(conn)
-    if progress is not None:
-        progress(1.0)
+    say(steps + 1)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

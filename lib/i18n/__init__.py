@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
+from typing import Protocol
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -40,6 +41,13 @@ _MONEY_UNITS = {
     "zh": ((1e8, "亿"), (1e4, "万")),
     "en": ((1e9, "B"), (1e6, "M"), (1e3, "k")),
 }
+
+
+class Progress(Protocol):
+    """How a long job (the first start's build) tells its watcher where it is: a fraction from 0 to 1 that
+    never goes back, and the step as a catalogue key with its fields, so each watcher shows its own language."""
+
+    def __call__(self, fraction: float, key: str, /, **fields: object) -> None: ...
 
 
 def normalize_lang(lang: str | None) -> str:

@@ -167,8 +167,8 @@ class Staff(Base):
 
 class Visit(PersonMixin, Base):
     __tablename__ = "visit"
-    __table_args__ = (sa.Index("ix_visit_facility_ts", "facility_id", "ts"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Not indexed: visits are read by unit only through the rollups, and units are never deleted (migration 0011).
     facility_id: Mapped[int] = _fk("facility.id", index=False)
     # The resident's registered unit (village clinic or THC), None for non-residents: resident-based rates
     # count an area's residents wherever they were treated (issue #11 item 7).
@@ -309,7 +309,7 @@ class FdContract(PersonMixin, Base):
     __tablename__ = "fd_contract"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     facility_id: Mapped[int] = _fk("facility.id")
-    signed_on: Mapped[dt.date] = mapped_column(index=True)
+    signed_on: Mapped[dt.date]  # no index: contracts are read only through the rollups (migration 0011)
     valid_until: Mapped[dt.date]
     priority_group: Mapped[bool]
 

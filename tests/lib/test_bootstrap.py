@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from lib import i18n
 from lib.events import rollup
 from lib.store import bootstrap, db, schema
 from lib.store.models import County, DailyRollup, Facility, MonthlyRollup, StoreMeta
@@ -61,17 +62,59 @@ def test_only_the_default_file_ever_needs_demo_data(default_db: Path, sqlite_url
 
 def test_build_fills_the_store_then_moves_it_into_place(default_db: Path, demo_calls: list[str]) -> None:
     url = _url(default_db)
-    seen: list[tuple[float, str]] = []
-    bootstrap.build_demo_store(url, lambda f, msg: seen.append((f, msg)))
+    seen: list[tuple[float, str, dict[str, object]]] = []
+    bootstrap.build_demo_store(url, lambda f, key, **fields: seen.append((f, key, fields)))
     assert not bootstrap.needs_demo(url)
     assert _counties(url) == 1
     assert demo_calls == [_url(default_db.with_name("cockpit.db.partial"))]  # built beside, not in place
     assert not default_db.with_name("cockpit.db.partial").exists()
-    fractions = [f for f, _ in seen]
+    fractions = [f for f, _, _ in seen]
     assert fractions == sorted(fractions)
     assert (fractions[0], fractions[-1]) == (0.0, 1.0)
-    steps = ["bootstrap.registry", demo_stub.HALF_WAY, "bootstrap.finishing", "bootstrap.done"]
-    assert [msg for _, msg in seen] == steps
+    keys = [key for _, key, _ in seen]
+    indexes = bootstrap.deferred_indexes()
+    assert keys == ["bootstrap.registry", demo_stub.HALF_WAY, *["bootstrap.indexes"] * len(indexes),
+                    "bootstrap.finishing", "bootstrap.done"]
+    assert [fields["step"] for _, key, fields in seen if key == "bootstrap.indexes"] == list(range(1, len(indexes) + 1))
+    for _, key, fields in seen:  # the build's own steps, in both languages (the stub's is not a key)
+        if key != demo_stub.HALF_WAY:
+            assert all(key in i18n.CATALOGUE and "{" not in i18n.t(key, lang, **fields) for lang in i18n.LANGS), key
+
+
+def test_the_built_store_has_every_index_and_nothing_beside_it(default_db: Path, demo_calls: list[str]) -> None:
+    """Indexes are made after the bulk load, so the finished store must hold every one the models declare."""
+    url = _url(default_db)
+    bootstrap.build_demo_store(url, lambda f, key, **fields: None)
+    assert sorted(p.name for p in default_db.parent.iterdir()) == ["cockpit.db", "cockpit.db.lock"]
+    with db.engine(url).connect() as conn:
+        inspector = sa.inspect(conn)
+        present = {ix["name"] for table in inspector.get_table_names() for ix in inspector.get_indexes(table)}
+    assert {str(ix.name) for ix in bootstrap.deferred_indexes()} <= present
+
+
+def test_the_server_start_begins_the_build_and_sessions_watch_that_one(
+        default_db: Path, demo_calls: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COCKPIT_DB_URL", raising=False)
+    build = bootstrap.at_server_start()  # no session anywhere
+    assert build is not None
+    assert bootstrap.build_for(_url(default_db)) is build  # a session arriving now attaches to it
+    assert build.done.wait(timeout=30)
+    assert build.error is None
+    assert build.fraction == 1.0
+    assert len(demo_calls) == 1
+    assert bootstrap.at_server_start() is None  # the next start finds the store built
+    assert bootstrap.build_for(_url(default_db)) is build  # finished and still there: not built again
+    default_db.unlink()  # the store removed behind the server's back: the next session builds anew
+    again = bootstrap.build_for(_url(default_db))
+    assert again is not build
+    assert again.done.wait(timeout=30)
+    assert len(demo_calls) == 2
+
+
+def test_the_server_start_leaves_other_stores_alone(default_db: Path, demo_calls: list[str],
+                                                    sqlite_url: str) -> None:
+    assert bootstrap.at_server_start(sqlite_url) is None
+    assert demo_calls == []
 
 
 def test_a_failed_build_leaves_no_store(default_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,12 +133,12 @@ def test_concurrent_first_sessions_build_once(default_db: Path, demo_calls: list
     second_is_waiting, first_holds_lock = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
-    def first_progress(f: float, msg: str) -> None:
+    def first_progress(f: float, msg: str, **_: object) -> None:
         if msg == demo_stub.HALF_WAY:  # hold the lock until the second session queues behind it
             first_holds_lock.set()
             assert second_is_waiting.wait(timeout=10)
 
-    def second_progress(f: float, msg: str) -> None:
+    def second_progress(f: float, msg: str, **_: object) -> None:
         if msg == "bootstrap.waiting":
             second_is_waiting.set()
 
@@ -136,16 +179,19 @@ def _stored(url: str) -> str | None:
 
 
 def _bring_current(url: str) -> list[tuple[float, str]]:
-    """Run bring_current and return what it reported."""
+    """Run bring_current and return what it reported (fraction, and the key with its step for the rollups)."""
     seen: list[tuple[float, str]] = []
-    bootstrap.bring_current(url, lambda f, msg: seen.append((f, msg)))
+    bootstrap.bring_current(url, lambda f, key, **fields: seen.append((f, i18n.t(key, "en", **fields))))
     return seen
 
 
 def _reported_a_rebuild(seen: list[tuple[float, str]]) -> bool:
+    """A rebuild told step by step: a new fraction and step at each metric family, up to 1.0."""
     fractions = [f for f, _ in seen]
-    return (bool(seen) and {msg for _, msg in seen} == {"bootstrap.rollups"} and fractions == sorted(fractions)
-            and fractions[-1] == 1.0)
+    steps = len(rollup.families()) + 1
+    told = [i18n.t("bootstrap.rollups", "en", step=i, steps=steps) for i in range(1, steps + 1)]
+    return (fractions == sorted(fractions) and len(set(fractions)) == steps + 1 and fractions[-1] == 1.0
+            and list(dict.fromkeys(text for _, text in seen)) == told)
 
 
 def _forget(conn: sa.Connection) -> None:
@@ -218,7 +264,7 @@ def test_a_store_from_before_the_fingerprint_is_migrated_then_rebuilt(store_url:
     command.downgrade(schema._config(store_url), "0003")
     assert not schema.is_current(store_url)
     seen = _bring_current(store_url)
-    assert seen[0] == (0.0, "bootstrap.schema")
+    assert seen[0] == (0.0, i18n.t("bootstrap.schema", "en"))
     assert _reported_a_rebuild(seen[1:])
     assert schema.is_current(store_url)
     assert _stored(store_url) == rollup.fingerprint()

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lib import registry
+from lib import i18n, registry
 from lib.demo import DemoRefusedError, generate
 from lib.demo.build import DEMO_TABLES
-from lib.demo.world import SEASON
+from lib.demo.world import MONTHS, SEASON
 from lib.kpi import measures
 from lib.registry import geo
 from lib.store import db, pseudonym
@@ -48,10 +48,29 @@ def small(request: pytest.FixtureRequest, demo_stores: Callable[..., DemoStore])
 
     Built once per session (tests/conftest.py's demo_stores), shared with test_kpi_parity.py."""
     demo = demo_stores(request.param, scale=SMALL, today=TODAY)
-    steps = demo.progress
+    steps = [f for f, _, _ in demo.progress]
     assert steps == sorted(steps)
     assert steps[-1] == 1.0
     return demo.url, demo.rows
+
+
+def test_every_step_is_told_in_both_languages_and_the_rollups_step_by_step(
+        demo_stores: Callable[..., DemoStore]) -> None:
+    """What the first start's progress bar shows: catalogue keys with their fields filled in each language
+    (never English text in the Chinese UI), and the rollup rebuild moving family by family."""
+    told = demo_stores("sqlite", scale=SMALL, today=TODAY).progress
+    for _, key, fields in told:
+        texts = [i18n.t(key, lang, **fields) for lang in i18n.LANGS]
+        assert key in i18n.CATALOGUE, key
+        assert "{" not in "".join(texts), key
+    months = [fields["month"] for _, key, fields in told if key == "demo.events"]
+    assert months == sorted(months)
+    assert len(months) == MONTHS
+    rollups = [(f, fields["step"], fields["steps"]) for f, key, fields in told if key == "demo.rollups"]
+    steps = rollups[0][2]
+    assert steps > 10
+    assert len({f for f, _, _ in rollups}) == len(rollups)  # a new fraction at every step
+    assert [step for _, step, _ in rollups] == [*range(1, steps + 1), steps]  # each as it starts, then the end
 
 
 # --- consistency (both stores, small scale) --------------------------------------------------------

@@ -355,7 +355,7 @@ def test_rebuild_records_the_fingerprint_in_its_transaction(store_url, monkeypat
     assert before == rollup.fingerprint()
     monkeypatch.setattr(rollup, "METRICS", tuple(m for m in rollup.METRICS if m.code != "stockouts"))
     with pytest.raises(ZeroDivisionError), db.engine(store_url).begin() as conn:
-        rollup.rebuild(conn, lambda fraction: 1 / 0 if fraction == 1.0 else None)  # fails once all is written
+        rollup.rebuild(conn, lambda fraction, _step, _steps: 1 / 0 if fraction == 1.0 else None)  # once all is written
     assert _stored(store_url) == before  # rolled back with the rollups
     with db.engine(store_url).begin() as conn:
         rollup.rebuild(conn)
@@ -364,10 +364,14 @@ def test_rebuild_records_the_fingerprint_in_its_transaction(store_url, monkeypat
         assert conn.execute(sa.select(sa.func.count()).select_from(StoreMeta)).scalar_one() == 1  # replaced
 
 
-def test_rebuild_reports_progress_up_to_one(store_url):
-    seen: list[float] = []
+def test_rebuild_reports_each_step_as_it_starts_up_to_one(store_url):
+    seen: list[tuple[float, int, int]] = []
     with db.engine(store_url).begin() as conn:
-        rollup.rebuild(conn, seen.append)
-    assert seen == sorted(seen)
-    assert len(seen) == len(rollup.families()) + 1
-    assert seen[-1] == 1.0
+        rollup.rebuild(conn, lambda fraction, step, steps: seen.append((fraction, step, steps)))
+    steps = len(rollup.families()) + 1  # each family's daily rows, then the months
+    fractions = [f for f, _, _ in seen]
+    assert fractions == sorted(fractions)
+    assert len(set(fractions)) == len(fractions)  # moves at every step
+    assert (fractions[0], fractions[-1]) == (0.0, 1.0)
+    assert [step for _, step, _ in seen] == [*range(1, steps + 1), steps]
+    assert {n for _, _, n in seen} == {steps}
