@@ -55,7 +55,20 @@ def rollup_flows(conn: Connection, period: Period, today: dt.date) -> pd.DataFra
 
     A measure is the metric, or "metric:dim" for the metrics whose dimension an indicator needs.
     """
-    rows = rollup_read.sums(conn, period, today, exclude=("ref_flow",), by_dim=SPLIT_BY_DIM)
+    return _measure_rows(rollup_read.sums(conn, period, today, exclude=("ref_flow",), by_dim=SPLIT_BY_DIM))
+
+
+def month_flows(conn: Connection, periods: Sequence[Period], today: dt.date) -> list[pd.DataFrame]:
+    """``rollup_flows`` of each period; complete months read together (lib.events.read.complete_months)."""
+    complete = [p.end for p in periods if p.kind == "month" and p.last_date <= today]
+    batch = rollup_read.complete_months(conn, complete, exclude=("ref_flow",), by_dim=SPLIT_BY_DIM) \
+        if len(complete) > 1 else {}
+    return [_measure_rows(batch[p.end]) if p.kind == "month" and p.end in batch else rollup_flows(conn, p, today)
+            for p in periods]
+
+
+def _measure_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rollup sums → (facility_id, measure, value), a measure being "metric" or "metric:dim"."""
     measure = rows["metric"].where(rows["dim"] == "", rows["metric"] + ":" + rows["dim"])
     return pd.DataFrame({"facility_id": rows["facility_id"], "measure": measure, "value": rows["value"]})
 
@@ -289,7 +302,7 @@ def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.dat
     """Every measure for every facility and period."""
     periods = list(dict.fromkeys(periods))
     days = sorted({as_of(p, today) for p in periods})
-    flows = [rollup_flows(conn, p, today) for p in periods]
+    flows = month_flows(conn, periods, today)
     reports = report_flows(conn, periods)
     stock = stocks(conn, days)
     sinking = {day: sinking_measures(conn, day) for day in days}

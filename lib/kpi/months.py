@@ -35,8 +35,10 @@ from lib.events import rollup
 from lib.kpi import measures
 from lib.kpi.measures import PeriodMeasures
 from lib.kpi.period import Period, add_months, first_of_month
+from lib.store import db
 from lib.store.models import MeasureGeneration, MeasureSnapshot
 
+SAVE_WAIT_MS = 1000
 ALL_MONTHS = dt.date(1, 1, 1)  # a generation row for changes that touch every month (units, roster)
 COMPOSED = ("month", "ytd", "r12")
 log = logging.getLogger(__name__)
@@ -75,18 +77,33 @@ def _stored(conn: Connection, bases: dict[dt.date, int]) -> dict[dt.date, Period
             for r in rows if int(r.basis) == bases[r.month]}
 
 
-def _save(conn: Connection, month: dt.date, basis: int, held: PeriodMeasures) -> None:
-    """Keep a month's measures, in a transaction of its own on another connection: a viewer's store
-    connection may be read-only (then nothing is kept and the month is computed again next time)."""
+def _save(conn: Connection, computed: dict[dt.date, PeriodMeasures], bases: dict[dt.date, int]) -> None:
+    """Keep months' measures, in a transaction of its own on another connection: a viewer's store
+    connection may be read-only (then nothing is kept and the months are computed again next time)."""
+    if _writing(conn):  # SQLite has one writer: the caller's own open write would block ours
+        return
     s = MeasureSnapshot
-    row = {"month": month, "fingerprint": fingerprint(), "basis": basis, "computed_at": clock.now(),
-           "measures": _to_bytes(held.values), "reported": _to_bytes(held.reported)}
+    now, code = clock.now(), fingerprint()
+    rows = [{"month": m, "fingerprint": code, "basis": bases[m], "computed_at": now,
+             "measures": _to_bytes(held.values), "reported": _to_bytes(held.reported)} for m, held in computed.items()]
+    sqlite = conn.dialect.name == "sqlite"
     try:
         with conn.engine.begin() as writer:
-            writer.execute(sa.delete(s).where(s.month == month))
-            writer.execute(sa.insert(s), row)
-    except SQLAlchemyError as error:  # read-only role, or another reader keeping the same month just now
-        log.info("measure snapshot of %s not kept: %s", month, error)
+            if sqlite:  # a busy writer (the feed) is waited for briefly, not for half a minute
+                writer.exec_driver_sql(f"PRAGMA busy_timeout={SAVE_WAIT_MS}")
+            try:
+                writer.execute(sa.delete(s).where(s.month.in_(list(computed))))
+                writer.execute(sa.insert(s), rows)
+            finally:
+                if sqlite:
+                    writer.exec_driver_sql(f"PRAGMA busy_timeout={db.SQLITE_BUSY_MS}")
+    except SQLAlchemyError as error:  # read-only role, a busy store, or another reader keeping the month just now
+        log.info("measure snapshots of %s not kept: %s", sorted(computed), error)
+
+
+def _writing(conn: Connection) -> bool:
+    """Whether ``conn`` holds an open write transaction on SQLite (pysqlite begins one at the first write)."""
+    return conn.dialect.name == "sqlite" and bool(conn.connection.driver_connection.in_transaction)
 
 
 def closed_months(conn: Connection, months: Sequence[dt.date], today: dt.date) -> dict[dt.date, PeriodMeasures]:
@@ -100,9 +117,9 @@ def closed_months(conn: Connection, months: Sequence[dt.date], today: dt.date) -
     missing = [m for m in months if m not in held]
     if missing:
         computed = measures.facility_measures(conn, [Period("month", m) for m in missing], today)
-        for m in missing:
-            held[m] = computed[Period("month", m)]
-            _save(conn, m, bases[m], held[m])
+        fresh = {m: computed[Period("month", m)] for m in missing}
+        _save(conn, fresh, bases)
+        held.update(fresh)
     return held
 
 

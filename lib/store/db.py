@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE = ROOT / "data" / "cockpit.db"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
 CONNECT_TIMEOUT = 5  # seconds, PostgreSQL
+SQLITE_BUSY_MS = 30_000  # how long a SQLite connection waits for another's write to end
 # What a store that cannot be reached raises (connection refused, dropped, timed out, file locked):
 # the pages show a banner and retry. Other database errors are bugs and keep their tracebacks.
 UNREACHABLE: tuple[type[Exception], ...] = (sa.exc.OperationalError, sa.exc.InterfaceError)
@@ -91,7 +92,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cur.close()
 
 
