@@ -130,7 +130,7 @@ def _table(frame: Frame, found: pd.DataFrame) -> pd.DataFrame:
         "method": [frame.t(f"alerts.method.{m}") for m in found["method"]],
         "state": [frame.t(f"alerts.state.{s}") for s in found["state"]],
         "by": found["state_by"].replace("", None), "note": found["note"].replace("", None),
-    }, index=found["id"].to_numpy())
+    }).set_axis(found["id"].to_numpy())  # by id after building: columns of ``found`` align on its own index
 
 
 def _lines(frame: Frame, row: object) -> str:

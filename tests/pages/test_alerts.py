@@ -51,6 +51,7 @@ def test_the_page_lists_the_signal_and_records_a_step(store: str, open_page: Cal
     table = at.dataframe[0].value
     assert table["place"].tolist() == ["一号卫生院"]
     assert table["state"].tolist() == ["新信号"]
+    assert (table["count"].tolist(), table["threshold"].tolist()) == ([26], [14])
     at.text_input(key="alerts-signal-by").input("疾控中心 李医生")
     at.button(key="alerts-signal-save").click().run()  # a new signal goes to "being verified"
     assert not at.exception
