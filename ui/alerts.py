@@ -126,7 +126,7 @@ def _table(frame: Frame, found: pd.DataFrame) -> pd.DataFrame:
         "place": names.reindex(found["facility_id"]).to_numpy(),
         "syndrome": [syndromes.get(s, s) for s in found["syndrome"]],
         "day": [i18n.fmt_datetime(pd.Timestamp(d).date(), frame.lang) for d in found["day"]],
-        "count": found["count"], "threshold": found["threshold"],
+        "count": found["count"], "threshold": found["threshold"].round(1),
         "method": [frame.t(f"alerts.method.{m}") for m in found["method"]],
         "state": [frame.t(f"alerts.state.{s}") for s in found["state"]],
         "by": found["state_by"].replace("", None), "note": found["note"].replace("", None),
