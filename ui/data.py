@@ -21,6 +21,7 @@ cost the store one query per TTL, not N. Every cached query and its TTL is liste
 | capacity_page, plan_page | TREND_TTL (in the background) | rosters and reports change monthly; 13 periods cold |
 | report_quality | KPI_TTL | completeness, timeliness and outliers of the monthly reports (data page) |
 | alert_signals | LIVE_TTL | early-warning signals: the alerts page and the wall's ribbon |
+| alert_breaches | LIVE_TTL | rule breaches kept by the runner: the alerts page |
 | audit_log | LIVE_TTL | the latest accepted files; an upload clears every cache anyway |
 | template_file (county units) | REGISTRY_TTL | the units a template lists |
 | centres_now | KPI_TTL | the information centres' figures of today and the period (a few engine periods) |
@@ -38,7 +39,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import clock, kpi
-from lib.alerts import signals
+from lib.alerts import breaches, signals
 from lib.events import live
 from lib.ingest import kinds, quality, table, templates
 from lib.ingest import monthly as ingest_monthly
@@ -472,7 +473,7 @@ def centres_page(period: Period, scope: kpi.Scope) -> centres.Centres:
                         _centres_trends(url, scope, period.last_month, today), plan, problem)
 
 
-# --- early warning: signals (lib.alerts) --------------------------------------------------------------
+# --- early warning: signals and rule breaches (lib.alerts) ----------------------------------------------
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=50)
@@ -487,11 +488,28 @@ def alert_signals(since: dt.date, facility_ids: Sequence[int] | None, *, open_on
     return _signals(db.resolve_url(), since, ids, open_only)
 
 
-def respond_to_signal(signal_id: int, state: str, by: str, note: str) -> None:
-    """Record a step of the response (lib.alerts.signals.respond), then drop the cached lists."""
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=50)
+def _breaches(url: str, since: dt.date, ids: tuple[int, ...] | None, open_only: bool) -> pd.DataFrame:
+    with db.engine(url).connect() as conn:
+        return breaches.listed(conn, since, ids, open_only=open_only)
+
+
+def alert_breaches(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False) -> pd.DataFrame:
+    """Rule breaches open or seen since ``since`` that concern the scope (lib.alerts.breaches.listed)."""
+    ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
+    return _breaches(db.resolve_url(), since, ids, open_only)
+
+
+ALERT_WORKFLOWS = {"signal": signals.WORKFLOW, "breach": breaches.WORKFLOW}
+
+
+def respond_to_alert(kind: str, alert_id: int, state: str, by: str, note: str) -> None:
+    """Record a step of the work on a signal or a breach (``kind``, lib.alerts.workflow), then drop the
+    cached lists."""
     with db.engine(db.resolve_url()).begin() as conn:
-        signals.respond(conn, signal_id, state, by=by, note=note, now=clock.now())
+        ALERT_WORKFLOWS[kind].respond(conn, alert_id, state, by=by, note=note, now=clock.now())
     _signals.clear()
+    _breaches.clear()
 
 
 # --- sinking, capacity, plan (#13 items 2, 5, 6) ---

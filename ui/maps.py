@@ -207,11 +207,22 @@ def point_records(points: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-def facility_layer(records: list[dict[str, Any]]) -> pdk.Layer:
-    """Dots of facility_records or point_records; the map's click opens the profile of the ``code`` picked."""
-    return pdk.Layer("ScatterplotLayer", records, id="facilities", get_position="p", get_radius="r",
+def facility_layer(records: list[dict[str, Any]], layer_id: str = "facilities") -> pdk.Layer:
+    """Dots of facility_records, point_records or marker_records; the map's click opens the profile of the
+    ``code`` picked."""
+    return pdk.Layer("ScatterplotLayer", records, id=layer_id, get_position="p", get_radius="r",
                      radius_units='"pixels"', get_fill_color="fill", get_line_color="line", get_line_width="lw",
                      line_width_units='"pixels"', stroked=True, filled=True, pickable=True)
+
+
+def marker_records(points: pd.DataFrame, tips: Mapping[int, Sequence[str]], *, radius: float, fill: Sequence[int],
+                   line: RGB, width: float) -> list[dict[str, Any]]:
+    """One mark at each unit of ``tips`` (facility id → the lines of its tooltip): the alerts map's open
+    signals (dots) and breaches (rings); units without coordinates are left out."""
+    at = points.set_index("facility_id")
+    return [{"code": at.at[i, "code"], "p": _xy(at.at[i, "longitude"], at.at[i, "latitude"]), "r": radius,
+             "fill": list(fill), "line": line, "lw": width, "tip": "\n".join(lines)}
+            for i, lines in tips.items() if i in at.index and not pd.isna(at.at[i, "latitude"])]
 
 
 def port_layers(points: pd.DataFrame, lang: str) -> list[pdk.Layer]:

@@ -114,7 +114,8 @@ def picked() -> None:
         st.query_params[FACILITY_PARAM] = objects[0]["code"]
 
 
-def _swatch(rgb: list[int], text: str, *, ring: bool = False) -> str:
+def swatch(rgb: list[int], text: str, *, ring: bool = False) -> str:
+    """A legend's coloured dot (or ring) and its text, as HTML."""
     colour = f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
     style = f"border:2px solid {colour}" if ring else f"background:{colour}"
     return (f"<span style='display:inline-block;width:.8em;height:.8em;border-radius:50%;{style};"
@@ -124,12 +125,12 @@ def _swatch(rgb: list[int], text: str, *, ring: bool = False) -> str:
 def legend(frame: Frame, shapes: Mapping[str, Any], indicator: pd.Series) -> None:
     """What the colours, outlines and sizes mean, in the reader's language."""
     t = frame.t
-    statuses = "".join(_swatch(maps.STATUS_RGB[s], t(f"map.status.{s}")) for s in ("met", "near", "missed"))
-    statuses += _swatch(maps.STATUS_RGB[None], t("map.status.na"))
+    statuses = "".join(swatch(maps.STATUS_RGB[s], t(f"map.status.{s}")) for s in ("met", "near", "missed"))
+    statuses += swatch(maps.STATUS_RGB[None], t("map.status.na"))
     areas = maps.area_colours(shapes)
     area_names = {f["properties"]["area"]: f["properties"][f"name_{frame.lang}"] for f in shapes["areas"]["features"]}
-    shading = "".join(_swatch(rgb, area_names[code]) for code, rgb in areas.items())
-    marks = _swatch(maps.PORT_RGB, t("map.port"), ring=True) + _swatch(maps.DISPATCH_RGB, t("map.layer.dispatches"))
+    shading = "".join(swatch(rgb, area_names[code]) for code, rgb in areas.items())
+    marks = swatch(maps.PORT_RGB, t("map.port"), ring=True) + swatch(maps.DISPATCH_RGB, t("map.layer.dispatches"))
     st.html(f"<div style='font-size:.85rem;line-height:1.9'><b>{html.escape(_name(frame, indicator))}</b>"
             f"{statuses}<br>{html.escape(t('map.legend.size'))}{marks}<br>"
             f"{html.escape(t('map.legend.areas'))}{shading}</div>")

@@ -16,13 +16,14 @@ import time
 from collections.abc import Sequence
 
 from lib import clock, i18n
-from lib.alerts import config, outbox, pack, robots, rules, syndromic
+from lib.alerts import breaches, config, outbox, pack, robots, rules, syndromic
 from lib.problems import InputError
 from lib.store import bootstrap, db
 
 
 def check(url: str, settings: config.Settings, day: dt.date | None = None) -> dict[str, object]:
-    """One pass: judge ``day`` (today on the county's clock), raise, queue (signals, monthly packs), deliver."""
+    """One pass: judge ``day`` (today on the county's clock), raise, queue (signals, monthly packs), keep and
+    queue the rules' breaches, deliver."""
     now = clock.now()
     day = day or now.date()
     engine = db.engine(url)
@@ -30,10 +31,11 @@ def check(url: str, settings: config.Settings, day: dt.date | None = None) -> di
         findings = syndromic.evaluate(conn, day, settings)
         raised = syndromic.raise_signals(conn, findings, settings, now)
         packs = pack.queue_new(conn, settings, now)
-        breaches = rules.evaluate(conn, settings.rules, now)
+        broken = rules.evaluate(conn, settings.rules, now)
+        breaches.record(conn, broken, now)
         queued = outbox.enqueue(conn, raised, settings, now) + packs + sum(
-            outbox.queue(conn, b.topic, outbox.breach_message(b, settings), settings, now) for b in breaches)
-    return {"day": day.isoformat(), "findings": len(findings), "raised": len(raised), "breaches": len(breaches),
+            outbox.queue(conn, b.topic, outbox.breach_message(b, settings), settings, now) for b in broken)
+    return {"day": day.isoformat(), "findings": len(findings), "raised": len(raised), "breaches": len(broken),
             "queued": queued, "packs": packs, **outbox.deliver(engine, settings, now)}
 
 

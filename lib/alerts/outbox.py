@@ -43,7 +43,7 @@ def message(conn: Connection, signal_id: int, settings: Settings) -> robots.Mess
 def breach_message(breach: Breach, settings: Settings) -> robots.Message:
     """A broken rule as the group reads it: the rule's name, what broke, a link to the overview."""
     link = f"{settings.link_base}/" if settings.link_base else ""
-    return robots.Message(i18n.t("alerts.rule.title", LANG, rule=breach.rule.name), breach.lines, link)
+    return robots.Message(i18n.t("alerts.rule.title", LANG, rule=breach.rule.name), breach.lines[LANG], link)
 
 
 def enqueue(conn: Connection, signal_ids: list[int], settings: Settings, now: dt.datetime) -> int:

@@ -15,6 +15,7 @@ Kinds:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -48,11 +49,17 @@ class Rule:
 
 @dataclass(frozen=True)
 class Breach:
-    """A rule broken: the topic it is sent under (rule and period) and what the message says."""
+    """A rule broken: the topic it is sent and kept under (rule and period) and what the message says, in
+    each language (the groups read Chinese; the alerts page, the reader's language)."""
 
     topic: str
     rule: Rule
-    lines: tuple[str, ...]
+    lines: dict[str, tuple[str, ...]]
+
+
+def _say(key: str, fields: Callable[[str], dict[str, object]]) -> dict[str, tuple[str, ...]]:
+    """The one line ``key`` in every language, its fields formatted for each (``fields(lang)``)."""
+    return {lang: (i18n.t(key, lang, **fields(lang)),) for lang in i18n.LANGS}
 
 
 def parse(raw_rules: list[dict], source: str) -> tuple[Rule, ...]:
@@ -80,51 +87,55 @@ def parse(raw_rules: list[dict], source: str) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def evaluate(conn: Connection, rules: tuple[Rule, ...], now: dt.datetime, lang: str = "zh") -> list[Breach]:
+def evaluate(conn: Connection, rules: tuple[Rule, ...], now: dt.datetime) -> list[Breach]:
     """Every rule broken at ``now``."""
     breaches: list[Breach] = []
     engine = Engine(conn, today=now.date()) if any(r.kind in ("missed_target", "change") for r in rules) else None
     last_month = add_months(first_of_month(now.date()), -1)
     for rule in rules:
         if rule.kind == "missed_target":
-            breaches += _missed(engine, rule, last_month, lang)
+            breaches += _missed(engine, rule, last_month)
         elif rule.kind == "change":
-            breaches += _change(engine, rule, last_month, lang)
+            breaches += _change(engine, rule, last_month)
         elif rule.kind == "stale":
-            as_of = live.data_as_of(conn)
-            if as_of is None or now - as_of > dt.timedelta(minutes=rule.minutes):
-                breaches.append(Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, (i18n.t(
-                    "alerts.rule.stale", lang, minutes=rule.minutes, when=i18n.fmt_datetime(as_of, lang)),)))
+            breaches += _stale(conn, rule, now)
         else:
-            breaches += _live_count(conn, rule, now, lang)
+            breaches += _live_count(conn, rule, now)
     return breaches
 
 
-def _missed(engine: Engine, rule: Rule, last: dt.date, lang: str) -> list[Breach]:
+def _stale(conn: Connection, rule: Rule, now: dt.datetime) -> list[Breach]:
+    as_of = live.data_as_of(conn)
+    if as_of is not None and now - as_of <= dt.timedelta(minutes=rule.minutes):
+        return []
+    return [Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, _say(
+        "alerts.rule.stale", lambda lang: {"minutes": rule.minutes, "when": i18n.fmt_datetime(as_of, lang)}))]
+
+
+def _missed(engine: Engine, rule: Rule, last: dt.date) -> list[Breach]:
     months = [add_months(last, -i) for i in range(rule.months)]
     values = [engine.compute([rule.indicator], [rule.scope], Period("month", m))[0] for m in months]
     if not all(v.status == "missed" for v in values):
         return []
     unit = values[0].unit
-    return [Breach(f"rule:{rule.name}:{last:%Y-%m}", rule, (i18n.t(
-        "alerts.rule.missed", lang, indicator=_name(engine, rule.indicator, lang), months=rule.months,
-        value=i18n.fmt_value(values[0].value, unit, lang), target=i18n.fmt_value(values[0].target, unit, lang)),))]
+    return [Breach(f"rule:{rule.name}:{last:%Y-%m}", rule, _say("alerts.rule.missed", lambda lang: {
+        "indicator": _name(engine, rule.indicator, lang), "months": rule.months,
+        "value": i18n.fmt_value(values[0].value, unit, lang), "target": i18n.fmt_value(values[0].target, unit, lang)}))]
 
 
-def _change(engine: Engine, rule: Rule, last: dt.date, lang: str) -> list[Breach]:
+def _change(engine: Engine, rule: Rule, last: dt.date) -> list[Breach]:
     value = engine.compute([rule.indicator], [rule.scope], Period("month", last))[0]
     if value.value is None or not value.previous:
         return []
     moved = (value.value - value.previous) / abs(value.previous) * 100
     if abs(moved) <= rule.percent:
         return []
-    return [Breach(f"rule:{rule.name}:{last:%Y-%m}", rule, (i18n.t(
-        "alerts.rule.change", lang, indicator=_name(engine, rule.indicator, lang),
-        before=i18n.fmt_value(value.previous, value.unit, lang), after=i18n.fmt_value(value.value, value.unit, lang),
-        percent=f"{moved:+.0f}"),))]
+    return [Breach(f"rule:{rule.name}:{last:%Y-%m}", rule, _say("alerts.rule.change", lambda lang: {
+        "indicator": _name(engine, rule.indicator, lang), "before": i18n.fmt_value(value.previous, value.unit, lang),
+        "after": i18n.fmt_value(value.value, value.unit, lang), "percent": f"{moved:+.0f}"}))]
 
 
-def _live_count(conn: Connection, rule: Rule, now: dt.datetime, lang: str) -> list[Breach]:
+def _live_count(conn: Connection, rule: Rule, now: dt.datetime) -> list[Breach]:
     units = measures.facilities(conn)
     ids = [int(i) for i in rule.scope.members(units)]
     if rule.kind == "referral_backlog":
@@ -134,16 +145,16 @@ def _live_count(conn: Connection, rule: Rule, now: dt.datetime, lang: str) -> li
             r.from_facility_id.in_(ids))).scalar_one()
         if waiting <= rule.limit:
             return []
-        return [Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, (i18n.t(
-            "alerts.rule.backlog", lang, n=waiting, hours=rule.hours, limit=int(rule.limit)),))]
+        return [Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, _say(
+            "alerts.rule.backlog", lambda _: {"n": waiting, "hours": rule.hours, "limit": int(rule.limit)}))]
     e = EmergencyDispatch
     mean = conn.execute(sa.select(sa.func.avg(minutes_between(e.call_at, e.arrived_at))).where(
         e.call_at.between(now - dt.timedelta(days=1), now), e.arrived_at.is_not(None),
         e.facility_id.in_(ids))).scalar()
     if mean is None or float(mean) <= rule.limit:
         return []
-    return [Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, (i18n.t(
-        "alerts.rule.ems", lang, minutes=f"{float(mean):.0f}", limit=int(rule.limit)),))]
+    return [Breach(f"rule:{rule.name}:{now:%Y-%m-%d}", rule, _say(
+        "alerts.rule.ems", lambda _: {"minutes": f"{float(mean):.0f}", "limit": int(rule.limit)}))]
 
 
 def _name(engine: Engine, code: str, lang: str) -> str:

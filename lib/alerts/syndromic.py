@@ -14,14 +14,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib.alerts import detect
+from lib.alerts import detect, signals
 from lib.alerts.config import Settings
 from lib.kpi import measures
 from lib.store import db
 from lib.store.models import AlertSignal, DailyRollup
 
 METRIC = "visits_syndrome"
-OPEN_STATES = ("new", "verifying")
 RECENT_DAYS = 16  # EARS C3 on day t reads back to t−13 (C2's baseline of t−2); a little more for safety
 
 
@@ -90,7 +89,7 @@ def raise_signals(conn: Connection, findings: list[Finding], settings: Settings,
         since = f.detection.day - dt.timedelta(days=settings.renotify_days)
         s = AlertSignal
         recent = conn.execute(sa.select(s.id).where(s.facility_id == f.facility_id, s.syndrome == f.syndrome,
-                                                    s.day > since, s.state.in_(OPEN_STATES)).limit(1)).first()
+                                                    s.day > since, s.state.in_(signals.OPEN)).limit(1)).first()
         if recent is not None:
             continue
         d = f.detection

@@ -465,6 +465,40 @@ class AlertResponse(Base):
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
+class AlertBreach(Base):
+    """A threshold rule broken (lib.alerts.rules), kept until someone closes it: one row per topic (the rule
+    and its period, as the outbox names it), seen again by every later check that finds it (``last_seen``);
+    open → acknowledged → closed, each step with who, when and a note (alert_breach_step)."""
+
+    __tablename__ = "alert_breach"
+    __table_args__ = (sa.UniqueConstraint("topic"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(64))  # "rule:<name>:<period>"
+    rule: Mapped[str] = mapped_column(sa.String(64))  # the rule's name in the settings file
+    kind: Mapped[str] = mapped_column(sa.String(24))  # missed_target | change | stale | referral_backlog | ...
+    scope: Mapped[str] = mapped_column(sa.String(64))  # lib.kpi.Scope.label: county, area:CODE, facility:CODE
+    lines_zh: Mapped[str] = mapped_column(sa.Text)  # what the message says, one line per line, as last seen
+    lines_en: Mapped[str] = mapped_column(sa.Text)
+    first_seen: Mapped[dt.datetime]
+    last_seen: Mapped[dt.datetime]
+    state: Mapped[str] = mapped_column(sa.String(12), default="open")  # open | acknowledged | closed
+    state_at: Mapped[dt.datetime]
+    state_by: Mapped[str] = mapped_column(sa.String(64), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class AlertBreachStep(Base):
+    """One step of the work on a breach (acknowledged, closed): who, when and why, kept."""
+
+    __tablename__ = "alert_breach_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    breach_id: Mapped[int] = _fk("alert_breach.id")
+    state: Mapped[str] = mapped_column(sa.String(12))
+    at: Mapped[dt.datetime]
+    by: Mapped[str] = mapped_column(sa.String(64))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
 class AlertOutbox(Base):
     """A message owed to a channel: kept until the endpoint takes it, so nothing is lost while it is down.
 

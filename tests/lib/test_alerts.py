@@ -156,7 +156,8 @@ def test_threshold_rules_on_the_tiny_county(tiny_url: str) -> None:
         assert rules.evaluate(conn, _rules(kind="missed_target", indicator="primary_visit_share", months=2),
                               nov_5) == []
         backlog, = rules.evaluate(conn, _rules(kind="referral_backlog", hours=24, limit=0), oct_5)
-        assert backlog.lines == ("近 24 小时有 1 例转诊未被接收（上限 0）",)
+        assert backlog.lines["zh"] == ("近 24 小时有 1 例转诊未被接收（上限 0）",)
+        assert backlog.lines["en"] == ("referrals of the last 24 hours not accepted: 1 (limit 0)",)
         assert rules.evaluate(conn, _rules(kind="referral_backlog", hours=24, limit=1), oct_5) == []
         latest = live.data_as_of(conn)
         assert rules.evaluate(conn, _rules(kind="stale", minutes=60), latest + dt.timedelta(minutes=30)) == []
