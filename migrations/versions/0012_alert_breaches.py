@@ -16,9 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0012'
-# MERGE: down_revision '0011' (the revisions 0010 and 0011 of the other branches come first); '0010' here,
-# the head of this branch, only so this branch's store can be built.
-down_revision: str | None = '0010'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
