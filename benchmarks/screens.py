@@ -67,7 +67,8 @@ def _element_bytes(msg: ForwardMsg, sizes: dict[str, int]) -> None:
 
 
 async def _run_page(ws: websockets.ClientConnection, page: str, query: str) -> dict[str, int]:
-    """Ask the server to run ``page`` and read its messages until the script finished."""
+    """Ask the server to run ``page`` and read its messages until the script finished (a run the app
+    restarted itself, st.rerun, counts on to the end of the run that follows)."""
     back = BackMsg()
     back.rerun_script.query_string = query
     back.rerun_script.page_name = page
@@ -77,7 +78,7 @@ async def _run_page(ws: websockets.ClientConnection, page: str, query: str) -> d
         msg = ForwardMsg()
         msg.ParseFromString(await ws.recv())
         _element_bytes(msg, sizes)
-        if msg.WhichOneof("type") == "script_finished":
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
             return sizes
 
 
