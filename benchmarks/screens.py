@@ -15,6 +15,10 @@ page, ForwardMsgs until the script finished), not browsers: fifty Chromium tabs 
 this machine's two cores and measure the browsers, not the server, which is what the walls share. The
 walls' own timer is the client's here (the URL's ``every=`` is set out of reach), and a browser's
 rendering, the watchdog and the JS heap are benchmarks.soak's.
+
+``--churn N`` instead: N short sessions one after another (open, draw two pages, close), then two idle
+minutes; the server's memory before, after the sessions and after the idle time (a server once grew from
+54 to 786 MB over 200 short test sessions and kept it while idle).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.stores import save
 from lib import kiosk
-from tests.browser.soak import live_server
+from tests.browser.soak import live_server, rss_mb
 from ui.frame import PAGES
 
 PLAYLIST = kiosk.settings({}, [p.name for p in PAGES]).playlist
@@ -138,6 +142,26 @@ def run(sessions: int, minutes: float, refresh: float, every: float, scale: floa
             "bytes_per_refresh": payload, "errors": seen.errors[:10]}
 
 
+async def _short_sessions(origin: str, count: int) -> None:
+    uri = origin.replace("http://", "ws://") + "/_stcore/stream"
+    for i in range(count):
+        async with websockets.connect(uri, subprotocols=["streamlit"], max_size=MAX_FRAME) as ws:
+            for page in (PLAYLIST[i % len(PLAYLIST)], PLAYLIST[(i + 1) % len(PLAYLIST)]):
+                await _run_page(ws, page, "")
+
+
+def churn(count: int, scale: float, idle_seconds: float = 120) -> dict[str, float]:
+    """Server memory (MB) around ``count`` short sessions and after ``idle_seconds`` with none."""
+    with tempfile.TemporaryDirectory(prefix="bench-churn-") as tmp, \
+            live_server(Path(tmp), scale=scale, rate=0) as server:
+        start = rss_mb(server.pid)
+        asyncio.run(_short_sessions(server.origin, count))
+        after = rss_mb(server.pid)
+        time.sleep(idle_seconds)  # a benchmark's fixed wait: what an idle server gives back
+        return {"sessions": count, "rss_start_mb": round(start, 1), "rss_after_mb": round(after, 1),
+                "rss_idle_mb": round(rss_mb(server.pid), 1)}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 50])
@@ -145,7 +169,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--refresh", type=float, default=10, help="seconds between a wall's reruns")
     parser.add_argument("--every", type=float, default=30, help="seconds on a page before the next")
     parser.add_argument("--scale", type=float, default=0.02, help="demo store scale (lib.demo)")
+    parser.add_argument("--churn", type=int, help="N short sessions one after another, then idle (see above)")
     args = parser.parse_args(argv)
+    if args.churn:
+        result = churn(args.churn, args.scale)
+        print(result)
+        print(f"saved {save('churn', result)}")
+        return
     results = []
     for n in args.sessions:
         result = run(n, args.minutes, args.refresh, args.every, args.scale)
