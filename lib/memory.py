@@ -3,9 +3,11 @@
 A wall server runs every script in a fresh thread, and glibc gives threads their own malloc arenas (up
 to eight per core), each keeping the pages its frames, Arrow buffers and protobufs once used: a server
 with walls rotating grew by ~50 MB in ten minutes and kept it while idle (issue #14), five arenas
-holding 240 MB after twenty minutes, nearly all of it free. :func:`settle` caps the arenas at
-``ARENAS``, routes Arrow's buffers through malloc (its own mimalloc pool keeps what it frees) and, every
-``TRIM_SECONDS``, returns free pages to the system (``malloc_trim``). Not glibc (macOS, musl): nothing.
+holding 240 MB after twenty minutes while Python's traced objects were far fewer. :func:`settle` caps
+the arenas at ``ARENAS``, fixes the size from which a block gets its own mapping (``MMAP_BYTES``: glibc
+otherwise raises it to 32 MB as large blocks are freed, so pandas' and numpy's arrays land in the arenas
+and leave holes there), routes Arrow's buffers through malloc (its own mimalloc pool keeps what it frees)
+and, every ``TRIM_SECONDS``, returns free pages to the system (``malloc_trim``). Not glibc: nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import threading
 import time
 
 ARENAS = 2
+MMAP_BYTES = 128 * 1024  # glibc's starting threshold, kept: a larger block is mapped alone and unmapped when freed
 TRIM_SECONDS = 60.0
-_M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # mallopt's parameter numbers in glibc's malloc.h
 _started = threading.Lock()
 _libc: ctypes.CDLL | None = None
 
@@ -53,6 +56,7 @@ def settle() -> bool:
     _libc = _glibc()
     if _libc is not None:
         _libc.mallopt(_M_ARENA_MAX, ARENAS)
+        _libc.mallopt(_M_MMAP_THRESHOLD, MMAP_BYTES)
         threading.Thread(target=_trim_forever, name="malloc-trim", daemon=True).start()
     try:
         import pyarrow as pa
