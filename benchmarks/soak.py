@@ -39,11 +39,13 @@ class Wall:
     loads: int = 0
     errors: int = 0
 
-    def heap_mb(self) -> float:
-        """The tab's JS heap in use after a full garbage collection."""
+    def sample(self) -> dict[str, float]:
+        """The tab's JS heap in use (MB) after a full garbage collection, with its DOM nodes and event
+        listeners (what a heap that grows is usually holding on to)."""
         self.cdp.send("HeapProfiler.collectGarbage")
-        metrics = self.cdp.send("Performance.getMetrics")["metrics"]
-        return next(m["value"] for m in metrics if m["name"] == "JSHeapUsedSize") / 2**20
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
+        return {"heap_mb": round(metrics["JSHeapUsedSize"] / 2**20, 1), "nodes": metrics["Nodes"],
+                "listeners": metrics["JSEventListeners"]}
 
 
 def slope(points: Sequence[tuple[float, float]]) -> float:
@@ -67,6 +69,7 @@ def run(minutes: float, sessions: int, scale: float, sample_seconds: float, quer
     """Serve a demo store with the feed on, open ``sessions`` walls and sample them for ``minutes``."""
     server_curve: list[tuple[float, float]] = []
     heap_curves: list[list[tuple[float, float]]] = [[] for _ in range(sessions)]
+    dom: list[list[dict[str, float]]] = [[] for _ in range(sessions)]
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp, live_server(Path(tmp), scale=scale) as server, \
             sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True)
@@ -89,8 +92,9 @@ def run(minutes: float, sessions: int, scale: float, sample_seconds: float, quer
         while True:
             at = (time.monotonic() - started) / 60
             server_curve.append((round(at, 2), round(rss_mb(server.pid), 1)))
-            for curve, wall in zip(heap_curves, walls, strict=True):
-                curve.append((round(at, 2), round(wall.heap_mb(), 1)))
+            for curve, counts, wall in zip(heap_curves, dom, walls, strict=True):
+                counts.append(wall.sample())
+                curve.append((round(at, 2), counts[-1]["heap_mb"]))
             print(f"{at:6.1f} {server_curve[-1][1]:10.1f} " + " ".join(f"{c[-1][1]:9.1f}" for c in heap_curves),
                   flush=True)
             if at >= minutes:
@@ -104,6 +108,7 @@ def run(minutes: float, sessions: int, scale: float, sample_seconds: float, quer
         "server_second_half": second_half(server_curve, minutes),
         "tab_second_half": [second_half(c, minutes) for c in heap_curves],
         "page_loads": [w.loads for w in walls], "page_errors": [w.errors for w in walls],
+        "tab_nodes_listeners": [[(c["nodes"], c["listeners"]) for c in counts] for counts in dom],
     }
     return out
 
@@ -121,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"second half, server: {out['server_second_half']}")
     for i, tab in enumerate(out["tab_second_half"]):  # type: ignore[arg-type]
         print(f"second half, tab {i + 1}: {tab}")
+    for i, counts in enumerate(out["tab_nodes_listeners"]):  # type: ignore[arg-type]
+        print(f"tab {i + 1} DOM nodes, JS listeners: first {counts[0]}, half-way {counts[len(counts) // 2]}, "
+              f"last {counts[-1]}")
     print(f"page loads per tab (1 = never reloaded): {out['page_loads']}; page errors: {out['page_errors']}")
     print(f"saved {save('soak', out)}")
 
