@@ -22,7 +22,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import i18n, memory
+from lib import i18n
 from lib.store import db
 from ui import first_start, outage
 
@@ -147,7 +147,6 @@ def _around_page(frame: Frame) -> Iterator[None]:
 
 def route() -> None:
     """The body of app.py: set up the run, then run the page the URL asks for."""
-    memory.settle()  # once per server process: a wall server must not creep (lib/memory.py)
     frame = _this_run()
     try:
         first_start.ensure_store(frame)  # before navigation: no menu to click while the store is built
