@@ -3,7 +3,10 @@
 lib/ functions take a connection and know nothing of Streamlit; here each gets a TTL and a cache key
 that includes the store's URL, so two stores in one process (tests, a switched COCKPIT_DB_URL) never
 share a cached frame. Caches are shared by every session of the server, so N wall screens refreshing
-cost the store one query per TTL, not N. Every cached query and its TTL is listed in this module:
+cost the store one query per TTL, not N. Every cache is bounded twice, by its TTL and by ``max_entries``
+(many desks choosing filters at once make many live keys within one TTL), and all of them together by
+``server.maxCacheDataSize`` (.streamlit/config.toml). Every cached
+query and its TTL is listed in this module:
 
 | function | TTL | why |
 |---|---|---|
@@ -61,9 +64,10 @@ REGISTRY_TTL = "10m"  # the registry changes by import only, a few times a year
 KPI_TTL = "60s"
 LIVE_TTL = "15s"
 TREND_TTL = "10m"
+STORES = 4  # entries of a cache keyed by the store alone: one store serves, a test process opens a few
 
 
-@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
 def _units(url: str) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
         return measures.facilities(conn)
@@ -74,7 +78,7 @@ def units() -> pd.DataFrame:
     return _units(db.resolve_url())
 
 
-@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
 def _choices(url: str) -> dict[str, pd.DataFrame]:
     with db.engine(url).connect() as conn:
         return facilities.choices(conn)
@@ -133,7 +137,7 @@ def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
     return _live_counters(db.resolve_url(), None if facility_ids is None else tuple(facility_ids), now)
 
 
-@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
 def _map_base(url: str) -> dict[str, object]:
     with db.engine(url).connect() as conn:
         return {"points": scene.facility_points(conn), "shapes": scene.shapes(conn),
@@ -145,7 +149,7 @@ def map_base() -> scene.MapBase:
     return scene.MapBase(**_map_base(db.resolve_url()))
 
 
-@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
 def _indicator_catalogue(url: str) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
         return catalogue.read(conn)
@@ -265,7 +269,7 @@ def score_versions(month: dt.date) -> list[score.Published]:
     return _score_versions(db.resolve_url(), month)
 
 
-@st.cache_data(ttl=SCORES_TTL, show_spinner=False)
+@st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=STORES)
 def _published_months(url: str) -> list[dt.date]:
     with db.engine(url).connect() as conn:
         return snapshot.published_months(conn)
@@ -386,7 +390,7 @@ def meeting_month(period: str | None, today: dt.date) -> dt.date:
 # --- data page: report files in, their quality and audit (lib.ingest) ---------------------------------
 
 
-@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
 def _county_units(url: str) -> tuple[str, pd.DataFrame]:
     with db.engine(url).connect() as conn:
         _, county, units = ingest_monthly.county_units(conn, None)
@@ -429,7 +433,7 @@ def report_quality(month: dt.date, facility_ids: Sequence[int] | None, now: dt.d
     return _quality(db.resolve_url(), month, ids, now.replace(minute=0, second=0))
 
 
-@st.cache_data(ttl=LIVE_TTL, show_spinner=False)
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=STORES)
 def _audit(url: str) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
         return quality.audit_log(conn)
@@ -455,7 +459,7 @@ def _centres_trends(url: str, scope: kpi.Scope, end: dt.date, today: dt.date) ->
         return centres.trends(kpi.Engine(conn, today=today), scope, end)
 
 
-@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False)
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
 def _centre_plan(url: str) -> centre_plans.Plan | None:
     with db.engine(url).connect() as conn:
         return centre_plans.for_store(conn)

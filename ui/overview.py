@@ -101,10 +101,32 @@ def bullet(frame: Frame, v: KpiValue) -> dict:
 
 
 def _sparkline(t: Tile) -> list[float] | None:
-    """The tile's months with a value; none from fewer than two, or from zeros only (Streamlit's sparkline
-    then has no extent: the browser logs "Infinite extent" and draws nothing anyway)."""
+    """The tile's months with a value; none from fewer than two, or from zeros only (no line to draw)."""
     points = [x for _, x in t.series if x is not None and not pd.isna(x)]
     return points if len(points) > 1 and any(points) else None
+
+
+SPARK_HEX = "#8ab4f8"  # the months' line: a quantity over time, not a status
+
+
+def sparkline(frame: Frame, points: list[float]) -> dict:
+    """The tile's months as a small area chart, a Vega-Lite spec written out (as ``bullet``).
+
+    Not ``st.metric(chart_data=...)``, and both scales' domains given: Streamlit draws a chart before its
+    rows arrive, so a scale left to find its extent in the data logged Vega's "Infinite extent for field
+    x/y" warning to the browser console on every draw, hundreds an hour on a wall (issue #14).
+    """
+    low, high = min(points), max(points)
+    if high == low:  # a flat line, drawn across the middle
+        low, high = low - (abs(low) or 1) * 0.05, high + (abs(high) or 1) * 0.05
+    xy = {"x": {"field": "x", "type": "quantitative", "axis": None, "scale": {"domain": [0, len(points) - 1]}},
+          "y": {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [low, high]}}}
+    return {"data": {"values": [{"x": i, "y": y} for i, y in enumerate(points)]},
+            "mark": {"type": "area", "color": SPARK_HEX, "opacity": 0.25,
+                     "line": {"color": SPARK_HEX, "strokeWidth": 2}},
+            "encoding": {**xy, "y2": {"datum": low}},
+            "height": kiosk.px(frame, 32), "padding": {"left": 0, "right": 0, "top": 2, "bottom": 2},
+            "config": {"view": {"strokeWidth": 0}}}
 
 
 def tile(frame: Frame, t: Tile) -> None:
@@ -121,8 +143,10 @@ def tile(frame: Frame, t: Tile) -> None:
             name, i18n.fmt_value(v.value, v.unit, frame.lang),
             **palette.delta(v.direction, change, v.unit, frame.lang),
             delta_description=frame.t("kpi.vs_last_month"), help=help_text,
-            chart_data=_sparkline(t), chart_type="area",
         )
+        points = _sparkline(t)
+        if points:
+            st.vega_lite_chart(spec=sparkline(frame, points), width="stretch", height=kiosk.px(frame, 36))
         st.vega_lite_chart(spec=bullet(frame, v), width="stretch", height=kiosk.px(frame, 34))
         st.caption(_target_text(frame, v))
         trajectory = _trajectory_text(frame, t)

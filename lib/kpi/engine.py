@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import functools
 import json
 import sys
 from collections.abc import Collection, Iterable, Sequence
@@ -101,6 +100,7 @@ class Engine:
         self._reporting_tiers = reporting.groupby("measure")["tier"].agg(frozenset).to_dict()
         self._ids: dict[Scope, pd.Index] = {}
         self._sums: dict[tuple[Scope, Period], Sums] = {}
+        self._rows_of: dict[Scope, tuple[np.ndarray, float]] = {}
 
     # -- scopes and measures -----------------------------------------------------------------------
 
@@ -157,11 +157,14 @@ class Engine:
                                                reported[rows])
         return self._sums[(scope, period)]
 
-    @functools.cache  # noqa: B019 - one engine lives for one request; scopes are few
     def _scope_rows(self, scope: Scope) -> tuple[np.ndarray, float]:
-        """The scope's units as positions in ``self.units``, and the people it serves (the county: its residents)."""
-        rows = np.flatnonzero(self.units.index.isin(self.facility_ids(scope)))
-        return rows, self.residents if scope.kind == "county" else float(self.table.population[rows].sum())
+        """The scope's units as positions in ``self.units``, and the people it serves (the county: its residents).
+        Kept per engine: a cache on the method would keep every engine ever made alive (it leaked on walls)."""
+        if scope not in self._rows_of:
+            rows = np.flatnonzero(self.units.index.isin(self.facility_ids(scope)))
+            self._rows_of[scope] = rows, self.residents if scope.kind == "county" else float(
+                self.table.population[rows].sum())
+        return self._rows_of[scope]
 
     def applies(self, code: str, scope: Scope) -> bool:
         row = self._rows[code]

@@ -98,15 +98,16 @@ def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve(store_url: str, log_dir: Path, *options: str) -> Iterator[AppServer]:
-    """Run ``streamlit run app.py [options]`` on a free port until the block ends.
+def serve(store_url: str, log_dir: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[AppServer]:
+    """Run ``streamlit run app.py [options]`` on a free port until the block ends (``env``: more of the
+    server's environment, e.g. a benchmark's COCKPIT_QUERY_LOG).
 
     Fails with the server's log if it won't start. A failed test that uses the server (directly or
     through a fixture holding it) gets the log's tail in its report: pytest_runtest_makereport below.
     """
     port = _free_port()
     log = log_dir / f"streamlit-{port}.log"
-    env = {**os.environ, "COCKPIT_DB_URL": store_url}
+    env = {**os.environ, **(env or {}), "COCKPIT_DB_URL": store_url}
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",

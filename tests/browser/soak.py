@@ -14,6 +14,7 @@ server's resident memory at the start and the end is printed as a figure, not ju
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -21,14 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, sync_playwright
 
 from lib.store import db
-from tests.browser.conftest import serve
+from tests.browser.conftest import AppServer, serve
 from tests.conftest import make_demo_store
 
 # Compressed timings: the shortest rotation the kiosk accepts and a short refresh, so ten minutes
@@ -60,7 +61,7 @@ class Report:
 
 BLANK_LIMIT_SECONDS = 20.0  # a switch into the referrals page takes a few seconds on this machine
 
-_STATE_JS = """() => {
+STATE_JS = """() => {
     const app = document.querySelector("[data-testid='stApp']");
     const connected = !!app && app.getAttribute("data-test-connection-state") === "CONNECTED";
     const shown = document.querySelectorAll(
@@ -69,8 +70,13 @@ _STATE_JS = """() => {
 }"""
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def rss_mb(pid: int) -> float:
+    """A process's resident memory in MB (/proc), NaN once it is gone."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return float("nan")
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
@@ -93,12 +99,12 @@ def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = N
         page.on("pageerror", lambda err: report.page_errors.append(str(err)[:300]))
         page.on("console", on_console)
         page.on("load", on_load)
-        start_rss = _rss_mb(server_pid) if server_pid else None
+        start_rss = rss_mb(server_pid) if server_pid else None
         page.goto(origin + QUERY)
         started = time.monotonic()
         blank_since: float | None = None
         while (now := time.monotonic()) - started < seconds:
-            if page.evaluate(_STATE_JS):
+            if page.evaluate(STATE_JS):
                 blank_since = None
             else:
                 blank_since = blank_since or now
@@ -110,25 +116,32 @@ def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = N
             # time, sampling it at a fixed cadence; its checks are on the states it samples.
             page.wait_for_timeout(SAMPLE_SECONDS * 1000)
         if server_pid:
-            report.server_rss_mb = (start_rss, _rss_mb(server_pid))
+            report.server_rss_mb = (start_rss, rss_mb(server_pid))
         browser.close()
     return report
 
 
+@contextlib.contextmanager
+def live_server(folder: Path, *, scale: float = 0.02, rate: int = 600,
+                env: dict[str, str] | None = None) -> Iterator[AppServer]:
+    """A demo store, an app server on it (``env``: more of its environment) and the live feed writing
+    ``rate`` events a minute to it, until the block ends."""
+    with make_demo_store(folder, scale=scale) as url, serve(url, folder, env=env) as server:
+        feed = subprocess.Popen(
+            [sys.executable, "-m", "lib.demo.feed", "--rate", str(rate), "--db", url],
+            cwd=db.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            yield server
+        finally:
+            feed.terminate()
+            feed.wait(timeout=10)
+
+
 def run(seconds: float, chromium: str) -> Report:
     """Build a store, serve the app, start the feed, and watch a wall for ``seconds``."""
-    with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
-        folder = Path(tmp)
-        with make_demo_store(folder) as url, serve(url, folder) as server:
-            feed = subprocess.Popen(
-                [sys.executable, "-m", "lib.demo.feed", "--rate", "600", "--db", url],
-                cwd=db.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                return watch(server.origin, seconds, chromium, server.pid)
-            finally:
-                feed.terminate()
-                feed.wait(timeout=10)
+    with tempfile.TemporaryDirectory(prefix="soak-") as tmp, live_server(Path(tmp)) as server:
+        return watch(server.origin, seconds, chromium, server.pid)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,12 +5,15 @@ fixture has events in September and October only, so "YTD" = September + October
 """
 
 import datetime as dt
+import gc
 import tomllib
+import weakref
 
 import pytest
 
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.period import Period
+from lib.store import db
 from tests.fixtures import tiny
 
 MONTH = Period("month", dt.date(2026, 10, 1))
@@ -222,3 +225,14 @@ def test_today_reads_the_daily_rollup(engine):
 def test_a_set_of_facilities_is_a_scope(engine):
     [v] = engine.compute(["tcm_visit_share"], [Scope("facilities", ("T1", "V1"))], MONTH)
     assert (v.numerator, v.denominator) == (1, 5)
+
+
+def test_an_engine_is_let_go_once_its_request_is_over(tiny_url: str) -> None:
+    """A wall makes an engine per refresh for days: nothing may keep the old ones (a method cache once did)."""
+    with db.engine(tiny_url).connect() as conn:
+        engine = Engine(conn, today=tiny.TODAY)
+        engine.compute(None, [Scope(), Scope("area", ("pastoral",))], Period("ytd", dt.date(2026, 10, 1)))
+        gone = weakref.ref(engine)
+        del engine
+    gc.collect()
+    assert gone() is None

@@ -15,6 +15,8 @@ from lib.store import db
 from lib.store.models import Facility, RegisterCount
 from tests.fixtures import tiny
 from ui import palette
+from ui.frame import Frame
+from ui.overview import sparkline
 
 
 def _expected(url: str, scope: Scope, lang: str) -> dict[str, str]:
@@ -118,3 +120,15 @@ def _tile_rows(at: AppTest) -> list[list[str]]:
 
     walk(at._tree)
     return rows
+
+
+@pytest.mark.parametrize("points", [[0.2, 0.5, 0.4], [0.93, 0.93, 0.93], [0.0, 0.0, 3.0]])
+def test_a_sparkline_names_its_scales_domains(points):
+    """Vega warns ("Infinite extent") when a scale must find its extent in rows drawn later (issue #14):
+    the tile's sparkline gives both domains, wide enough for every point, even for a flat line."""
+    spec = sparkline(Frame(lang="zh", kiosk=False), points)
+    low, high = spec["encoding"]["y"]["scale"]["domain"]
+    assert spec["encoding"]["x"]["scale"]["domain"] == [0, len(points) - 1]
+    assert low < high
+    assert low <= min(points)
+    assert max(points) <= high
