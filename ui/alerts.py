@@ -6,6 +6,7 @@ acknowledge, close a breach) with the note that goes with it; and the wall's rib
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Collection
 
 import pandas as pd
 import streamlit as st
@@ -93,29 +94,26 @@ def _breach_tips(frame: Frame, open_breaches: pd.DataFrame) -> dict[int, list[st
 
 
 def _signal_lists(frame: Frame, found: pd.DataFrame) -> None:
-    if found.empty:
-        st.info(frame.t("alerts.none", days=DAYS_SHOWN))
-        return
-    table = _table(frame, found)
-    is_open = found["state"].isin(signals.OPEN).to_numpy()
-    st.subheader(frame.t("alerts.open", n=int(is_open.sum())))
-    _grid(frame, table[is_open], "alerts.col")
-    if (~is_open).any():
-        st.subheader(frame.t("alerts.closed", n=int((~is_open).sum())))
-        _grid(frame, table[~is_open], "alerts.col")
+    _lists(frame, found, signals.OPEN, lambda: _table(frame, found), "alerts")
 
 
 def _breach_lists(frame: Frame, kept: pd.DataFrame) -> None:
-    if kept.empty:
-        st.info(frame.t("alerts.breach.none", days=DAYS_SHOWN))
+    _lists(frame, kept, breaches.OPEN, lambda: _breach_table(frame, kept), "alerts.breach")
+
+
+def _lists(frame: Frame, rows: pd.DataFrame, open_states: Collection[str], table: Callable[[], pd.DataFrame],
+           keys: str) -> None:
+    """Open ones, then closed ones, under headings counting them (text keys ``<keys>.none/.open/.closed/.col``)."""
+    if rows.empty:
+        st.info(frame.t(f"{keys}.none", days=DAYS_SHOWN))
         return
-    table = _breach_table(frame, kept)
-    is_open = kept["state"].isin(breaches.OPEN).to_numpy()
-    st.subheader(frame.t("alerts.breach.open", n=int(is_open.sum())))
-    _grid(frame, table[is_open], "alerts.breach.col")
+    shown = table()
+    is_open = rows["state"].isin(open_states).to_numpy()
+    st.subheader(frame.t(f"{keys}.open", n=int(is_open.sum())))
+    _grid(frame, shown[is_open], f"{keys}.col")
     if (~is_open).any():
-        st.subheader(frame.t("alerts.breach.closed", n=int((~is_open).sum())))
-        _grid(frame, table[~is_open], "alerts.breach.col")
+        st.subheader(frame.t(f"{keys}.closed", n=int((~is_open).sum())))
+        _grid(frame, shown[~is_open], f"{keys}.col")
 
 
 def _table(frame: Frame, found: pd.DataFrame) -> pd.DataFrame:
