@@ -35,7 +35,13 @@ from lib.store import db
 
 POLL_MS = 250
 TIMEOUT_S = 600
-PROGRESS = "[data-testid='stProgress']"
+_BAR_JS = """() => {
+    const bar = document.querySelector("[data-testid='stProgress']");
+    if (!bar) return null;
+    const value = bar.getAttribute("aria-valuenow") ||
+        bar.querySelector("[role='progressbar']")?.getAttribute("aria-valuenow");
+    return [bar.innerText, value];
+}"""
 _SKIP = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".ruff_cache", "test-artefacts",
                                "results", "cockpit.db*", "*.partial", "*.lock")
 
@@ -99,12 +105,10 @@ def to_first_card(root: Path, log: Path) -> dict[str, Any]:
         while not page.locator(TILE).count():
             if time.perf_counter() - launched > TIMEOUT_S:
                 raise RuntimeError(f"no KPI card after {TIMEOUT_S} s:\n{log.read_text()}")
-            bars = page.locator(PROGRESS)
-            state = None
-            if bars.count():
-                bar = bars.first
-                state = (bar.inner_text(), bar.get_attribute("aria-valuenow") or
-                         bar.locator("[role='progressbar']").first.get_attribute("aria-valuenow"))
+            # One read in the page: the bar may go between two calls (a locator would then wait 30 s for it).
+            state = page.evaluate(_BAR_JS)
+            if state is not None:
+                state = tuple(state)
                 bar_seen = time.perf_counter() - launched
                 if state[0] not in seen:
                     seen.append(state[0])
