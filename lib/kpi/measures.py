@@ -168,31 +168,35 @@ def on_roster(day: dt.date) -> sa.ColumnElement:
     return sa.and_(sa.or_(s.start_date.is_(None), s.start_date <= day), sa.or_(s.end_date.is_(None), s.end_date >= day))
 
 
+# What the roster counts per unit (a column each); GPs count only when registered (licensed, issue #11 item 4).
+_TCM = Staff.specialty_class.in_(("tcm", "mongolian"))
+STAFF_COUNTS: dict[str, sa.ColumnElement] = {
+    "staff_n": sa.true(),
+    "staff_tech": Staff.is_health_technician,
+    "staff_phys": Staff.is_physician,
+    "staff_gp": sa.and_(Staff.specialty_class == "gp", Staff.licensed),
+    "staff_tcm_phys": sa.and_(Staff.is_physician, _TCM),
+    "staff_ph_phys": sa.and_(Staff.is_physician, Staff.specialty_class == "public_health"),
+    "vdoc_n": Staff.specialty_class == "village_doctor",
+    "vdoc_licensed": sa.and_(Staff.specialty_class == "village_doctor", Staff.licensed),
+    "pay_n": Staff.monthly_pay.is_not(None),
+}
+STAFF_MEASURES = (*STAFF_COUNTS, "pay_sum")
+
+
 def staff_measures(conn: Connection, days: Sequence[dt.date]) -> dict[dt.date, pd.DataFrame]:
-    """The roster of each of ``days``: capacity and pay figures per unit, in one query (a column per
-    measure and day). GPs count only when registered (licensed, issue #11 item 4)."""
+    """The roster of each of ``days``: capacity and pay figures per unit (STAFF_MEASURES), in one query (a
+    column per measure and day)."""
     s = Staff
-    tcm = s.specialty_class.in_(("tcm", "mongolian"))
-    counted = {
-        "staff_n": sa.true(),
-        "staff_tech": s.is_health_technician,
-        "staff_phys": s.is_physician,
-        "staff_gp": sa.and_(s.specialty_class == "gp", s.licensed),
-        "staff_tcm_phys": sa.and_(s.is_physician, tcm),
-        "staff_ph_phys": sa.and_(s.is_physician, s.specialty_class == "public_health"),
-        "vdoc_n": s.specialty_class == "village_doctor",
-        "vdoc_licensed": sa.and_(s.specialty_class == "village_doctor", s.licensed),
-        "pay_n": s.monthly_pay.is_not(None),
-    }
     columns = []
     for i, day in enumerate(days):
         on = on_roster(day)
         columns += [sa.func.sum(sa.case((sa.and_(on, cond), 1), else_=0)).label(f"{k}@{i}")
-                    for k, cond in counted.items()]
+                    for k, cond in STAFF_COUNTS.items()]
         columns.append(sa.func.coalesce(sa.func.sum(sa.case((on, s.monthly_pay))), 0).label(f"pay_sum@{i}"))
     wide = db.read_frame(conn, sa.select(s.facility_id, *columns).where(sa.or_(*(on_roster(d) for d in days)))
                          .group_by(s.facility_id))
-    measures = [*counted, "pay_sum"]
+    measures = STAFF_MEASURES
     return {day: wide[["facility_id", *(f"{m}@{i}" for m in measures)]]
             .rename(columns={f"{m}@{i}": m for m in measures})
             .melt(id_vars="facility_id", var_name="measure", value_name="value")
@@ -272,8 +276,6 @@ def _days_in_month(day: dt.date) -> int:
 # Measures that hold on a day rather than add up over one (the roster, who owes days at the grassroots,
 # doctors stationed, contracts running so far, registers and status reports): a period of several months
 # takes them from its last month (lib.kpi.months); every other measure is a flow and adds up.
-STAFF_MEASURES = ("staff_n", "staff_tech", "staff_phys", "staff_gp", "staff_tcm_phys", "staff_ph_phys", "vdoc_n",
-                  "vdoc_licensed", "pay_n", "pay_sum")
 CARRIED = (*STAFF_MEASURES, "sink_eligible", "sink_compliant", "stationed_phys", *STATUS_MEASURES)
 CARRIED_PREFIXES = ("reg_", "man_", "fd_start:", "fd_end:", "fd_active_")
 
