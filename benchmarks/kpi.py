@@ -6,8 +6,11 @@ of the same year into pandas and groups them (what a page would do without rollu
 
 Targets (issue #14): cold at scale 1 ≤ 150 ms, warm ≤ 50 ms; scale 10 ≤ 1.2 × scale 1; ≥ 50 × faster than
 naive. ``first_ms`` is the first computation in the store (or after a change to the measures' code): it
-computes and keeps the closed months' snapshots (lib.kpi.months); ``cold`` is a new process's engine
-after that, ``warm`` the median of repeats.
+computes and keeps the closed months' snapshots (lib.kpi.months); ``cold_ms`` is an engine in a new
+process after that (a server's first page after a restart: nothing of the store in memory); ``warm_ms``
+the median of repeats in one process with the store unchanged (engines share what an unchanged store
+gives: lib.kpi.engine); ``moved_ms`` the same right after the live feed wrote 10 events (what a wall pays
+while data flows: the running month read again, the closed months from memory).
 
     python -m benchmarks.kpi [--scales 1 10] [--backends sqlite postgresql] [--repeat 5]
 
@@ -20,13 +23,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
+import subprocess
+import sys
 import time
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from benchmarks.stores import RESULTS, save
-from lib import demo, kpi
+from lib import clock, demo, kpi
+from lib.demo import feed
 from lib.kpi.period import Period
 from lib.store import db, schema
 
@@ -67,6 +74,20 @@ def overview(url: str, *, compare: bool = True) -> tuple[float, int]:
     return time.perf_counter() - started, n
 
 
+def cold(url: str, *, compare: bool) -> float:
+    """Seconds of the overview set in a new Python process (timed after its imports)."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.kpi", "--cold", url] + ([] if compare else ["--values"]),
+                         check=True, capture_output=True, text=True).stdout
+    return float(out.split()[-1])
+
+
+def moved(url: str, *, compare: bool) -> float:
+    """Seconds of the overview set right after the live feed wrote 10 events."""
+    with db.engine(url).begin() as conn:
+        feed.step(conn, clock.now(), np.random.default_rng(), 10)
+    return overview(url, compare=compare)[0]
+
+
 def naive(url: str, *, compare: bool = True) -> float:
     """Event figures from raw rows grouped in pandas (no rollups): the baseline. With ``compare`` it
     reads what the comparisons need too (last year, and the 2024 baseline of the in-county target)."""
@@ -104,22 +125,26 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cold", metavar="URL", help=argparse.SUPPRESS)  # one timing in this new process
+    parser.add_argument("--values", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cold:
+        print(overview(args.cold, compare=not args.values)[0])
+        return
     rows = []
     for backend in args.backends:
         for scale in args.scales:
             url = store(backend, scale)
             for compare in (True, False):
-                db.engine(url).dispose()
-                first = overview(url, compare=compare)[0]  # keeps the closed months' snapshots, if not yet kept
-                db.engine(url).dispose()  # cold: a new connection pool, a new engine, nothing cached in the process
-                cold, n = overview(url, compare=compare)
+                first, n = overview(url, compare=compare)  # keeps the closed months' snapshots, if not yet kept
+                new = statistics.median(cold(url, compare=compare) for _ in range(args.repeat))
                 warm = statistics.median(overview(url, compare=compare)[0] for _ in range(args.repeat))
+                live = statistics.median(moved(url, compare=compare) for _ in range(args.repeat))
                 baseline = naive(url, compare=compare)
                 rows.append({"backend": backend, "scale": scale, "comparisons": compare, "values": n,
-                             "first_ms": round(first * 1000, 1), "cold_ms": round(cold * 1000, 1),
-                             "warm_ms": round(warm * 1000, 1),
-                             "naive_ms": round(baseline * 1000, 1), "naive_over_cold": round(baseline / cold, 1)})
+                             "first_ms": round(first * 1000, 1), "cold_ms": round(new * 1000, 1),
+                             "warm_ms": round(warm * 1000, 1), "moved_ms": round(live * 1000, 1),
+                             "naive_ms": round(baseline * 1000, 1), "naive_over_cold": round(baseline / new, 1)})
                 print(rows[-1])
     table = pd.DataFrame(rows)
     for (backend, compare), part in table.groupby(["backend", "comparisons"]):

@@ -94,13 +94,14 @@ def check_targets(rows: list[dict[str, Any]], indicators: set[str], tiers: set[s
 
 
 def sync_catalogue(conn: Connection, path: Path = CATALOGUE) -> int:
-    """Insert or update every indicator of the catalogue file; returns how many."""
+    """Insert or update every indicator of the catalogue file; returns how many. A row already as the file
+    says is left alone: every start syncs, and a write would tell the engines the catalogue changed."""
     rows = _read(path).get("indicator", [])
     tiers = set(conn.execute(sa.select(Tier.code)).scalars())
     problems = check_catalogue(rows, tiers)
     if problems:
         raise CatalogueError(path, problems)
-    existing = set(conn.execute(sa.select(Indicator.code)).scalars())
+    existing = {r.code: r._mapping for r in conn.execute(sa.select(Indicator))}
     for row in rows:
         values = {
             "section": row["section"], "name_zh": row["name_zh"], "name_en": row["name_en"],
@@ -109,7 +110,10 @@ def sync_catalogue(conn: Connection, path: Path = CATALOGUE) -> int:
             "unit": row["unit"], "direction": row["direction"], "basis": row["basis"],
             "scopes": ",".join(row["scopes"]), "tiers": ",".join(row.get("tiers", [])), "source": row["source"],
         }
-        if row["code"] in existing:
+        stored = existing.get(row["code"])
+        if stored is not None and all(stored[k] == v for k, v in values.items()):
+            continue
+        if stored is not None:
             conn.execute(sa.update(Indicator).where(Indicator.code == row["code"]).values(**values))
         else:
             conn.execute(sa.insert(Indicator).values(code=row["code"], **values))

@@ -14,9 +14,11 @@ import argparse
 import datetime as dt
 import json
 import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from lib import clock
 from lib.kpi import catalogue, measures, months
-from lib.kpi.indicators import FORMULAS, FUND_ALL, Ratio, Sums, UnitTable
+from lib.kpi.indicators import FORMULAS, FUND_ALL, NO_GAPS, Batch, Gaps, Ratio, Sums, UnitMeasures, UnitTable
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.kpi.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
 from lib.store import db
@@ -77,43 +79,114 @@ class KpiValue:
     as_of: dt.date | None = None  # a stock carried forward: the month of the oldest report in the value
 
 
+class Scopes(tuple):
+    """Scopes evaluated together: a tuple that hashes once (a page's tens of scopes are looked up hundreds of
+    times, per indicator and period)."""
+
+    def __new__(cls, scopes: Iterable[Scope]) -> Scopes:
+        made = super().__new__(cls, scopes)
+        made._hash = tuple.__hash__(made)
+        return made
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """One indicator over a batch of scopes and one period: the formula's ratio, each scope's value (NaN: none)
+    and, for the period a value is shown for, each scope's gaps."""
+
+    ratio: Ratio
+    values: np.ndarray
+    gaps: list[Gaps] | None = None
+
+    def value(self, i: int) -> float | None:
+        v = self.values[i]
+        return None if np.isnan(v) else float(v)
+
+
+class _Knowledge:
+    """What the engines of one process share while a store stands still (the same store, data and day):
+    the units, catalogue and targets they read, and every period's measures, batch and value computed.
+    Every input of these is under a generation (migrations 0010 and 0015), so a state's knowledge is true
+    for any engine that finds the store in that state."""
+
+    def __init__(self, conn: Connection) -> None:
+        units = measures.facilities(conn)
+        # Plain object columns: boolean masks over Arrow-backed strings cost ~10× more, and scopes mask often.
+        self.units = units.astype({c: object for c in units.columns if c != "population"})
+        self.catalogue = catalogue.read(conn)
+        self.rows = {r.Index: r for r in self.catalogue.itertuples()}
+        self.unit_rows = {r.Index: r for r in self.units.itertuples()}
+        self.positions = {code: i for i, code in enumerate(self.units["code"])}
+        self.table = UnitTable(self.units)
+        county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
+        self.county_id, self.residents = county.id, float(county.resident_population)
+        self.targets = TargetBook(conn, self.county_id)
+        reporting = measures.reporting_tiers(conn)
+        self.reporting_tiers = reporting.groupby("measure")["tier"].agg(frozenset).to_dict()
+        self.measures: dict[Period, measures.PeriodMeasures] = {}
+        self.unit_measures: dict[Period, UnitMeasures] = {}
+        self.expected: dict[str, np.ndarray] = {}
+        self.ids: dict[Scope, pd.Index] = {}
+        self.batches: dict[tuple[Scopes, Period], Batch] = {}
+        self.evaluated: dict[tuple[str, Scopes, Period], Evaluated] = {}
+        self.rows_of: dict[Scope, np.ndarray] = {}
+        self.budgets: dict[int, Any] = {}
+        self.lock = threading.RLock()
+
+
+_KNOWN: OrderedDict[tuple[object, ...], _Knowledge] = OrderedDict()
+_KNOWN_LOCK = threading.Lock()
+KNOWN_STATES = 2  # the state being read and the one before it (a live feed moves the state every few seconds)
+
+
+def _known(conn: Connection, today: dt.date, at: months.StoreState) -> _Knowledge:
+    """The process's knowledge of the store in this state, or a new one (kept unless read inside a write)."""
+    key = (at.store, at.version, today)
+    with _KNOWN_LOCK:
+        held = _KNOWN.get(key)
+        if held is not None:
+            _KNOWN.move_to_end(key)
+            return held
+    fresh = _Knowledge(conn)
+    if not at.dirty:
+        with _KNOWN_LOCK:
+            fresh = _KNOWN.setdefault(key, fresh)
+            while len(_KNOWN) > KNOWN_STATES:
+                _KNOWN.popitem(last=False)
+    return fresh
+
+
 class Engine:
-    """One county's indicators over one connection; measures are cached per period for the engine's life."""
+    """One county's indicators over one connection; measures are cached per period for the engine's life.
+
+    Formulas run over batches of scopes (lib.kpi.indicators.Batch): an indicator costs one evaluation per
+    period whatever the number of scopes it is shown for."""
 
     def __init__(self, conn: Connection, *, today: dt.date | None = None, margin: float = DEFAULT_MARGIN) -> None:
         self.conn = conn
         self.today = today or clock.today()
         self.margin = margin
-        units = measures.facilities(conn)
-        # Plain object columns: boolean masks over Arrow-backed strings cost ~10× more, and scopes mask often.
-        self.units = units.astype({c: object for c in units.columns if c != "population"})
-        self.catalogue = catalogue.read(conn)
-        self._rows = {r.Index: r for r in self.catalogue.itertuples()}
-        self._unit_rows = {r.Index: r for r in self.units.itertuples()}
-        self.table = UnitTable(self.units)
-        county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
-        self.county_id, self.residents = county.id, float(county.resident_population)
-        self.targets = TargetBook(conn, self.county_id)
-        self._measures: dict[Period, measures.PeriodMeasures] = {}
-        self._matrices: dict[Period, tuple[np.ndarray, list[str], np.ndarray, np.ndarray]] = {}
-        reporting = measures.reporting_tiers(conn)
-        self._reporting_tiers = reporting.groupby("measure")["tier"].agg(frozenset).to_dict()
-        self._ids: dict[Scope, pd.Index] = {}
-        self._sums: dict[tuple[Scope, Period], Sums] = {}
-        self._rows_of: dict[Scope, tuple[np.ndarray, float]] = {}
+        self.state = months.state(conn)
+        self._known = _known(conn, self.today, self.state)
+        k = self._known
+        self.units, self.catalogue, self.table, self.targets = k.units, k.catalogue, k.table, k.targets
+        self.county_id, self.residents = k.county_id, k.residents
 
     # -- scopes and measures -----------------------------------------------------------------------
 
     def facility_ids(self, scope: Scope) -> pd.Index:
-        if scope not in self._ids:
-            self._ids[scope] = scope.members(self.units)
-        return self._ids[scope]
+        if scope not in self._known.ids:
+            self._known.ids[scope] = scope.members(self.units)
+        return self._known.ids[scope]
 
     def prefetch(self, periods: Iterable[Period]) -> None:
         """Read the measures of several periods together (one rollup scan serves them all)."""
-        missing = [p for p in dict.fromkeys(periods) if p not in self._measures]
+        missing = [p for p in dict.fromkeys(periods) if p not in self._known.measures]
         if missing:
-            self._measures.update(months.period_measures(self.conn, missing, self.today))
+            self._known.measures.update(months.period_measures(self.conn, missing, self.today, self.state))
 
     def related_periods(self, period: Period, codes: Iterable[str], *, compare: bool = True) -> list[Period]:
         """What a value needs besides its period: comparisons, the year to date (for the indicators that
@@ -129,94 +202,145 @@ class Engine:
 
     def measures(self, period: Period) -> measures.PeriodMeasures:
         self.prefetch([period])
-        return self._measures[period]
+        return self._known.measures[period]
 
-    def _matrix(self, period: Period) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
-        """The period's measures as units × measures arrays (rows in the order of ``self.units``): values,
-        columns, where a NaN is a missing report, and the stocks' report months."""
-        if period not in self._matrices:
+    def unit_measures(self, period: Period) -> UnitMeasures:
+        """The period's measures as units × measures arrays (rows in the order of ``self.units``): a flow a
+        unit did not have is 0, a stock it has no report of is NaN."""
+        if period not in self._known.unit_measures:
             held = self.measures(period)
-            stock = sorted(set(self._reporting_tiers) | set(held.reported.columns) | set(measures.STATUS_MEASURES))
-            values = held.values.reindex(self.units.index)
-            flow = [c for c in values.columns if c not in set(stock)]
-            values = values[flow].fillna(0.0).join(values.reindex(columns=stock))
-            reported = held.reported.reindex(index=self.units.index, columns=values.columns)
-            tiers = self.units["tier"]
-            expected = np.column_stack([tiers.isin(self._reporting_tiers.get(c, ())).to_numpy(dtype=bool)
-                                        for c in values.columns]) if len(values.columns) else \
-                np.zeros((len(tiers), 0), dtype=bool)
-            self._matrices[period] = (values.to_numpy(dtype=float), list(values.columns), expected,
-                                      reported.to_numpy(dtype=float))
-        return self._matrices[period]
+            stocks = set(self._known.reporting_tiers) | set(held.reported.columns) | set(measures.STATUS_MEASURES)
+            flow = [c for c in held.values.columns if c not in stocks]
+            columns = flow + sorted(stocks)
+            rows = held.values.index.get_indexer(self.units.index)  # -1: a unit with no row at all
+            matrix = _placed(held.values, rows, columns)
+            matrix[:, :len(flow)] = np.nan_to_num(matrix[:, :len(flow)])
+            expected = np.column_stack([self._expected_of(c) for c in columns]) if columns else \
+                np.zeros((len(self.units), 0), dtype=bool)
+            reported = _placed(held.reported, held.reported.index.get_indexer(self.units.index), columns)
+            self._known.unit_measures[period] = UnitMeasures(self.table, matrix, columns, expected, reported)
+        return self._known.unit_measures[period]
+
+    def _expected_of(self, measure: str) -> np.ndarray:
+        """Which units owe a report of this stock (their tier reports it)."""
+        k = self._known
+        if measure not in k.expected:
+            k.expected[measure] = self.units["tier"].isin(k.reporting_tiers.get(measure, ())).to_numpy(bool)
+        return k.expected[measure]
+
+    def batch(self, scopes: Scopes, period: Period) -> Batch:
+        """These scopes' measures of the period, summed by scope."""
+        if (scopes, period) not in self._known.batches:
+            members = np.zeros((len(scopes), len(self.units)), dtype=bool)
+            for i, scope in enumerate(scopes):
+                members[i, self._scope_rows(scope)] = True
+            population = members @ self.table.population
+            population[[i for i, scope in enumerate(scopes) if scope.kind == "county"]] = self.residents
+            self._known.batches[(scopes, period)] = Batch(self.unit_measures(period), members, population)
+        return self._known.batches[(scopes, period)]
 
     def sums(self, scope: Scope, period: Period) -> Sums:
-        if (scope, period) not in self._sums:
-            rows, population = self._scope_rows(scope)
-            matrix, columns, expected, reported = self._matrix(period)
-            self._sums[(scope, period)] = Sums(matrix[rows], columns, self.table, rows, population, expected[rows],
-                                               reported[rows])
-        return self._sums[(scope, period)]
+        return Sums(self.batch(Scopes((scope,)), period))
 
-    def _scope_rows(self, scope: Scope) -> tuple[np.ndarray, float]:
-        """The scope's units as positions in ``self.units``, and the people it serves (the county: its residents).
-        Kept per engine: a cache on the method would keep every engine ever made alive (it leaked on walls)."""
-        if scope not in self._rows_of:
-            rows = np.flatnonzero(self.units.index.isin(self.facility_ids(scope)))
-            self._rows_of[scope] = rows, self.residents if scope.kind == "county" else float(
-                self.table.population[rows].sum())
-        return self._rows_of[scope]
+    def _scope_rows(self, scope: Scope) -> np.ndarray:
+        """The scope's units as positions in ``self.units``. Kept per engine: a cache on the method would keep
+        every engine ever made alive (it leaked on walls)."""
+        k = self._known
+        if scope not in k.rows_of:
+            if scope.kind == "facility":
+                k.rows_of[scope] = np.array([k.positions[c] for c in scope.codes if c in k.positions], dtype=int)
+            else:
+                k.rows_of[scope] = np.flatnonzero(self.units.index.isin(self.facility_ids(scope)))
+        return k.rows_of[scope]
 
     def applies(self, code: str, scope: Scope) -> bool:
-        row = self._rows[code]
+        row = self._known.rows[code]
         kind = "area" if scope.kind == "facilities" else scope.kind
         if kind not in row.scopes:
             return False
         if kind == "facility" and row.tiers:
-            return all(self._unit_rows[i].tier in row.tiers for i in self.facility_ids(scope))
+            return all(self._known.unit_rows[i].tier in row.tiers for i in self.facility_ids(scope))
         return True
 
     # -- values --------------------------------------------------------------------------------------
 
-    def ratio(self, code: str, scope: Scope, period: Period) -> Ratio | None:
-        if code == "fund_execution":
-            return self._fund_execution(scope, period)
-        return FORMULAS[code](self.sums(scope, period))
+    def evaluate(self, code: str, scopes: Scopes, period: Period, *, gaps: bool = False) -> Evaluated:
+        """The indicator for every scope of the batch at once (kept for the engine's life)."""
+        key = (code, scopes, period)
+        held = self._known.evaluated.get(key)
+        if held is not None and (held.gaps is not None or not gaps):
+            return held
+        with self._known.lock:  # a batch tracks what its formula reads: one formula at a time per batch
+            if code == "fund_execution":
+                ratio = self._fund_execution(scopes, period)
+                found = [NO_GAPS] * len(scopes) if gaps else None
+            else:
+                batch = self.batch(scopes, period)
+                batch.start()
+                ratio = FORMULAS[code](batch)
+                found = batch.gaps() if gaps else None
+            held = Evaluated(ratio, ratio.values(len(scopes)), found)
+            self._known.evaluated[key] = held
+        return held
 
-    def _fund_execution(self, scope: Scope, period: Period) -> Ratio | None:
-        """YTD fund spending ÷ the year's envelope: budget − 5% 调剂金 − commercial premiums (000 §二(一)3)."""
-        if scope.kind != "county":
-            return None
+    def ratios(self, code: str, scopes: Sequence[Scope], period: Period) -> list[Ratio | None]:
+        """The indicator's ratio for each scope (None where it has no value)."""
+        held = self.evaluate(code, Scopes(scopes), period)
+        return [held.ratio.of(i) for i in range(len(scopes))]
+
+    def ratio(self, code: str, scope: Scope, period: Period) -> Ratio | None:
+        return self.ratios(code, [scope], period)[0]
+
+    def _fund_execution(self, scopes: Scopes, period: Period) -> Ratio:
+        """YTD fund spending ÷ the year's envelope: budget − 5% 调剂金 − commercial premiums (000 §二(一)3);
+        the county's figure only."""
         year = period.last_month.year
-        fb = FundBudget
-        b = self.conn.execute(sa.select(fb.revenue_budget, fb.reserve_rate, fb.commercial_premium)
-                              .where(fb.county_id == self.county_id, fb.year == year)).first()
-        if b is None:
-            return None
+        if year not in self._known.budgets:
+            fb = FundBudget
+            self._known.budgets[year] = self.conn.execute(
+                sa.select(fb.revenue_budget, fb.reserve_rate, fb.commercial_premium)
+                .where(fb.county_id == self.county_id, fb.year == year)).first()
+        b = self._known.budgets[year]
+        county = np.array([scope.kind == "county" for scope in scopes])
+        if b is None or not county.any():
+            return Ratio(np.full(len(scopes), np.nan), None, sampled=False)
         envelope = float(b.revenue_budget) * (1 - b.reserve_rate) - float(b.commercial_premium)
-        spent = self.sums(scope, Period("ytd", period.last_month)).total(*FUND_ALL)
-        return Ratio(spent, envelope, sampled=False)
+        spent = self.batch(scopes, Period("ytd", period.last_month)).total(*FUND_ALL)
+        return Ratio(np.where(county, spent, np.nan), envelope, sampled=False)
 
     def value(self, code: str, scope: Scope, period: Period) -> float | None:
-        r = self.ratio(code, scope, period)
-        return None if r is None else r.value
+        return self.evaluate(code, Scopes((scope,)), period).value(0)
 
     def target(self, code: str, scope: Scope, period: Period) -> Target | None:
+        return self._target(code, Scopes((scope,)), 0, period)
+
+    def _target(self, code: str, scopes: Scopes, i: int, period: Period) -> Target | None:
+        """The target of the scope at ``i``; a baseline year is evaluated for all of ``scopes`` at once."""
         tier = peer = ""
+        scope = scopes[i]
         if scope.kind == "facility":
-            unit = self._unit_rows[self.facility_ids(scope)[0]]
+            unit = self._known.unit_rows[self.facility_ids(scope)[0]]
             tier, peer = unit.tier, unit.peer_group
-        return self.targets.resolve(code, period, self.today,
-                                    lambda year: self.value(code, scope, Period("ytd", dt.date(year, 12, 1))),
-                                    tier=tier, peer_group=peer)
+        return self.targets.resolve(
+            code, period, self.today,
+            lambda year: self.evaluate(code, scopes, Period("ytd", dt.date(year, 12, 1))).value(i),
+            tier=tier, peer_group=peer)
 
     def compute(self, codes: Iterable[str] | None, scopes: Iterable[Scope], period: Period, *,
                 compare: bool = True) -> list[KpiValue]:
         """Values of these indicators (all by default) for each scope; ``compare`` adds the previous
         period and the same period last year (a sparkline or ranking may not need them)."""
         codes = list(self.catalogue.index if codes is None else codes)
+        scopes = Scopes(scopes)
         self.prefetch(self.related_periods(period, codes, compare=compare))
-        return [self._one(code, scope, period, compare) for scope in scopes for code in codes
-                if self.applies(code, scope)]
+        shown = [(i, code) for i, scope in enumerate(scopes) for code in codes if self.applies(code, scope)]
+        label = period.label()
+        used = dict.fromkeys(code for _, code in shown)
+        now = {code: self.evaluate(code, scopes, period, gaps=True) for code in used}
+        before = {code: self.evaluate(code, scopes, period.previous()) for code in used} if compare else {}
+        year_ago = {code: self.evaluate(code, scopes, period.last_year()) for code in used} if compare else {}
+        return [self._one(code, scopes, i, period, label, now[code], before.get(code), year_ago.get(code))
+                for i, code in shown]
 
     def series(self, codes: Collection[str], scope: Scope, end: Period, months: int = 12
                ) -> dict[str, list[tuple[dt.date, float | None]]]:
@@ -227,30 +351,37 @@ class Engine:
         return {code: [(p.last_month, self.value(code, scope, p)) for p in periods]
                 for code in codes if self.applies(code, scope)}
 
-    def _one(self, code: str, scope: Scope, period: Period, compare: bool) -> KpiValue:
-        row = self._rows[code]
-        sums = self.sums(scope, period)
-        sums.start()
-        r = self.ratio(code, scope, period)
-        gaps = sums.gaps()
-        value = None if r is None else r.value
-        if value is None:
-            r = None
-        target = self.target(code, scope, period)
+    def _one(self, code: str, scopes: Scopes, i: int, period: Period, label: str, now: Evaluated,
+             before: Evaluated | None, year_ago: Evaluated | None) -> KpiValue:
+        row = self._known.rows[code]
+        value = now.value(i)
+        r = None if value is None else now.ratio.of(i)
+        gaps = now.gaps[i] if now.gaps else NO_GAPS
+        target = self._target(code, scopes, i, period)
         small = bool(r is not None and r.denominator is not None and r.sampled and r.denominator < SMALL_DENOMINATOR)
         return KpiValue(
-            code=code, scope=scope, period=period.label(), unit=row.unit, direction=row.direction,
+            code=code, scope=scopes[i], period=label, unit=row.unit, direction=row.direction,
             value=value, numerator=None if r is None else r.numerator,
             denominator=None if r is None else r.denominator,
             target=None if target is None else target.value, target_upper=None if target is None else target.upper,
             deadline=None if target is None else target.deadline,
             status=status(value, target, row.direction, self.margin),
-            previous=self.value(code, scope, period.previous()) if compare else None,
-            last_year=self.value(code, scope, period.last_year()) if compare else None,
+            previous=None if before is None else before.value(i),
+            last_year=None if year_ago is None else year_ago.value(i),
             small_denominator=small, target_source="" if target is None else target.source,
-            missing_units=tuple(self._unit_rows[i].code for i in gaps.missing),
+            missing_units=tuple(self._known.unit_rows[u].code for u in gaps.missing),
             as_of=gaps.as_of if gaps.as_of is not None and gaps.as_of < first_of_month(period.last_date) else None,
         )
+
+
+def _placed(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> np.ndarray:
+    """``frame``'s values at these row positions (-1: none) and columns (absent: none), NaN where none."""
+    out = np.full((len(rows), len(columns)), np.nan)
+    source = frame.to_numpy(dtype=float)
+    cols = frame.columns.get_indexer(columns)
+    have_row, have_col = rows >= 0, cols >= 0
+    out[np.ix_(have_row, have_col)] = source[np.ix_(rows[have_row], cols[have_col])]
+    return out
 
 
 def _months_to(end: Period, months: int) -> list[Period]:

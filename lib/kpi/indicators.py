@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -19,10 +20,15 @@ THC_TIERS = ("thc", "sub_centre_thc")
 TOWNSHIP_TIERS = (*THC_TIERS, "community_health_centre")
 
 
+Number = float | np.ndarray  # one scope's figure, or one per scope of a batch
+
+
 @dataclass(frozen=True)
 class Ratio:
-    numerator: float
-    denominator: float | None = None  # None: a count, the value is the numerator
+    """What a formula returns, for one scope (floats) or for every scope of a batch (arrays)."""
+
+    numerator: Number
+    denominator: Number | None = None  # None: a count, the value is the numerator
     factor: float = 1.0
     # The denominator counts people or events, so a small one makes the value unreliable (the rule of
     # lib.kpi.engine.SMALL_DENOMINATOR, for rates, means and per-capita values alike); False for ratios
@@ -31,14 +37,44 @@ class Ratio:
 
     @property
     def value(self) -> float | None:
-        """The figure; None where there is nothing to divide by or a stock had no report at all (NaN)."""
+        """The figure of one scope; None where there is nothing to divide by or a stock had no report (NaN)."""
         if self.denominator is None:
             result = self.numerator * self.factor
         elif self.denominator == 0:
             return None
         else:
             result = self.numerator / self.denominator * self.factor
-        return None if math.isnan(result) else result
+        return None if math.isnan(result) else float(result)
+
+    def values(self, scopes: int) -> np.ndarray:
+        """The figure of each scope of a batch; NaN where there is none."""
+        numerator = np.broadcast_to(np.asarray(self.numerator, dtype=float), (scopes,))
+        if self.denominator is None:
+            return numerator * self.factor
+        denominator = np.broadcast_to(np.asarray(self.denominator, dtype=float), (scopes,))
+        return _per(numerator, denominator) * self.factor
+
+    def of(self, scope: int) -> Ratio | None:
+        """One scope's ratio out of a batch's (None where it has no value)."""
+        one = Ratio(_at(self.numerator, scope), None if self.denominator is None else _at(self.denominator, scope),
+                    self.factor, self.sampled)
+        return None if one.value is None else one
+
+
+def _at(x: Number, i: int) -> float:
+    return float(x[i]) if isinstance(x, np.ndarray) else float(x)
+
+
+def _per(numerator: Number, denominator: Number) -> np.ndarray:
+    """numerator ÷ denominator per scope, NaN where the denominator is 0."""
+    numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.where(denominator == 0, np.nan, numerator / np.where(denominator == 0, 1.0, denominator))
+
+
+def _blank(where: Number, r: Ratio) -> Ratio:
+    """No value for the scopes where ``where`` holds (a roster never loaded, no report at all: no data, not 0)."""
+    return Ratio(np.where(where, np.nan, r.numerator), r.denominator, r.factor, r.sampled)
 
 
 @dataclass(frozen=True)
@@ -52,7 +88,7 @@ class Gaps:
 
 class UnitTable:
     """Every unit an engine knows, once: the frame, its ids and populations as arrays, and the masks formulas
-    ask for (``Sums.where``), each computed once over all units and then cut to a scope's rows."""
+    ask for (``Batch.where``), each computed once over all units."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
@@ -67,7 +103,7 @@ class UnitTable:
 
 
 class Columns:
-    """A few units' measures by name as numpy columns (what coverage tests read): ``w["staff_gp"] >= 2``."""
+    """Units' measures by name as numpy columns (what coverage tests read): ``w["staff_gp"] >= 2``."""
 
     def __init__(self, matrix: np.ndarray, index: dict[str, int]) -> None:
         self.matrix = matrix
@@ -80,120 +116,188 @@ class Columns:
         return self.matrix[:, self.columns[name]]
 
 
-class Sums:
-    """Measures of the facilities in a scope: ``s["visits"]`` sums a measure; ``s.where(...)`` narrows.
+@dataclass(frozen=True)
+class UnitMeasures:
+    """A period's measures of every unit (rows in the order of ``table``), one column per measure; a stock
+    a unit has no current report of is NaN. ``expected`` marks the cells whose NaN is a missing report
+    (the unit's tier reports that stock); ``reported`` holds each stock's report month (months since year 0)."""
 
-    ``matrix`` holds one row per unit of the scope (``rows``: positions in ``table``) and one column per
-    measure; a stock a unit has no current report of is NaN there, and sums leave it out (NaN when no
-    unit has one). ``expected`` marks the cells whose NaN is a missing report (the unit's tier reports that
-    stock) and ``reported`` holds each stock's report month (months since year 0). ``gaps()`` tells, for the
-    measures read since ``start()``, which units were missing and how old the oldest report was.
+    table: UnitTable
+    matrix: np.ndarray
+    columns: list[str]
+    expected: np.ndarray
+    reported: np.ndarray
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.columns)}
+
+    @cached_property
+    def present(self) -> np.ndarray:
+        return ~np.isnan(self.matrix)
+
+    @cached_property
+    def filled(self) -> np.ndarray:
+        return np.nan_to_num(self.matrix)
+
+
+class Batch:
+    """Measures summed over several scopes at once: ``b["visits"]`` is one total per scope, ``b.where(...)``
+    narrows every scope to the units passing a test. Formulas run once per batch, whatever the scopes.
+
+    ``members`` marks each scope's units (scopes × units). A stock no unit of a scope has a current report
+    of sums to NaN for it. ``gaps()`` tells, per scope and for the measures read since ``start()``, which
+    units were missing and how old the oldest report was.
     """
 
-    def __init__(self, matrix: np.ndarray, columns: list[str], table: UnitTable | pd.DataFrame,
-                 rows: np.ndarray | None = None, population: float | None = None,
-                 expected: np.ndarray | None = None, reported: np.ndarray | None = None):
-        self.table = table if isinstance(table, UnitTable) else UnitTable(table)
-        self.rows = np.arange(len(self.table.ids)) if rows is None else rows
-        self.matrix = matrix
-        self.columns = columns
-        self.population = float(self.table.population[self.rows].sum()) if population is None else population
-        self.expected = np.zeros(matrix.shape, dtype=bool) if expected is None else expected
-        self.reported = np.full(matrix.shape, np.nan) if reported is None else reported
-        self._index = {c: i for i, c in enumerate(columns)}
-        with np.errstate(all="ignore"):
-            some = (~np.isnan(matrix)).any(axis=0)
-            totals = np.where(some | (len(matrix) == 0), np.nansum(matrix, axis=0), np.nan)
-        self._totals = dict(zip(columns, totals.tolist(), strict=True))
-        self._subsets: dict[str, Sums] = {}
+    def __init__(self, measures: UnitMeasures, members: np.ndarray, population: np.ndarray | None = None) -> None:
+        self.measures = measures
+        self.members = members
+        self.population = members @ measures.table.population if population is None else population
+        self.unit_count = members.sum(axis=1)
+        self._totals: np.ndarray | None = None
+        self._subsets: dict[str, Batch] = {}
         self._read: set[str] = set()
 
-    @property
-    def units(self) -> pd.DataFrame:
-        return self.table.frame.iloc[self.rows]
+    def __len__(self) -> int:
+        return len(self.members)
 
-    @property
-    def wide(self) -> pd.DataFrame:
-        return pd.DataFrame(self.matrix, index=self.table.ids[self.rows], columns=self.columns)
-
-    def __getitem__(self, measure: str) -> float:
+    def __getitem__(self, measure: str) -> np.ndarray:
+        """The measure's total per scope, noted as read (for ``gaps``)."""
         self._read.add(measure)
-        return float(self._totals.get(measure, 0.0))
+        return self.sum_of(measure)
 
-    def total(self, *measures: str) -> float:
-        return sum(self[m] for m in measures)
+    def sum_of(self, measure: str) -> np.ndarray:
+        """The measure's total per scope, not noted (readers beside the formulas)."""
+        column = self.measures.index.get(measure)
+        if column is None:
+            return np.zeros(len(self))
+        if self._totals is None:
+            m, weights = self.measures, self.members.astype(float)
+            some = (weights @ m.present) > 0
+            self._totals = np.where(some | (self.unit_count == 0)[:, None], weights @ m.filled, np.nan)
+        return self._totals[:, column]
 
-    def where(self, name: str, mask: Callable[[pd.DataFrame], pd.Series]) -> Sums:
-        """The units passing ``mask`` (once per name over all units: formulas ask for the same subsets often)."""
+    def total(self, *measures: str) -> np.ndarray:
+        return sum((self[m] for m in measures), np.zeros(len(self)))
+
+    def where(self, name: str, mask: Callable[[pd.DataFrame], pd.Series]) -> Batch:
+        """Each scope's units passing ``mask`` (once per name over all units: formulas ask for the same subsets)."""
         if name not in self._subsets:
-            keep = self.table.mask(name, mask)[self.rows]
-            self._subsets[name] = Sums(self.matrix[keep], self.columns, self.table, self.rows[keep], None,
-                                       self.expected[keep], self.reported[keep])
+            self._subsets[name] = Batch(self.measures, self.members & self.measures.table.mask(name, mask))
         return self._subsets[name]
 
-    def tiers(self, tiers: Iterable[str]) -> Sums:
+    def tiers(self, tiers: Iterable[str]) -> Batch:
         tiers = tuple(tiers)
         return self.where("tiers:" + ",".join(tiers), lambda u: u["tier"].isin(tiers))
 
     @property
-    def primary(self) -> Sums:
+    def primary(self) -> Batch:
         return self.where("primary", lambda u: u["is_primary"].astype(bool))
 
     def count_units(self, tiers: Iterable[str], test: Callable[[Columns], np.ndarray],
-                    needs: tuple[str, ...] = ()) -> Ratio | None:
+                    needs: tuple[str, ...] = ()) -> Ratio:
         """Units of these tiers passing ``test`` ÷ units of these tiers (coverage indicators). A unit
         without a current report of a stock in ``needs`` is left out of both and named (``gaps``)."""
         scoped = self.tiers(tiers)
         scoped._read.update(needs)
-        known = np.ones(len(scoped.matrix), dtype=bool)
+        m = self.measures
+        known = np.ones(len(m.matrix), dtype=bool)
         for need in needs:
-            known &= ~np.isnan(scoped.matrix[:, scoped._index[need]]) if need in scoped._index else False
-        n = int(known.sum())
-        if n == 0:
-            return None
-        passing = int(np.asarray(test(Columns(scoped.matrix[known], scoped._index))).sum())
-        return Ratio(passing, n, sampled=False)
+            known &= m.present[:, m.index[need]] if need in m.index else False
+        with np.errstate(invalid="ignore"):
+            passing = np.asarray(test(Columns(m.matrix, m.index)), dtype=bool)
+        counted = scoped.members & known
+        return Ratio((counted & passing).sum(axis=1).astype(float), counted.sum(axis=1).astype(float), sampled=False)
 
     def start(self) -> None:
         """Forget the measures read so far (before a formula runs)."""
         self._read.clear()
-        for sub in self._subsets.values():
+        for sub in list(self._subsets.values()):
             sub.start()
 
-    def gaps(self) -> Gaps:
-        """Missing units and the oldest report month among the measures read since ``start()``."""
-        missing: set[int] = set()
-        oldest = np.inf
-        cols = [self._index[m] for m in self._read if m in self._index]
-        if cols:
-            gone = (np.isnan(self.matrix[:, cols]) & self.expected[:, cols]).any(axis=1)
-            if gone.any():
-                missing.update(self.table.ids[self.rows][gone].tolist())
-            oldest = np.nanmin(self.reported[:, cols], initial=np.inf)
-        for sub in self._subsets.values():
-            nested = sub.gaps()
-            missing.update(nested.missing)
-            if nested.as_of is not None:
-                oldest = min(oldest, nested.as_of.year * 12 + nested.as_of.month - 1)
-        as_of = None if not np.isfinite(oldest) else dt.date(int(oldest) // 12, int(oldest) % 12 + 1, 1)
-        return Gaps(tuple(sorted(missing)), as_of)
+    def gaps(self) -> list[Gaps]:
+        """Per scope: missing units and the oldest report month among the measures read since ``start()``."""
+        missing = np.zeros(self.members.shape, dtype=bool)
+        oldest = np.full(len(self), np.inf)
+        self._collect(missing, oldest)
+        ids = self.measures.table.ids
+        out = []
+        for row, old in zip(missing, oldest, strict=True):
+            as_of = None if not np.isfinite(old) else dt.date(int(old) // 12, int(old) % 12 + 1, 1)
+            out.append(Gaps(tuple(sorted(ids[row].tolist())), as_of) if row.any() or as_of else NO_GAPS)
+        return out
+
+    def _collect(self, missing: np.ndarray, oldest: np.ndarray) -> None:
+        m = self.measures
+        columns = [m.index[c] for c in self._read if c in m.index]
+        if columns:
+            gone = (~m.present[:, columns] & m.expected[:, columns]).any(axis=1)
+            missing |= self.members & gone
+            per_unit = np.fmin.reduce(m.reported[:, columns], axis=1, initial=np.inf)
+            np.minimum(oldest, np.where(self.members, per_unit, np.inf).min(axis=1, initial=np.inf), out=oldest)
+        for sub in list(self._subsets.values()):
+            sub._collect(missing, oldest)
+
+
+NO_GAPS = Gaps()
+
+
+class Sums:
+    """One scope's measures summed (readers of figures beside the indicators: centres, capacity, flows):
+    ``s["visits"]`` is a number; ``s.where(...)`` narrows."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+
+    def __getitem__(self, measure: str) -> float:
+        return float(self.batch.sum_of(measure)[0])
+
+    def total(self, *measures: str) -> float:
+        return sum(self[m] for m in measures)
+
+    @property
+    def population(self) -> float:
+        return float(self.batch.population[0])
+
+    @property
+    def rows(self) -> np.ndarray:
+        return np.flatnonzero(self.batch.members[0])
+
+    @property
+    def units(self) -> pd.DataFrame:
+        return self.batch.measures.table.frame.iloc[self.rows]
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        m = self.batch.measures
+        return pd.DataFrame(m.matrix[self.rows], index=m.table.ids[self.rows], columns=m.columns)
+
+    def where(self, name: str, mask: Callable[[pd.DataFrame], pd.Series]) -> Sums:
+        return Sums(self.batch.where(name, mask))
+
+    @property
+    def primary(self) -> Sums:
+        return Sums(self.batch.primary)
 
 
 def _col(w: Columns | pd.DataFrame, name: str) -> np.ndarray | pd.Series:
     return w[name] if name in w.columns else np.zeros(len(w))
 
 
-def _ratio(num: float, den: float, factor: float = 1.0) -> Ratio | None:
-    return None if den == 0 else Ratio(num, den, factor)
+def _ratio(num: Number, den: Number, factor: float = 1.0) -> Ratio:
+    """num ÷ den (× factor); a scope with nothing to divide by has no value."""
+    return Ratio(num, den, factor)
 
 
-def _mean_pay(s: Sums) -> float | None:
-    return s["pay_sum"] / s["pay_n"] if s["pay_n"] else None
+def _mean_pay(s: Batch) -> np.ndarray:
+    return _per(s["pay_sum"], s["pay_n"])
 
 
-def _pay_ratio(s: Sums) -> Ratio | None:
-    primary, lead = _mean_pay(s.primary), _mean_pay(s.where("lead", lambda u: u["is_lead"].astype(bool)))
-    return None if primary is None or not lead else Ratio(primary, lead, sampled=False)
+def _pay_ratio(s: Batch) -> Ratio:
+    """Mean pay at primary units ÷ mean pay at the lead hospital; NaN means propagate to no value."""
+    return Ratio(_mean_pay(s.primary), _mean_pay(s.where("lead", lambda u: u["is_lead"].astype(bool))),
+                 sampled=False)
 
 
 def thc_staffing_ok(w: Columns | pd.DataFrame) -> np.ndarray | pd.Series:
@@ -203,37 +307,33 @@ def thc_staffing_ok(w: Columns | pd.DataFrame) -> np.ndarray | pd.Series:
             & (_col(w, "staff_n") > 0))
 
 
-def _rostered(formula: Callable[[Sums], Ratio | None]) -> Callable[[Sums], Ratio | None]:
+def _rostered(formula: Callable[[Batch], Ratio]) -> Callable[[Batch], Ratio]:
     """A figure counted on the roster: no value where nobody in the scope is on it (a roster never loaded
     is no data, not zero GPs; #13 "no data, never a zero where nothing was reported")."""
-    return lambda s: None if s["staff_n"] == 0 else formula(s)
+    return lambda s: _blank(s["staff_n"] == 0, formula(s))
 
 
-def _rural(s: Sums) -> Sums:
+def _rural(s: Batch) -> Batch:
     """Agricultural/pastoral population: units outside an area coded 'urban' (a local definition)."""
     return s.where("rural", lambda u: u["area"] != "urban")
 
 
-def _report_mean(metric: str) -> Callable[[Sums], Ratio | None]:
+def _report_mean(metric: str) -> Callable[[Batch], Ratio]:
     """The mean of the units' monthly reported scores over the period (四方满意 surveys, QC scores)."""
-    def mean(s: Sums) -> Ratio | None:
-        n = s[f"rep_{metric}_n"]
-        return None if n == 0 else Ratio(s[f"rep_{metric}_sum"], n, sampled=False)
-    return mean
+    return lambda s: Ratio(s[f"rep_{metric}_sum"], s[f"rep_{metric}_n"], sampled=False)
 
 
-def _reported_count(metric: str) -> Callable[[Sums], Ratio | None]:
+def _reported_count(metric: str) -> Callable[[Batch], Ratio]:
     """A count units report monthly, summed over the period; no value when no unit reported it (never 0)."""
-    def count(s: Sums) -> Ratio | None:
-        return None if s[f"rep_{metric}_n"] == 0 else Ratio(s[f"rep_{metric}_sum"])
-    return count
+    return lambda s: _blank(s[f"rep_{metric}_n"] == 0, Ratio(s[f"rep_{metric}_sum"]))
 
 
 REFERRALS_SENT = ("ref_sent:up", "ref_sent:down", "ref_sent:out")
 FUND_ALL = ("visit_fund", "fund_home_in", "fund_home_out")
 FUND_HOME_IN = ("visit_fund_home", "fund_home_in")  # the residents' in-county spending, by home unit
 
-FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
+# Each formula runs over a batch of scopes (lib.kpi.engine evaluates it once for all the scopes it shows).
+FORMULAS: dict[str, Callable[[Batch], Ratio | None]] = {
     # Resident-based (the catalogue's basis): the scope's residents by home unit, wherever they were treated.
     "primary_visit_share": lambda s: _ratio(s["visits_home_primary"], s["visits_home"]),
     "in_county_admission_share": lambda s: _ratio(s["adm_home_in"], s.total("adm_home_in", "adm_home_out")),
@@ -261,8 +361,8 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "village_tcm_service_rate": lambda s: s.count_units(["village_clinic"], lambda w: _col(w, "rep_tcm_service") >= 1,
                                                         needs=("rep_tcm_service",)),
     # No outreach report in the period is no value, never 0 (issue #13: a month not yet reported).
-    "tcm_outreach_events": lambda s: Ratio(s.total("rep_tcm_outreach_5jin_sum", "rep_tcm_outreach_nearby_sum"))
-    if s.total("rep_tcm_outreach_5jin_n", "rep_tcm_outreach_nearby_n") else None,
+    "tcm_outreach_events": lambda s: _blank(s.total("rep_tcm_outreach_5jin_n", "rep_tcm_outreach_nearby_n") == 0,
+                                            Ratio(s.total("rep_tcm_outreach_5jin_sum", "rep_tcm_outreach_nearby_sum"))),
     "htn_managed_rate": lambda s: _ratio(s["man_htn"], s["reg_htn"]),
     "dm_managed_rate": lambda s: _ratio(s["man_dm"], s["reg_dm"]),
     "maternal_managed_rate": lambda s: _ratio(s["man_pregnancy"], s["reg_pregnancy"]),
@@ -274,7 +374,7 @@ FORMULAS: dict[str, Callable[[Sums], Ratio | None]] = {
     "thc_staffing_compliance": _rostered(lambda s: s.count_units(THC_TIERS, thc_staffing_ok)),
     "village_doctor_density": _rostered(lambda s: _ratio(_rural(s)["vdoc_n"], _rural(s).population, 1_000)),
     "village_doctor_licensed_share": lambda s: _ratio(s["vdoc_licensed"], s["vdoc_n"]),
-    "emr_level": lambda s: Ratio(s["rep_emr_level"]) if len(s.rows) == 1 else None,
+    "emr_level": lambda s: _blank(s.unit_count != 1, Ratio(s["rep_emr_level"])),  # a unit's own level only
     "thc_ambulance_coverage": lambda s: s.count_units(THC_TIERS, lambda w: _col(w, "rep_ambulances") >= 1,
                                                       needs=("rep_ambulances",)),
     **{f"satisfaction_{who}": _report_mean(f"satisfaction_{who}")

@@ -18,11 +18,15 @@ spans or with the years of events behind it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import inspect
-import io
+import json
 import logging
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,55 +40,129 @@ from lib.kpi import measures
 from lib.kpi.measures import PeriodMeasures
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.store import db
-from lib.store.models import MeasureGeneration, MeasureSnapshot
+from lib.store.models import MeasureGeneration, MeasureSnapshot, StoreMeta
 
 SAVE_WAIT_MS = 1000
 ALL_MONTHS = dt.date(1, 1, 1)  # a generation row for changes that touch every month (units, roster)
+CONFIG_MONTH = dt.date(9999, 12, 1)  # changes to the engine's other inputs (migration 0015): after every month
 COMPOSED = ("month", "ytd", "r12")
+KEPT_MONTHS = 48  # decoded snapshots a process keeps (4 years of months, ~0.3 MB each at demo scale)
 log = logging.getLogger(__name__)
 
 
+@functools.cache  # the code does not change under a running process
 def fingerprint() -> str:
     """The code a snapshot was computed with: the measures' module and the rollup declarations."""
-    return hashlib.sha256((inspect.getsource(measures) + rollup.fingerprint()).encode()).hexdigest()
+    return hashlib.sha256((inspect.getsource(measures) + rollup.fingerprint() + SNAPSHOT_FORMAT).encode()).hexdigest()
 
 
-def _bases(conn: Connection, months: Iterable[dt.date]) -> dict[dt.date, int]:
-    """For each month, the sum of the generations up to it (tens of rows: one per month with data)."""
+@dataclass(frozen=True)
+class StoreState:
+    """Where a store stands: which store (its address and the id it was created with) and the generation of
+    every month. Generations only grow, so ``version`` (their sum) names one state of the store's data."""
+
+    store: tuple[str, str]
+    generations: tuple[tuple[dt.date, int], ...]
+    dirty: bool  # read inside a transaction that has written: uncommitted, never remembered
+
+    @property
+    def version(self) -> int:
+        return sum(gen for _, gen in self.generations)
+
+    def basis(self, month: dt.date) -> int:
+        """The sum of the generations up to ``month``: what a snapshot of it stands on."""
+        return sum(gen for m, gen in self.generations if m <= month)
+
+
+def state(conn: Connection) -> StoreState:
+    """The store's state, in two small queries (tens of generation rows: one per month with data)."""
     rows = conn.execute(sa.select(MeasureGeneration.month, MeasureGeneration.gen)).all()
-    return {m: sum(int(r.gen) for r in rows if r.month <= m) for m in months}
+    store_id = conn.execute(sa.select(StoreMeta.value).where(StoreMeta.key == "store_id")).scalar_one_or_none()
+    return StoreState((conn.engine.url.render_as_string(), store_id or ""),
+                      tuple((r.month, int(r.gen)) for r in rows), _written(conn))
+
+
+def _written(conn: Connection) -> bool:
+    """Whether ``conn``'s open transaction has written (its figures may yet be rolled back)."""
+    if conn.dialect.name == "sqlite":
+        return _writing(conn)
+    return bool(conn.execute(sa.text("SELECT txid_current_if_assigned() IS NOT NULL")).scalar())
+
+
+SNAPSHOT_FORMAT = "2"  # part of the fingerprint: a snapshot kept in another layout is computed again
 
 
 def _to_bytes(frame: pd.DataFrame) -> bytes:
-    """A units × measures frame as .npy arrays in a zip (numpy's own format, no pickles)."""
-    sink = io.BytesIO()
-    np.savez(sink, values=frame.to_numpy(dtype=float), index=frame.index.to_numpy(dtype=np.int64),
-             columns=np.array([str(c) for c in frame.columns], dtype=str))
-    return sink.getvalue()
+    """A units × measures frame as a JSON header (unit ids, measure names) and the raw float64 values:
+    no pickles, and read back without copying in a few microseconds (a page reads tens of them)."""
+    header = json.dumps({"index": frame.index.astype(int).tolist(), "columns": [str(c) for c in frame.columns]})
+    return header.encode() + b"\n" + np.ascontiguousarray(frame.to_numpy(dtype="<f8")).tobytes()
 
 
 def _from_bytes(data: bytes) -> pd.DataFrame:
-    with np.load(io.BytesIO(data), allow_pickle=False) as held:
-        return pd.DataFrame(held["values"], index=pd.Index(held["index"], name="facility_id"),
-                            columns=held["columns"].tolist())
+    cut = data.index(b"\n")
+    header = json.loads(data[:cut])
+    values = np.frombuffer(data, dtype="<f8", offset=cut + 1).reshape(len(header["index"]), len(header["columns"]))
+    return pd.DataFrame(values, index=pd.Index(header["index"], name="facility_id", dtype="int64"),
+                        columns=header["columns"], copy=False)
 
 
-def _stored(conn: Connection, bases: dict[dt.date, int]) -> dict[dt.date, PeriodMeasures]:
+class _Decoded:
+    """Snapshots already decoded in this process, by store and month, with the basis they hold: a month
+    whose basis has not moved is not read from the store again (the live feed moves only the running
+    month's). Bounded (least recently used first out) and shared by every engine of the process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._held: OrderedDict[tuple[object, dt.date], tuple[int, PeriodMeasures]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, store: object, month: dt.date, basis: int) -> PeriodMeasures | None:
+        with self._lock:
+            hit = self._held.get((store, month))
+            if hit is None or hit[0] != basis:
+                return None
+            self._held.move_to_end((store, month))
+            return hit[1]
+
+    def put(self, store: object, month: dt.date, basis: int, held: PeriodMeasures) -> None:
+        with self._lock:
+            self._held[(store, month)] = (basis, held)
+            self._held.move_to_end((store, month))
+            while len(self._held) > self.size:
+                self._held.popitem(last=False)
+
+
+_DECODED = _Decoded(KEPT_MONTHS)
+
+
+def _stored(conn: Connection, at: StoreState, months: Sequence[dt.date]) -> dict[dt.date, PeriodMeasures]:
+    out = {m: held for m in months if (held := _DECODED.get(at.store, m, at.basis(m))) is not None}
+    wanted = [m for m in months if m not in out]
+    if not wanted:
+        return out
     s = MeasureSnapshot
     rows = conn.execute(sa.select(s.month, s.basis, s.measures, s.reported)
-                        .where(s.month.in_(list(bases)), s.fingerprint == fingerprint())).all()
-    return {r.month: PeriodMeasures(_from_bytes(r.measures), _from_bytes(r.reported))
-            for r in rows if int(r.basis) == bases[r.month]}
+                        .where(s.month.in_(wanted), s.fingerprint == fingerprint())).all()
+    for r in rows:
+        if int(r.basis) == at.basis(r.month):
+            out[r.month] = PeriodMeasures(_from_bytes(r.measures), _from_bytes(r.reported))
+            _DECODED.put(at.store, r.month, int(r.basis), out[r.month])
+    return out
 
 
-def _save(conn: Connection, computed: dict[dt.date, PeriodMeasures], bases: dict[dt.date, int]) -> None:
+def _save(conn: Connection, at: StoreState, computed: dict[dt.date, PeriodMeasures]) -> None:
     """Keep months' measures, in a transaction of its own on another connection: a viewer's store
-    connection may be read-only (then nothing is kept and the months are computed again next time)."""
-    if _writing(conn):  # SQLite has one writer: the caller's own open write would block ours
+    connection may be read-only (then nothing is kept and the months are computed again next time).
+    Nothing read inside a transaction that has written is kept: it may yet be rolled back (and on SQLite
+    the caller's open write would block ours)."""
+    if at.dirty:
         return
+    for m, held in computed.items():
+        _DECODED.put(at.store, m, at.basis(m), held)
     s = MeasureSnapshot
     now, code = clock.now(), fingerprint()
-    rows = [{"month": m, "fingerprint": code, "basis": bases[m], "computed_at": now,
+    rows = [{"month": m, "fingerprint": code, "basis": at.basis(m), "computed_at": now,
              "measures": _to_bytes(held.values), "reported": _to_bytes(held.reported)} for m, held in computed.items()]
     sqlite = conn.dialect.name == "sqlite"
     try:
@@ -106,19 +184,20 @@ def _writing(conn: Connection) -> bool:
     return conn.dialect.name == "sqlite" and bool(conn.connection.driver_connection.in_transaction)
 
 
-def closed_months(conn: Connection, months: Sequence[dt.date], today: dt.date) -> dict[dt.date, PeriodMeasures]:
+def closed_months(conn: Connection, months: Sequence[dt.date], today: dt.date,
+                  at: StoreState | None = None) -> dict[dt.date, PeriodMeasures]:
     """The measures of each of these ended months: kept snapshots where still valid, the rest computed
-    (all together) and kept. The bases are read before the measures, so a write committed meanwhile
+    (all together) and kept. The state is read before the measures, so a write committed meanwhile
     leaves the new snapshot stale rather than wrong."""
     if not months:
         return {}
-    bases = _bases(conn, months)
-    held = _stored(conn, bases)
+    at = at or state(conn)
+    held = _stored(conn, at, months)
     missing = [m for m in months if m not in held]
     if missing:
         computed = measures.facility_measures(conn, [Period("month", m) for m in missing], today)
         fresh = {m: computed[Period("month", m)] for m in missing}
-        _save(conn, fresh, bases)
+        _save(conn, at, fresh)
         held.update(fresh)
     return held
 
@@ -133,12 +212,14 @@ def compose(parts: Sequence[PeriodMeasures]) -> PeriodMeasures:
     col = {c: i for i, c in enumerate(flows)}
     summed = np.zeros((len(units), len(flows)))
     for p in parts:  # numpy, not pandas: a year is twelve adds of a small matrix
-        mine = [c for c in p.values.columns if c in col]
+        mine = [(i, col[c]) for i, c in enumerate(p.values.columns) if c in col]
         rows = np.array([row[int(i)] for i in p.values.index], dtype=int)
-        summed[np.ix_(rows, [col[c] for c in mine])] += np.nan_to_num(p.values[mine].to_numpy(dtype=float))
+        source = np.nan_to_num(p.values.to_numpy(dtype=float)[:, [i for i, _ in mine]])
+        summed[np.ix_(rows, [j for _, j in mine])] += source
     index = pd.Index(units, name="facility_id")
-    values = pd.DataFrame(summed, index=index, columns=flows).join(last.values[stocks].reindex(index))
-    return PeriodMeasures(values, last.reported)
+    held = last.values.reindex(index)
+    values = np.hstack([summed, held.to_numpy(dtype=float)[:, held.columns.get_indexer(stocks)]])
+    return PeriodMeasures(pd.DataFrame(values, index=index, columns=flows + stocks), last.reported)
 
 
 def ended(month: dt.date, today: dt.date) -> bool:
@@ -146,7 +227,8 @@ def ended(month: dt.date, today: dt.date) -> bool:
     return add_months(month, 1) <= today
 
 
-def period_measures(conn: Connection, periods: Sequence[Period], today: dt.date) -> dict[Period, PeriodMeasures]:
+def period_measures(conn: Connection, periods: Sequence[Period], today: dt.date,
+                    at: StoreState | None = None) -> dict[Period, PeriodMeasures]:
     """Every measure for every unit and period: ended months from their snapshots, the month running today
     computed live (once, whatever periods share it), any other period (a day) directly."""
     periods = list(dict.fromkeys(periods))
@@ -161,7 +243,7 @@ def period_measures(conn: Connection, periods: Sequence[Period], today: dt.date)
     if any(running in months for months in plans.values()):
         live.append(Period("month", running))
     direct = measures.facility_measures(conn, live, today) if live else {}
-    held = closed_months(conn, sorted({m for months in plans.values() for m in months if ended(m, today)}), today)
+    held = closed_months(conn, sorted({m for months in plans.values() for m in months if ended(m, today)}), today, at)
     if Period("month", running) in direct:
         held[running] = direct[Period("month", running)]
     out = {p: direct[p] for p in periods if p not in plans}

@@ -34,12 +34,10 @@ def monthly(conn: Connection, code: str, end: dt.date, *, months: int = MONTHS,
     engine = Engine(conn, today=today)
     periods = [Period("month", add_months(end.replace(day=1), -i)) for i in reversed(range(months))]
     engine.prefetch(periods)
+    shown = [scope for scope in scopes(engine) if engine.applies(code, scope)]
     rows = []
-    for scope in scopes(engine):
-        if not engine.applies(code, scope):
-            continue
-        for p in periods:
-            r = engine.ratio(code, scope, p)
+    for p in periods:
+        for scope, r in zip(shown, engine.ratios(code, shown, p), strict=True):
             rows.append((p.last_month, scope.kind, scope.codes[0] if scope.codes else "",
                          None if r is None else r.value, None if r is None else r.numerator,
                          None if r is None else r.denominator))

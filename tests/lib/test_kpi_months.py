@@ -17,7 +17,7 @@ from lib.kpi import measures, months
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.period import Period
 from lib.store import db
-from lib.store.models import Facility, MeasureSnapshot, MonthlyReport, Staff, Visit
+from lib.store.models import Facility, IndicatorTarget, MeasureSnapshot, MonthlyReport, Staff, Visit
 from tests.conftest import make_store
 from tests.fixtures import tiny
 
@@ -142,3 +142,69 @@ def test_an_engine_inside_a_write_keeps_nothing_until_the_write_is_over(tiny_sto
             assert not conn.execute(sa.select(sa.func.count()).select_from(MeasureSnapshot)).scalar_one()
     assert _county(tiny_store, "qc_score", SEPTEMBER)[0] == 90
     assert SEPTEMBER.end in _snapshots(tiny_store)
+
+
+def _statements(url: str, run) -> list[str]:
+    """The SQL statements ``run(conn)`` sends (the engine's reads, told apart by the tables they name)."""
+    sent: list[str] = []
+    engine = db.engine(url)
+
+    def seen(conn, cursor, statement, *args) -> None:
+        sent.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with engine.connect() as conn:
+            run(conn)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    return sent
+
+
+def _qc_score(conn: sa.Connection) -> float | None:
+    return Engine(conn, today=tiny.TODAY).compute(["qc_score"], [Scope()], SEPTEMBER)[0].value
+
+
+def test_engines_of_an_unchanged_store_share_their_work_and_a_write_ends_it(tiny_store: str) -> None:
+    first = _statements(tiny_store, _qc_score)
+    again = _statements(tiny_store, _qc_score)
+    assert any("rollup_monthly" in s for s in first)
+    read = ("rollup_monthly", "monthly_report", "facility", "indicator", "measure_snapshot")
+    assert again  # the store's state is read every time ...
+    assert not [s for s in again if any(table in s for table in read)]  # ... and nothing else
+    with db.engine(tiny_store).begin() as conn:
+        conn.execute(sa.update(MonthlyReport).where(MonthlyReport.metric == "qc_score").values(value=77))
+    after = _statements(tiny_store, _qc_score)
+    assert any("monthly_report" in s for s in after)
+    with db.engine(tiny_store).connect() as conn:
+        assert _qc_score(conn) == 77
+
+
+def test_a_target_edited_reaches_the_next_engine(tiny_store: str) -> None:
+    def target(conn: sa.Connection) -> float | None:
+        return Engine(conn, today=tiny.TODAY).compute(["primary_visit_share"], [Scope()], SEPTEMBER)[0].target
+
+    with db.engine(tiny_store).connect() as conn:
+        before = target(conn)
+    assert before is not None
+    with db.engine(tiny_store).begin() as conn:
+        conn.execute(sa.update(IndicatorTarget).where(IndicatorTarget.indicator_code == "primary_visit_share")
+                     .values(value=0.77))
+    with db.engine(tiny_store).connect() as conn:
+        assert target(conn) == pytest.approx(0.77) != before
+
+
+def test_figures_read_inside_a_rolled_back_write_are_never_served_later(tiny_store: str) -> None:
+    """The same statement rolled back, then committed with another value, brings the store's generations to
+    the same sum: what the rolled-back read saw must not be taken for that state."""
+    def set_qc(conn: sa.Connection, value: float) -> None:
+        conn.execute(sa.update(MonthlyReport).where(MonthlyReport.metric == "qc_score").values(value=value))
+
+    with db.engine(tiny_store).connect() as conn:
+        set_qc(conn, 90)
+        assert _qc_score(conn) == 90
+        conn.rollback()
+    with db.engine(tiny_store).begin() as conn:
+        set_qc(conn, 50)
+    with db.engine(tiny_store).connect() as conn:
+        assert _qc_score(conn) == 50
