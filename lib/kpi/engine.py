@@ -98,12 +98,12 @@ class Evaluated:
     and, for the period a value is shown for, each scope's gaps."""
 
     ratio: Ratio
-    values: np.ndarray
+    values: list[float]  # plain floats: read one by one, thousands of times a page
     gaps: list[Gaps] | None = None
 
     def value(self, i: int) -> float | None:
         v = self.values[i]
-        return None if np.isnan(v) else float(v)
+        return None if v != v else v  # NaN: no value
 
 
 class _Knowledge:
@@ -120,6 +120,8 @@ class _Knowledge:
         self.rows = {r.Index: r for r in self.catalogue.itertuples()}
         self.unit_rows = {r.Index: r for r in self.units.itertuples()}
         self.positions = {code: i for i, code in enumerate(self.units["code"])}
+        self.unit_at = list(self.unit_rows.values())  # by position in ``units``
+        self.tier_at = self.units["tier"].tolist()
         self.table = UnitTable(self.units)
         county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
         self.county_id, self.residents = county.id, float(county.resident_population)
@@ -134,7 +136,13 @@ class _Knowledge:
         self.evaluated: dict[tuple[str, Scopes, Period], Evaluated] = {}
         self.rows_of: dict[Scope, np.ndarray] = {}
         self.budgets: dict[int, Any] = {}
+        self.scope_sets: dict[Scopes, Scopes] = {}
         self.lock = threading.RLock()
+
+    def interned(self, scopes: Iterable[Scope]) -> Scopes:
+        """One object per set of scopes: the caches' keys then compare by identity, not scope by scope."""
+        made = Scopes(scopes)
+        return self.scope_sets.setdefault(made, made)
 
 
 _KNOWN: OrderedDict[tuple[object, ...], _Knowledge] = OrderedDict()
@@ -240,7 +248,7 @@ class Engine:
         return self._known.batches[(scopes, period)]
 
     def sums(self, scope: Scope, period: Period) -> Sums:
-        return Sums(self.batch(Scopes((scope,)), period))
+        return Sums(self.batch(self._known.interned((scope,)), period))
 
     def _scope_rows(self, scope: Scope) -> np.ndarray:
         """The scope's units as positions in ``self.units``. Kept per engine: a cache on the method would keep
@@ -259,7 +267,7 @@ class Engine:
         if kind not in row.scopes:
             return False
         if kind == "facility" and row.tiers:
-            return all(self._known.unit_rows[i].tier in row.tiers for i in self.facility_ids(scope))
+            return all(self._known.tier_at[j] in row.tiers for j in self._scope_rows(scope))
         return True
 
     # -- values --------------------------------------------------------------------------------------
@@ -279,13 +287,13 @@ class Engine:
                 batch.start()
                 ratio = FORMULAS[code](batch)
                 found = batch.gaps() if gaps else None
-            held = Evaluated(ratio, ratio.values(len(scopes)), found)
+            held = Evaluated(ratio, ratio.values(len(scopes)).tolist(), found)
             self._known.evaluated[key] = held
         return held
 
     def ratios(self, code: str, scopes: Sequence[Scope], period: Period) -> list[Ratio | None]:
         """The indicator's ratio for each scope (None where it has no value)."""
-        held = self.evaluate(code, Scopes(scopes), period)
+        held = self.evaluate(code, self._known.interned(scopes), period)
         return [held.ratio.of(i) for i in range(len(scopes))]
 
     def ratio(self, code: str, scope: Scope, period: Period) -> Ratio | None:
@@ -309,17 +317,17 @@ class Engine:
         return Ratio(np.where(county, spent, np.nan), envelope, sampled=False)
 
     def value(self, code: str, scope: Scope, period: Period) -> float | None:
-        return self.evaluate(code, Scopes((scope,)), period).value(0)
+        return self.evaluate(code, self._known.interned((scope,)), period).value(0)
 
     def target(self, code: str, scope: Scope, period: Period) -> Target | None:
-        return self._target(code, Scopes((scope,)), 0, period)
+        return self._target(code, self._known.interned((scope,)), 0, period)
 
     def _target(self, code: str, scopes: Scopes, i: int, period: Period) -> Target | None:
         """The target of the scope at ``i``; a baseline year is evaluated for all of ``scopes`` at once."""
         tier = peer = ""
         scope = scopes[i]
         if scope.kind == "facility":
-            unit = self._known.unit_rows[self.facility_ids(scope)[0]]
+            unit = self._known.unit_at[self._scope_rows(scope)[0]]
             tier, peer = unit.tier, unit.peer_group
         return self.targets.resolve(
             code, period, self.today,
@@ -331,7 +339,7 @@ class Engine:
         """Values of these indicators (all by default) for each scope; ``compare`` adds the previous
         period and the same period last year (a sparkline or ranking may not need them)."""
         codes = list(self.catalogue.index if codes is None else codes)
-        scopes = Scopes(scopes)
+        scopes = self._known.interned(scopes)
         self.prefetch(self.related_periods(period, codes, compare=compare))
         shown = [(i, code) for i, scope in enumerate(scopes) for code in codes if self.applies(code, scope)]
         label = period.label()

@@ -36,6 +36,7 @@ class TargetBook:
                                                   t.upper, t.baseline_year, t.annual, t.deadline, t.source)
                                   .where(t.county_id == county_id))
         self._index = {(r.indicator_code, r.year, r.tier, r.peer_group): r for r in self.rows.itertuples()}
+        self._resolved: dict[tuple[Any, Period, dt.date], Target | None] = {}
 
     def row(self, code: str, year: int, tier: str = "", peer_group: str = "") -> Any | None:
         for want_tier, want_group in ((tier, ""), ("", peer_group), ("", "")):
@@ -50,6 +51,15 @@ class TargetBook:
         row = self.row(code, period.last_month.year, tier, peer_group)
         if row is None:
             return None
+        if row.kind == "baseline_delta":  # depends on the scope's own past
+            return self._resolve(row, period, today, baseline)
+        key = (row.Index, period, today)
+        if key not in self._resolved:  # the same for every scope it applies to: a page asks thousands of times
+            self._resolved[key] = self._resolve(row, period, today, baseline)
+        return self._resolved[key]
+
+    @staticmethod
+    def _resolve(row: Any, period: Period, today: dt.date, baseline: Callable[[int], float | None]) -> Target | None:
         deadline = None if pd.isna(row.deadline) else pd.Timestamp(row.deadline).date()
         if row.kind == "elapsed_share":
             value: float | None = period.elapsed_share(today)
