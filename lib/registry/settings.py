@@ -1,0 +1,109 @@
+"""A county's own settings and words, read from its registry's ``[county]`` table, each with a default.
+
+Everything a page says about "the county" that differs between counties lives here, so no code names a
+county: its word for itself (旗 / 县 / 市), whether its hospitals practise Mongolian medicine beside TCM,
+the name of its area layer, the plan it cites, the out-of-county disease groups that plan watches and
+the day monthly reports are due. docs/registry.md lists the fields and their defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib.maps.disease import CODES as DISEASE_CODES
+from lib.store.models import County
+
+MEDICINES = ("tcm", "mongolian_tcm")
+ROLES = ("member", "auxiliary", "partner")  # 成员单位 | 辅助建设医院 | 医共体外合作单位 (in county, not a member)
+# The word a county uses for itself, told by the last character of its Chinese name.
+SELF_WORDS = {"旗": "banner", "县": "county", "市": "city", "区": "district"}
+DEFAULT_SELF = ("县", "county")
+DEFAULT_WATCHED = ("cancer", "chd", "pneumonia", "stroke", "mental")  # the five of the national 县域 list
+DEFAULT_REPORTING_DAY = 16
+_MEDICINE_WORDS = {"tcm": ("中医", "TCM"), "mongolian_tcm": ("中蒙医", "TCM and Mongolian medicine")}
+
+
+class Report(Protocol):
+    """Where a problem goes: named by place and catalogue key (lib.registry.check's list)."""
+
+    def add(self, where: str, key: str, **fields: object) -> None: ...
+
+
+@dataclass(frozen=True)
+class CountySettings:
+    """One county's settings, defaults applied (``of_registry``), stored with it as JSON."""
+
+    self_zh: str = DEFAULT_SELF[0]
+    self_en: str = DEFAULT_SELF[1]
+    medicine: str = "tcm"
+    area_layer_zh: str = "分区"
+    area_layer_en: str = "Areas"
+    plan_zh: str = "医共体建设方案"  # what the ★ note cites for the watched disease groups
+    plan_en: str = "the county plan"
+    watched_diseases: tuple[str, ...] = DEFAULT_WATCHED
+    reporting_day: int = DEFAULT_REPORTING_DAY
+    has_border_port: bool = False
+
+    def words(self, lang: str) -> dict[str, str]:
+        """The county's words as the catalogue's ``{county_*}`` fields (lib.i18n fills them)."""
+        medicine = _MEDICINE_WORDS[self.medicine]
+        if lang == "en":
+            return {"county_self": self.self_en, "county_areas": self.area_layer_en,
+                    "county_tcm": medicine[1], "county_plan": self.plan_en}
+        return {"county_self": self.self_zh, "county_areas": self.area_layer_zh,
+                "county_tcm": medicine[0], "county_plan": self.plan_zh}
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> CountySettings:
+        values = json.loads(text or "{}")
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        if "watched_diseases" in known:
+            known["watched_diseases"] = tuple(known["watched_diseases"])
+        return cls(**known)
+
+
+def of_registry(county: dict[str, Any], facilities: list[dict[str, Any]], problems: Report) -> CountySettings:
+    """The settings a registry states, each missing one by its default; bad values are added to ``problems``."""
+    name = str(county.get("name_zh", ""))
+    word_zh = county.get("self_zh") or (name[-1] if name[-1:] in SELF_WORDS else DEFAULT_SELF[0])
+    word_en = county.get("self_en") or SELF_WORDS.get(word_zh, DEFAULT_SELF[1])
+    tiers = {str(f.get("tier")) for f in facilities}
+    medicine = county.get("medicine") or ("mongolian_tcm" if "mongolian_tcm_hospital" in tiers else "tcm")
+    if medicine not in MEDICINES:
+        problems.add("[county]", "medicine", known=", ".join(MEDICINES), value=repr(medicine))
+        medicine = "tcm"
+    watched = county.get("watched_diseases", list(DEFAULT_WATCHED))
+    unknown = [c for c in watched if c not in DISEASE_CODES] if isinstance(watched, list) else [watched]
+    if unknown:
+        problems.add("[county]", "watched", value=", ".join(map(repr, unknown)), known=", ".join(DISEASE_CODES))
+        watched = [c for c in watched if c in DISEASE_CODES] if isinstance(watched, list) else []
+    day = county.get("reporting_day", DEFAULT_REPORTING_DAY)
+    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
+        problems.add("[county]", "reporting_day", value=repr(day))
+        day = DEFAULT_REPORTING_DAY
+    defaults = CountySettings()
+    return CountySettings(
+        self_zh=str(word_zh), self_en=str(word_en), medicine=str(medicine),
+        area_layer_zh=str(county.get("area_layer_zh", defaults.area_layer_zh)),
+        area_layer_en=str(county.get("area_layer_en", defaults.area_layer_en)),
+        plan_zh=str(county.get("plan_zh", defaults.plan_zh)), plan_en=str(county.get("plan_en", defaults.plan_en)),
+        watched_diseases=tuple(watched), reporting_day=day,
+        has_border_port=any(bool(f.get("border_port")) for f in facilities),
+    )
+
+
+def read(conn: Connection, county: str | None = None) -> CountySettings:
+    """The stored settings of the county with administrative code ``county`` (None: the store's first
+    county, while a store holds one); defaults when the store holds no county yet."""
+    query = sa.select(County.settings).order_by(County.id).limit(1)
+    if county is not None:
+        query = query.where(County.code == county)
+    return CountySettings.from_json(conn.execute(query).scalar())
