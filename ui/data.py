@@ -56,6 +56,7 @@ from lib.ops import plan as ops_plan
 from lib.ops import sinking as ops_sinking
 from lib.problems import InputError
 from lib.registry import facilities
+from lib.registry import settings as registry_settings
 from lib.scoring import exports, score, snapshot
 from lib.scoring.weights import WeightsError
 from lib.store import db
@@ -76,6 +77,17 @@ def _units(url: str) -> pd.DataFrame:
 def units() -> pd.DataFrame:
     """Every member unit with tier, peer group, area, community, population (lib.kpi.measures.facilities)."""
     return _units(db.resolve_url())
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
+def _county_settings(url: str) -> registry_settings.CountySettings:
+    with db.engine(url).connect() as conn:
+        return registry_settings.read(conn)
+
+
+def county_settings() -> registry_settings.CountySettings:
+    """The county's settings and own words (lib.registry.settings): what every page's text says of it."""
+    return _county_settings(db.resolve_url())
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)

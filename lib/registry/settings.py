@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib import i18n
 from lib.maps.disease import CODES as DISEASE_CODES
 from lib.store.models import County
 
@@ -25,7 +26,7 @@ SELF_WORDS = {"旗": "banner", "县": "county", "市": "city", "区": "district"
 DEFAULT_SELF = ("县", "county")
 DEFAULT_WATCHED = ("cancer", "chd", "pneumonia", "stroke", "mental")  # the five of the national 县域 list
 DEFAULT_REPORTING_DAY = 16
-_MEDICINE_WORDS = {"tcm": ("中医", "TCM"), "mongolian_tcm": ("中蒙医", "TCM and Mongolian medicine")}
+_MEDICINE_WORDS = {"tcm": ("中医", "TCM"), "mongolian_tcm": ("中蒙医", "TCM & Mongolian medicine")}
 
 
 class Report(Protocol):
@@ -43,20 +44,28 @@ class CountySettings:
     medicine: str = "tcm"
     area_layer_zh: str = "分区"
     area_layer_en: str = "Areas"
-    plan_zh: str = "医共体建设方案"  # what the ★ note cites for the watched disease groups
+    plan_zh: str = "医共体建设方案"  # the county's plan document, as its pages cite it
     plan_en: str = "the county plan"
+    watched_clause_zh: str = ""  # the plan's clause on the watched disease groups (the ★ note cites it)
+    watched_clause_en: str = ""
     watched_diseases: tuple[str, ...] = DEFAULT_WATCHED
     reporting_day: int = DEFAULT_REPORTING_DAY
     has_border_port: bool = False
 
     def words(self, lang: str) -> dict[str, str]:
-        """The county's words as the catalogue's ``{county_*}`` fields (lib.i18n fills them)."""
+        """The county's words as the catalogue's ``{county_*}`` fields in ``lang`` (lib.i18n fills them)."""
         medicine = _MEDICINE_WORDS[self.medicine]
         if lang == "en":
-            return {"county_self": self.self_en, "county_areas": self.area_layer_en,
-                    "county_tcm": medicine[1], "county_plan": self.plan_en}
-        return {"county_self": self.self_zh, "county_areas": self.area_layer_zh,
-                "county_tcm": medicine[0], "county_plan": self.plan_zh}
+            return {"county_self": self.self_en, "county_level": "County", "county_areas": self.area_layer_en,
+                    "county_tcm": medicine[1], "county_plan": self.plan_en,
+                    "county_watch_source": ", ".join(filter(None, (self.plan_en, self.watched_clause_en)))}
+        return {"county_self": self.self_zh, "county_level": self.self_zh + "级", "county_areas": self.area_layer_zh,
+                "county_tcm": medicine[0], "county_plan": self.plan_zh,
+                "county_watch_source": self.plan_zh + self.watched_clause_zh}
+
+    def all_words(self) -> dict[str, dict[str, str]]:
+        """The words in every language, for ``lib.i18n.speaking_for``."""
+        return {lang: self.words(lang) for lang in i18n.LANGS}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -95,6 +104,8 @@ def of_registry(county: dict[str, Any], facilities: list[dict[str, Any]], proble
         area_layer_zh=str(county.get("area_layer_zh", defaults.area_layer_zh)),
         area_layer_en=str(county.get("area_layer_en", defaults.area_layer_en)),
         plan_zh=str(county.get("plan_zh", defaults.plan_zh)), plan_en=str(county.get("plan_en", defaults.plan_en)),
+        watched_clause_zh=str(county.get("watched_clause_zh", "")),
+        watched_clause_en=str(county.get("watched_clause_en", "")),
         watched_diseases=tuple(watched), reporting_day=day,
         has_border_port=any(bool(f.get("border_port")) for f in facilities),
     )
