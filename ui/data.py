@@ -198,14 +198,15 @@ def referral_flows(period: Period, origins: Sequence[int] | None, directions: Se
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
-def _leakage(url: str, period: Period, home_ids: tuple[int, ...] | None) -> pd.DataFrame:
+def _leakage(url: str, period: Period, home_ids: tuple[int, ...] | None, watched: tuple[str, ...]) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
-        return flows.leakage_by_disease(conn, period, home_ids)
+        return flows.leakage_by_disease(conn, period, home_ids, watched)
 
 
 def leakage(period: Period, home_ids: Sequence[int] | None) -> pd.DataFrame:
     """Residents' out-of-county and in-county admissions per disease group (lib.maps.flows.leakage_by_disease)."""
-    return _leakage(db.resolve_url(), period, None if home_ids is None else tuple(home_ids))
+    return _leakage(db.resolve_url(), period, None if home_ids is None else tuple(home_ids),
+                    county_settings().watched_diseases)
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
@@ -434,15 +435,15 @@ def write_upload(plan: ingest_monthly.Plan, by: str) -> ingest_monthly.Outcome:
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=50)
-def _quality(url: str, month: dt.date, ids: tuple[int, ...], now: dt.datetime) -> quality.Quality:
+def _quality(url: str, month: dt.date, ids: tuple[int, ...], now: dt.datetime, due_day: int) -> quality.Quality:
     with db.engine(url).connect() as conn:
-        return quality.build(conn, month, ids, now)
+        return quality.build(conn, month, ids, now, due_day)
 
 
 def report_quality(month: dt.date, facility_ids: Sequence[int] | None, now: dt.datetime) -> quality.Quality:
     """Completeness, timeliness and outliers of the monthly reports (lib.ingest.quality) for units in scope."""
     ids = tuple(units().index) if facility_ids is None else tuple(facility_ids)
-    return _quality(db.resolve_url(), month, ids, now.replace(minute=0, second=0))
+    return _quality(db.resolve_url(), month, ids, now.replace(minute=0, second=0), county_settings().reporting_day)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=STORES)

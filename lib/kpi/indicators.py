@@ -210,8 +210,8 @@ def _rostered(formula: Callable[[Sums], Ratio | None]) -> Callable[[Sums], Ratio
 
 
 def _rural(s: Sums) -> Sums:
-    """Agricultural/pastoral population: units outside an area coded 'urban' (a local definition)."""
-    return s.where("rural", lambda u: u["area"] != "urban")
+    """Agricultural/pastoral population: units in the areas the county's registry counts as rural."""
+    return s.where("rural", lambda u: u["rural"].astype(bool))
 
 
 def _report_mean(metric: str) -> Callable[[Sums], Ratio | None]:

@@ -79,10 +79,15 @@ class CountySettings:
         return cls(**known)
 
 
+def named(name_zh: str) -> CountySettings:
+    """Default settings for a county known by its name only: its word for itself from the name's end."""
+    word = name_zh[-1] if name_zh[-1:] in SELF_WORDS else DEFAULT_SELF[0]
+    return CountySettings(self_zh=word, self_en=SELF_WORDS.get(word, DEFAULT_SELF[1]))
+
+
 def of_registry(county: dict[str, Any], facilities: list[dict[str, Any]], problems: Report) -> CountySettings:
     """The settings a registry states, each missing one by its default; bad values are added to ``problems``."""
-    name = str(county.get("name_zh", ""))
-    word_zh = county.get("self_zh") or (name[-1] if name[-1:] in SELF_WORDS else DEFAULT_SELF[0])
+    word_zh = county.get("self_zh") or named(str(county.get("name_zh", ""))).self_zh
     word_en = county.get("self_en") or SELF_WORDS.get(word_zh, DEFAULT_SELF[1])
     tiers = {str(f.get("tier")) for f in facilities}
     medicine = county.get("medicine") or ("mongolian_tcm" if "mongolian_tcm_hospital" in tiers else "tcm")

@@ -12,6 +12,7 @@ so two counties can both name ``hohhot``. Tier names lose the reference county's
 hospital tier is added.
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -30,6 +31,25 @@ TIER_NAMES = {
 }
 TCM_TIER = {"code": "tcm_hospital", "name_zh": "中医医院", "name_en": "TCM hospital", "level": "county",
             "peer_group": "county_hospital", "is_primary": False, "sort": 2}
+
+
+SELF_WORDS = {"旗": "banner", "县": "county", "市": "city", "区": "district"}
+
+
+def _settings_of_loaded_counties() -> None:
+    # What the store itself tells of a county loaded before: its word from its name, its medicine from its
+    # tiers, whether it has a border port. Loading its registry again adds what only the file says.
+    bind = op.get_bind()
+    for county_id, name in bind.execute(sa.text("SELECT id, name_zh FROM county")).all():
+        word = name[-1] if name[-1:] in SELF_WORDS else "县"
+        tiers = set(bind.execute(sa.text("SELECT DISTINCT tier_code FROM facility WHERE county_id = :c"),
+                                 {"c": county_id}).scalars())
+        port = bind.execute(sa.text("SELECT count(*) FROM facility WHERE county_id = :c AND is_border_port"),
+                            {"c": county_id}).scalar_one()
+        settings = {"self_zh": word, "self_en": SELF_WORDS.get(word, "county"), "has_border_port": bool(port),
+                    "medicine": "mongolian_tcm" if "mongolian_tcm_hospital" in tiers else "tcm"}
+        bind.execute(sa.text("UPDATE county SET settings = :s WHERE id = :c"),
+                     {"s": json.dumps(settings, ensure_ascii=False), "c": county_id})
 
 
 def _destination_columns() -> list[sa.schema.SchemaItem]:
@@ -74,6 +94,7 @@ def _destinations_per_county_postgres() -> None:
 
 def upgrade() -> None:
     op.add_column('county', sa.Column('settings', sa.Text(), server_default='{}', nullable=False))
+    _settings_of_loaded_counties()
     op.add_column('area', sa.Column('rural', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.execute(sa.text("UPDATE area SET rural = :no WHERE code = 'urban'").bindparams(no=False))
     op.add_column('facility', sa.Column('role', sa.String(length=16), server_default='member', nullable=False))
