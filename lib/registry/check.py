@@ -84,8 +84,9 @@ def _check_fields(section: str, rows: list[dict[str, Any]], problems: _Problems)
             problems.add(name, "negative_population")
         if row.get("role", "member") not in settings.ROLES:
             problems.add(name, "unknown_role", value=repr(row["role"]), known=", ".join(settings.ROLES))
-        if "rural" in row and not isinstance(row["rural"], bool):
-            problems.add(name, "not_a_boolean", field="rural", value=repr(row["rural"]))
+        for flag in ("rural", "sparse", "lead", "sub_centre", "border_port", "illustrative"):
+            if flag in row and not isinstance(row[flag], bool):
+                problems.add(name, "not_a_boolean", field=flag, value=repr(row[flag]))
     for code, n in Counter(r.get("code") for r in rows if r.get("code")).items():
         if n > 1:
             problems.add(f"[[{section}]]", "duplicate", code=repr(code), n=n)
@@ -185,7 +186,7 @@ def check(conn: Connection, path: Path, lang: str = i18n.DEFAULT_LANG) -> Regist
             catalogue.read_targets(conn, targets)
         except catalogue.CatalogueError as exc:
             problems.extend(f"targets {Path(exc.source).name}: {p}" for p in exc.problems)
-    county_settings = settings.of_registry(county, rows, problems)
+    county_settings = settings.of_registry(county, doc.get("area", []), rows, problems)
     if problems or boundary is None:
         raise RegistryError(path, list(problems))
     return Registry(path, county, {s: doc.get(s, []) for s in SECTIONS}, boundary, targets, county_settings)

@@ -77,7 +77,8 @@ def _values(section: str, row: dict[str, Any], ids: dict[str, dict[str, int]]) -
     """A file row as the columns its table stores (parent_id is set in a second pass)."""
     base = {"code": row["code"], "name_zh": row["name_zh"], "name_en": row["name_en"]}
     if section == "area":
-        return base | {"rural": bool(row.get("rural", row["code"] != "urban"))}
+        return base | {"rural": bool(row.get("rural", row["code"] != "urban")),
+                       "sparse": bool(row.get("sparse", row["code"] == "pastoral"))}
     if section == "community":
         return base
     point = {"latitude": float(row["latitude"]), "longitude": float(row["longitude"]), "retired_on": None}

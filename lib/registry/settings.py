@@ -50,6 +50,7 @@ class CountySettings:
     watched_clause_en: str = ""
     watched_diseases: tuple[str, ...] = DEFAULT_WATCHED
     reporting_day: int = DEFAULT_REPORTING_DAY
+    elderly_care_area: str = ""  # the area the plan gives the elderly-care (医康养) mission, if any
     has_border_port: bool = False
 
     def words(self, lang: str) -> dict[str, str]:
@@ -85,7 +86,8 @@ def named(name_zh: str) -> CountySettings:
     return CountySettings(self_zh=word, self_en=SELF_WORDS.get(word, DEFAULT_SELF[1]))
 
 
-def of_registry(county: dict[str, Any], facilities: list[dict[str, Any]], problems: Report) -> CountySettings:
+def of_registry(county: dict[str, Any], areas: list[dict[str, Any]], facilities: list[dict[str, Any]],
+                problems: Report) -> CountySettings:
     """The settings a registry states, each missing one by its default; bad values are added to ``problems``."""
     word_zh = county.get("self_zh") or named(str(county.get("name_zh", ""))).self_zh
     word_en = county.get("self_en") or SELF_WORDS.get(word_zh, DEFAULT_SELF[1])
@@ -103,6 +105,9 @@ def of_registry(county: dict[str, Any], facilities: list[dict[str, Any]], proble
     if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
         problems.add("[county]", "reporting_day", value=repr(day))
         day = DEFAULT_REPORTING_DAY
+    elderly = str(county.get("elderly_care_area", ""))
+    if elderly and elderly not in {str(a.get("code")) for a in areas}:
+        problems.add("[county]", "elderly_care_area", value=repr(elderly))
     defaults = CountySettings()
     return CountySettings(
         self_zh=str(word_zh), self_en=str(word_en), medicine=str(medicine),
@@ -111,15 +116,17 @@ def of_registry(county: dict[str, Any], facilities: list[dict[str, Any]], proble
         plan_zh=str(county.get("plan_zh", defaults.plan_zh)), plan_en=str(county.get("plan_en", defaults.plan_en)),
         watched_clause_zh=str(county.get("watched_clause_zh", "")),
         watched_clause_en=str(county.get("watched_clause_en", "")),
-        watched_diseases=tuple(watched), reporting_day=day,
+        watched_diseases=tuple(watched), reporting_day=day, elderly_care_area=elderly,
         has_border_port=any(bool(f.get("border_port")) for f in facilities),
     )
 
 
-def read(conn: Connection, county: str | None = None) -> CountySettings:
-    """The stored settings of the county with administrative code ``county`` (None: the store's first
-    county, while a store holds one); defaults when the store holds no county yet."""
+def read(conn: Connection, county: str | None = None, *, county_id: int | None = None) -> CountySettings:
+    """The stored settings of the county with administrative code ``county`` or id ``county_id`` (neither:
+    the store's first county, while a store holds one); defaults when the store holds no county yet."""
     query = sa.select(County.settings).order_by(County.id).limit(1)
     if county is not None:
         query = query.where(County.code == county)
+    if county_id is not None:
+        query = query.where(County.id == county_id)
     return CountySettings.from_json(conn.execute(query).scalar())

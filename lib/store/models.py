@@ -86,6 +86,8 @@ class Area(_CodedInCounty, Base):
     __tablename__ = "area"
     # Counts as agricultural/pastoral (农牧区) for the rural indicators; the registry says (default: not 'urban').
     rural: Mapped[bool] = mapped_column(server_default=sa.true())
+    # People live far apart (a herding area): longer drives, more leaving the county; the demo shapes by it.
+    sparse: Mapped[bool] = mapped_column(server_default=sa.false())
 
 
 class Tier(Base):

@@ -6,7 +6,8 @@ Create Date: 2026-12-01 03:00:00
 
 Issue #15 items 1-3: a county's own settings (its word for itself, medicine, plan, rural areas, watched
 disease groups, reporting deadline) are kept with it as JSON; an area says whether it counts as rural
-(today's rule, "not coded urban", for the rows already loaded); a unit has a role (member, auxiliary
+(today's rule, "not coded urban", for the rows already loaded) and whether its people live far apart
+(a herding area, "coded pastoral" for those rows); a unit has a role (member, auxiliary
 hospital, non-member partner) and may be retired, keeping its history; destinations belong to a county,
 so two counties can both name ``hohhot``. Tier names lose the reference county's words and a plain TCM
 hospital tier is added.
@@ -46,8 +47,11 @@ def _settings_of_loaded_counties() -> None:
                                  {"c": county_id}).scalars())
         port = bind.execute(sa.text("SELECT count(*) FROM facility WHERE county_id = :c AND is_border_port"),
                             {"c": county_id}).scalar_one()
+        elderly = bind.execute(sa.text("SELECT code FROM area WHERE county_id = :c AND code = 'mountain_dry'"),
+                               {"c": county_id}).scalar()  # the one elderly-care area a county had until now
         settings = {"self_zh": word, "self_en": SELF_WORDS.get(word, "county"), "has_border_port": bool(port),
-                    "medicine": "mongolian_tcm" if "mongolian_tcm_hospital" in tiers else "tcm"}
+                    "medicine": "mongolian_tcm" if "mongolian_tcm_hospital" in tiers else "tcm",
+                    "elderly_care_area": elderly or ""}
         bind.execute(sa.text("UPDATE county SET settings = :s WHERE id = :c"),
                      {"s": json.dumps(settings, ensure_ascii=False), "c": county_id})
 
@@ -97,6 +101,8 @@ def upgrade() -> None:
     _settings_of_loaded_counties()
     op.add_column('area', sa.Column('rural', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.execute(sa.text("UPDATE area SET rural = :no WHERE code = 'urban'").bindparams(no=False))
+    op.add_column('area', sa.Column('sparse', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.execute(sa.text("UPDATE area SET sparse = :yes WHERE code = 'pastoral'").bindparams(yes=True))
     op.add_column('facility', sa.Column('role', sa.String(length=16), server_default='member', nullable=False))
     op.add_column('facility', sa.Column('retired_on', sa.Date(), nullable=True))
     if op.get_bind().dialect.name == "sqlite":
@@ -128,7 +134,7 @@ def downgrade() -> None:
         batch_op.drop_column('retired_on')
         batch_op.drop_column('county_id')
         batch_op.create_unique_constraint(batch_op.f('uq_destination_code'), ['code'])
-    for table, column in (('facility', 'retired_on'), ('facility', 'role'), ('area', 'rural'),
+    for table, column in (('facility', 'retired_on'), ('facility', 'role'), ('area', 'sparse'), ('area', 'rural'),
                           ('county', 'settings')):
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column(column)
