@@ -92,7 +92,7 @@ def _check_empty(conn: Connection, county_id: int) -> None:
     held = {k: v for k, v in held.items() if v}
     if held:
         listing = ", ".join(f"{k} ({v:,} rows)" for k, v in held.items())
-        raise DemoRefusedError(f"the store already holds this county's data in {listing}; the demo only fills "
+        raise DemoRefusedError(f"the store already holds data of this county in {listing}; the demo only fills "
                                "a county with no data yet (use a new --db, or drop and recreate this one)")
 
 

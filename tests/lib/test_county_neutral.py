@@ -135,7 +135,7 @@ def test_the_demo_of_a_county_comes_from_its_registry_alone(two_counties):
 
 def test_the_demo_refuses_a_county_with_data_or_not_loaded(two_counties):
     url, _, _ = two_counties
-    with pytest.raises(build.DemoRefusedError, match="this county's data"):
+    with pytest.raises(build.DemoRefusedError, match="already holds data of this county"):
         build.generate(db.engine(url), county="990101", months=1, today=TODAY)
     with pytest.raises(build.DemoRefusedError, match="not loaded"):
         build.generate(db.engine(url), county="123456", months=1, today=TODAY)
