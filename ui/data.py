@@ -413,7 +413,8 @@ def _county_units(url: str) -> tuple[str, pd.DataFrame]:
 def template_file(kind: str, month: dt.date, lang: str, fmt: str) -> bytes:
     """A report template (lib.ingest.templates) with the county's units listed."""
     county, units = _county_units(db.resolve_url())
-    return templates.build(kinds.by_code(kind), units[units["county"] == county], month, lang, fmt)
+    return templates.build(kinds.by_code(kind), units[units["county"] == county], month, lang, fmt,
+                           due_day=county_settings().reporting_day)
 
 
 def check_upload(name: str, content: bytes, month: dt.date) -> tuple[ingest_monthly.Plan, ingest_monthly.Outcome]:
