@@ -56,32 +56,39 @@ def _settings_of_loaded_counties() -> None:
                      {"s": json.dumps(settings, ensure_ascii=False), "c": county_id})
 
 
-def _destination_columns() -> list[sa.schema.SchemaItem]:
+def _destination_columns(per_county: bool) -> list[sa.schema.SchemaItem]:
+    key = [sa.Column('county_id', sa.Integer(), nullable=False)] if per_county else []
+    retired = [sa.Column('retired_on', sa.Date(), nullable=True)] if per_county else []
+    unique = ('county_id', 'code') if per_county else ('code',)
     return [
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('county_id', sa.Integer(), nullable=False),
+        *key,
         sa.Column('code', sa.String(length=32), nullable=False),
         sa.Column('name_zh', sa.String(length=64), nullable=False),
         sa.Column('name_en', sa.String(length=128), nullable=False),
         sa.Column('latitude', sa.Double(), nullable=False),
         sa.Column('longitude', sa.Double(), nullable=False),
-        sa.Column('retired_on', sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(['county_id'], ['county.id'], name=op.f('fk_destination_county_id_county')),
+        *retired,
+        *([sa.ForeignKeyConstraint(['county_id'], ['county.id'], name=op.f('fk_destination_county_id_county'))]
+          if per_county else []),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_destination')),
-        sa.UniqueConstraint('county_id', 'code', name=op.f('uq_destination_county_id_code')),
+        sa.UniqueConstraint(*unique, name=op.f('uq_destination_' + '_'.join(unique))),
     ]
 
 
-def _destinations_per_county_sqlite() -> None:
-    # SQLite cannot drop a table's UNIQUE(code): the table is rebuilt. Admissions and referrals point at
-    # it, so the foreign keys are deferred to the commit and the rows come back with their ids, which
+def _rebuild_destination_sqlite(per_county: bool) -> None:
+    # SQLite cannot change a table's UNIQUE constraint: the table is rebuilt. Admissions and referrals point
+    # at it, so the foreign keys are deferred to the commit and the rows come back with their ids, which
     # settles every reference before it is checked.
     op.execute("PRAGMA defer_foreign_keys=ON")
     op.execute("CREATE TEMP TABLE destination_kept AS SELECT * FROM destination")
+    if not per_county:
+        op.drop_index(op.f('ix_destination_county_id'), table_name='destination')
     op.drop_table('destination')
-    op.create_table('destination', *_destination_columns())
-    op.execute("INSERT INTO destination (id, county_id, code, name_zh, name_en, latitude, longitude) "
-               "SELECT id, (SELECT min(id) FROM county), code, name_zh, name_en, latitude, longitude "
+    op.create_table('destination', *_destination_columns(per_county))
+    county = "(SELECT min(id) FROM county), " if per_county else ""
+    op.execute(f"INSERT INTO destination (id, {'county_id, ' if per_county else ''}code, name_zh, name_en, "
+               f"latitude, longitude) SELECT id, {county}code, name_zh, name_en, latitude, longitude "
                "FROM destination_kept")
     op.execute("DROP TABLE destination_kept")
 
@@ -106,7 +113,7 @@ def upgrade() -> None:
     op.add_column('facility', sa.Column('role', sa.String(length=16), server_default='member', nullable=False))
     op.add_column('facility', sa.Column('retired_on', sa.Date(), nullable=True))
     if op.get_bind().dialect.name == "sqlite":
-        _destinations_per_county_sqlite()
+        _rebuild_destination_sqlite(per_county=True)
     else:
         _destinations_per_county_postgres()
     op.create_index(op.f('ix_destination_county_id'), 'destination', ['county_id'], unique=False)
@@ -127,14 +134,16 @@ def downgrade() -> None:
     op.execute(tier.update().where(tier.c.sort > TCM_TIER["sort"]).values(sort=tier.c.sort - 1))
     for code, (zh, _, en, _) in TIER_NAMES.items():
         op.execute(tier.update().where(tier.c.code == code).values(name_zh=zh, name_en=en))
-    op.drop_index(op.f('ix_destination_county_id'), table_name='destination')
-    with op.batch_alter_table('destination') as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_destination_county_id_code'), type_='unique')
-        batch_op.drop_constraint(batch_op.f('fk_destination_county_id_county'), type_='foreignkey')
-        batch_op.drop_column('retired_on')
-        batch_op.drop_column('county_id')
-        batch_op.create_unique_constraint(batch_op.f('uq_destination_code'), ['code'])
+    if op.get_bind().dialect.name == "sqlite":
+        _rebuild_destination_sqlite(per_county=False)
+    else:
+        op.drop_index(op.f('ix_destination_county_id'), table_name='destination')
+        op.drop_constraint(op.f('uq_destination_county_id_code'), 'destination', type_='unique')
+        op.drop_constraint(op.f('fk_destination_county_id_county'), 'destination', type_='foreignkey')
+        op.drop_column('destination', 'retired_on')
+        op.drop_column('destination', 'county_id')
+        op.create_unique_constraint(op.f('uq_destination_code'), 'destination', ['code'])
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): no rebuild of tables others point at.
     for table, column in (('facility', 'retired_on'), ('facility', 'role'), ('area', 'sparse'), ('area', 'rural'),
                           ('county', 'settings')):
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.drop_column(column)
+        op.drop_column(table, column)
