@@ -1,4 +1,4 @@
-"""Fill an empty store with 37 months of a plausible county, in one transaction.
+"""Fill a county with 37 months of plausible data, in one transaction, from its registry alone.
 
 Volumes follow geography.md ("Demo volumes"); every indicator sits near, not at, its target, and units
 drift apart over time so monthly rankings move. Rows are generated per month and table with numpy and
