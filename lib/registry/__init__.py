@@ -5,7 +5,8 @@ outlines (geo) and facility counts (facilities).
 """
 
 from lib.registry.check import DATA, Registry, RegistryError
-from lib.registry.load import DEFAULT_REGISTRY, Diff, Summary, boundary_path, load, main, validate
+from lib.registry.check import check as validate
+from lib.registry.load import DEFAULT_REGISTRY, Diff, Summary, boundary_path, load, main
 
 __all__ = ["DATA", "DEFAULT_REGISTRY", "Diff", "Registry", "RegistryError", "Summary", "boundary_path", "load",
            "main", "validate"]

@@ -36,7 +36,8 @@ _MODELS: dict[str, Any] = {"area": Area, "community": Community, "destination": 
 
 @dataclass(frozen=True)
 class Diff:
-    """What a load changes, by section: codes added, codes changed (with the fields), codes retired."""
+    """What a load changes, by section: codes added, codes changed (with the fields), codes retired.
+    ``_apply`` fills it section by section as it writes them."""
 
     new: dict[str, list[str]] = field(default_factory=dict)
     changed: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -108,7 +109,7 @@ def _county_values(reg: Registry) -> dict[str, Any]:
 
 def _apply(conn: Connection, reg: Registry, county_id: int, today: dt.date) -> Diff:
     """Bring the county's rows to the file, section by section; what changed, for the reader."""
-    diff = Diff()
+    diff = Diff({}, {}, {})
     ids: dict[str, dict[str, int]] = {}
     for section, model in _MODELS.items():
         stored = _stored(conn, model, county_id)
@@ -166,11 +167,6 @@ def load(conn: Connection, path: Path, lang: str = i18n.DEFAULT_LANG, today: dt.
         destinations=len(reg.rows["destination"]), facilities=len(reg.rows["facility"]),
         by_tier=dict(Counter(r["tier"] for r in reg.rows["facility"])), updated=updated, diff=diff,
     )
-
-
-def validate(conn: Connection, path: Path, lang: str = i18n.DEFAULT_LANG) -> Registry:
-    """Check a registry file against the store without writing (RegistryError lists every problem)."""
-    return check(conn, path, lang)
 
 
 def _relative_to_data(path: Path) -> str:
