@@ -337,7 +337,7 @@ def facilities(conn: Connection) -> pd.DataFrame:
         "t.name_en AS tier_en, t.level, t.peer_group, t.is_primary, a.code AS area, a.name_zh AS area_zh, "
         "a.name_en AS area_en, a.rural, c.code AS community, c.name_zh AS community_zh, c.name_en AS community_en, "
         "f.population_served AS population, f.latitude, f.longitude, f.is_lead, f.is_sub_centre, "
-        "f.is_border_port, f.coord_source, f.county_id, f.parent_id "
+        "f.is_border_port, f.coord_source, f.county_id, f.parent_id, f.role "
         "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN area a ON a.id = f.area_id "
         "JOIN community c ON c.id = f.community_id ORDER BY t.sort, f.id"
     )).set_index("facility_id")

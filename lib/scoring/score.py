@@ -221,7 +221,8 @@ def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, n
     if unknown:  # a store loaded before these indicators existed
         raise WeightsError("indicator catalogue", [f"{c}: not in the store's catalogue; run python -m lib.catalogue "
                                                    "sync --targets FILE --county CODE" for c in unknown])
-    units = engine.units[engine.units["peer_group"].isin(weights.groups)]
+    # The member units are assessed, auxiliary hospitals with them; a partner is no member (issue #15).
+    units = engine.units[engine.units["peer_group"].isin(weights.groups) & (engine.units["role"] != "partner")]
     read = [add_months(month, -i) for i in reversed(range(max(trend_months, 2) + pooling.WINDOW - 1))]
     months = read[pooling.WINDOW - 1:]  # the months shown; the ones before only feed the pooled rates
     engine.prefetch([q for m in read

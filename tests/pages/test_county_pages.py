@@ -3,6 +3,7 @@ border port, its own areas) opens without an exception and shows none of the ref
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import registry
 from lib.demo import build
+from lib.scoring import score
 from lib.store import db
 from tests.conftest import make_store
 from tests.lib.test_county_neutral import REFERENCE_WORDS, XIAOHE
@@ -59,3 +61,10 @@ def test_pages_use_the_county_s_own_words(xiaohe_url: str, open_page: Callable[.
                                           own: str) -> None:
     shown = "\n".join(_texts(open_page(xiaohe_url, page)._tree))
     assert own in shown
+
+
+def test_the_assessment_ranks_members_and_auxiliary_hospitals_not_partners(xiaohe_url: str) -> None:
+    with db.engine(xiaohe_url).connect() as conn:
+        scores = score.draft(conn, dt.date(2026, 11, 1), trend_months=2)
+    assert "XH-AUX" in set(scores.units["facility_code"])
+    assert "XH-PARTNER" not in set(scores.units["facility_code"])
