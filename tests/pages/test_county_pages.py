@@ -56,7 +56,8 @@ def test_every_page_speaks_as_the_county(xiaohe_url: str, open_page: Callable[..
     assert [w for w in PAGE_WORDS if w in shown] == []
 
 
-@pytest.mark.parametrize(("page", "own"), [("referrals", "全县"), ("map", "地貌分区"), ("rankings", "县级医院")])
+@pytest.mark.parametrize(("page", "own"), [("referrals", "全县"), ("map", "地貌分区"), ("rankings", "县级医院"),
+                                         ("data", "每月 10 日前报送上月数据（小河县医共体实施方案）")])
 def test_pages_use_the_county_s_own_words(xiaohe_url: str, open_page: Callable[..., AppTest], page: str,
                                           own: str) -> None:
     shown = "\n".join(_texts(open_page(xiaohe_url, page)._tree))
