@@ -43,8 +43,9 @@ _HOSPITAL_DEPARTMENTS = {"clinical": 0.85, "imaging": 0.07, "ultrasound": 0.05, 
 
 
 def _hospital_roster(w: World, tier: str) -> dict[str, int]:
-    """A county-level unit's posts; where the county practises no Mongolian medicine, its posts are TCM's."""
-    roster = dict(_HOSPITALS.get(tier, {}))
+    """A county-level unit's posts, sized to the county's population (the table is the reference county's);
+    where the county practises no Mongolian medicine, its posts are TCM's."""
+    roster = {post: max(1, round(n * w.size)) for post, n in _HOSPITALS.get(tier, {}).items()}
     if w.settings.medicine != "mongolian_tcm" and "mongolian" in roster:
         roster["tcm"] = roster.get("tcm", 0) + roster.pop("mongolian")
     return roster
