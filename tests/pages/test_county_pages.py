@@ -1,5 +1,6 @@
 """Every page of a county that is not the reference one (the invented 小河县: a 县, a plain TCM hospital, no
-border port, its own areas) opens without an exception and shows none of the reference county's words."""
+border port, its own areas) opens without an exception and shows none of the reference county's words; the
+reference county keeps its own."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from lib import registry
 from lib.demo import build
 from lib.scoring import score
-from lib.store import db
+from lib.store import bootstrap, db
 from tests.conftest import make_store
 from tests.lib.test_county_neutral import REFERENCE_WORDS, XIAOHE
 from ui.frame import PAGES
@@ -69,3 +70,17 @@ def test_the_assessment_ranks_members_and_auxiliary_hospitals_not_partners(xiaoh
         scores = score.draft(conn, dt.date(2026, 11, 1), trend_months=2)
     assert "XH-AUX" in set(scores.units["facility_code"])
     assert "XH-PARTNER" not in set(scores.units["facility_code"])
+
+
+@pytest.fixture(scope="module")
+def reference_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with make_store("sqlite", tmp_path_factory.mktemp("reference"), fill=bootstrap.load_reference) as url:
+        yield url
+
+
+@pytest.mark.parametrize(("page", "own"), [("map", "三区分区"), ("map", "边境口岸"), ("referrals", "全旗"),
+                                         ("referrals", "000号文件§二(二)3"), ("public_health", "中蒙医")])
+def test_the_reference_county_keeps_its_own_words(reference_url: str, open_page: Callable[..., AppTest], page: str,
+                                                  own: str) -> None:
+    shown = "\n".join(_texts(open_page(reference_url, page)._tree))
+    assert own in shown
