@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from lib import i18n
 from lib.maps.disease import CODES as DISEASE_CODES
+from lib.maps.disease import WATCHED
 from lib.store.models import County
 
 MEDICINES = ("tcm", "mongolian_tcm")
@@ -24,7 +25,7 @@ ROLES = ("member", "auxiliary", "partner")  # 成员单位 | 辅助建设医院 
 # The word a county uses for itself, told by the last character of its Chinese name.
 SELF_WORDS = {"旗": "banner", "县": "county", "市": "city", "区": "district"}
 DEFAULT_SELF = ("县", "county")
-DEFAULT_WATCHED = ("cancer", "chd", "pneumonia", "stroke", "mental")  # the five of the national 县域 list
+DEFAULT_WATCHED = WATCHED  # 恶性肿瘤, 冠心病, 肺炎, 脑梗死, 精神疾病: the five the 县域 plans watch
 DEFAULT_REPORTING_DAY = 16
 _MEDICINE_WORDS = {"tcm": ("中医", "TCM"), "mongolian_tcm": ("中蒙医", "TCM & Mongolian medicine")}
 
