@@ -50,7 +50,7 @@ class Diff:
     def lines(self, lang: str) -> list[str]:
         """The difference as a reader goes through it: section by section, new, changed, retired."""
         out = []
-        for section in _MODELS:
+        for section in ("county", *_MODELS):
             name = i18n.t(f"registry.section.{section}", lang)
             for kind, codes in (("new", self.new.get(section, [])), ("retired", self.retired.get(section, []))):
                 if codes:
@@ -152,13 +152,16 @@ def load(conn: Connection, path: Path, lang: str = i18n.DEFAULT_LANG, today: dt.
     """Check the file, then write the county (or bring a loaded one to the file) in the caller's transaction."""
     reg = check(conn, path, lang)
     values = _county_values(reg)
-    county_id = conn.execute(sa.select(County.id).where(County.code == values["code"])).scalar()
-    updated = county_id is not None
-    if updated:
+    stored = conn.execute(sa.select(County.__table__).where(County.code == values["code"])).mappings().first()
+    updated = stored is not None
+    if stored is not None:
+        county_id = stored["id"]
         conn.execute(sa.update(County).where(County.id == county_id).values(values))
     else:
         county_id = conn.execute(sa.insert(County).returning(County.id), values).scalar_one()
     diff = _apply(conn, reg, county_id, today or clock.today())
+    county_fields = [k for k, v in values.items() if stored is not None and stored[k] != v]
+    diff.changed["county"] = {values["code"]: county_fields} if county_fields else {}
     catalogue.sync_catalogue(conn)
     if reg.targets is not None:
         catalogue.load_targets(conn, county_id, reg.targets)

@@ -145,9 +145,12 @@ def test_the_cli_shows_the_difference_and_a_failed_load_leaves_no_new_store(tmp_
     assert not store.exists()
     assert registry.main(["load", str(XIAOHE), "--lang", "en", "--db", url]) == 0
     assert capsys.readouterr().out.startswith("loaded county 990101: facilities: 10")
-    v2 = _copy(tmp_path, ('name_en = "Hills THC"', 'name_en = "Hills township health centre"'))
+    v2 = _copy(tmp_path, ('name_en = "Hills THC"', 'name_en = "Hills township health centre"'),
+               ("reporting_day = 10", "reporting_day = 12"))
     assert registry.main(["load", str(v2), "--check", "--lang", "en", "--db", url]) == 0
-    assert "units XH-T3 changed: name_en" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "units XH-T3 changed: name_en" in shown
+    assert "county 990101 changed: settings" in shown
     assert _units(url)["XH-T3"][0] == "山区乡卫生院"
     with db.engine(url).connect() as conn:  # --check wrote nothing
         assert conn.execute(sa.select(Facility.name_en).where(Facility.code == "XH-T3")).scalar_one() == "Hills THC"
