@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from lib import i18n
 from lib.kpi import catalogue
+from lib.ops import plan
 from lib.problems import InputError
 from lib.registry import geo, settings
 from lib.store import db
@@ -151,6 +152,15 @@ def _found(registry_file: Path, name: str, what: str, problems: _Problems) -> Pa
     return None
 
 
+def _plan_title(county: str) -> tuple[str, str] | None:
+    """The title of the county's plan file (data/plans/), the plan its pages cite unless the registry says."""
+    try:
+        found = plan.for_county(county)
+    except (InputError, OSError, tomllib.TOMLDecodeError):  # the plan page names a broken file's problems
+        return None
+    return None if found is None else (found.title_zh, found.title_en)
+
+
 def read(path: Path, lang: str) -> dict[str, Any]:
     """The registry file as TOML tables; RegistryError when it cannot be read or has no [county]."""
     try:
@@ -186,7 +196,7 @@ def check(conn: Connection, path: Path, lang: str = i18n.DEFAULT_LANG) -> Regist
             catalogue.read_targets(conn, targets)
         except catalogue.CatalogueError as exc:
             problems.extend(f"targets {Path(exc.source).name}: {p}" for p in exc.problems)
-    county_settings = settings.of_registry(county, doc.get("area", []), rows, problems)
+    county_settings = settings.of_registry(county, doc.get("area", []), rows, problems, _plan_title(code))
     if problems or boundary is None:
         raise RegistryError(path, list(problems))
     return Registry(path, county, {s: doc.get(s, []) for s in SECTIONS}, boundary, targets, county_settings)

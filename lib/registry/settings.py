@@ -88,8 +88,9 @@ def named(name_zh: str) -> CountySettings:
 
 
 def of_registry(county: dict[str, Any], areas: list[dict[str, Any]], facilities: list[dict[str, Any]],
-                problems: Report) -> CountySettings:
-    """The settings a registry states, each missing one by its default; bad values are added to ``problems``."""
+                problems: Report, plan_title: tuple[str, str] | None = None) -> CountySettings:
+    """The settings a registry states, each missing one by its default; bad values are added to ``problems``.
+    The plan cited defaults to ``plan_title`` (zh, en: the title of the county's plan file), if it has one."""
     word_zh = county.get("self_zh") or named(str(county.get("name_zh", ""))).self_zh
     word_en = county.get("self_en") or SELF_WORDS.get(word_zh, DEFAULT_SELF[1])
     tiers = {str(f.get("tier")) for f in facilities}
@@ -109,7 +110,7 @@ def of_registry(county: dict[str, Any], areas: list[dict[str, Any]], facilities:
     elderly = str(county.get("elderly_care_area", ""))
     if elderly and elderly not in {str(a.get("code")) for a in areas}:
         problems.add("[county]", "elderly_care_area", value=repr(elderly))
-    defaults = CountySettings()
+    defaults = CountySettings() if plan_title is None else CountySettings(plan_zh=plan_title[0], plan_en=plan_title[1])
     return CountySettings(
         self_zh=str(word_zh), self_en=str(word_en), medicine=str(medicine),
         area_layer_zh=str(county.get("area_layer_zh", defaults.area_layer_zh)),
