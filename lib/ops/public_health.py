@@ -44,6 +44,7 @@ class PublicHealth:
     tcm_by_unit: pd.DataFrame  # code, name_zh, name_en, area, value, numerator, denominator, target, status
     elderly_by_area: pd.DataFrame  # area, name_zh, name_en, mission, then a column per ELDERLY code
     mission_area: str | None  # the area of the elderly-care mission (the registry's elderly_care_area), if any
+    mission_names: dict[str, str]  # that area's name by language ({} without one)
 
 
 def _rows(values: list[KpiValue], names: pd.DataFrame) -> pd.DataFrame:
@@ -74,7 +75,9 @@ def page(engine: Engine, scope: Scope, period: Period) -> PublicHealth:
     for code in ELDERLY:
         elderly[code] = [by_area.get((code, a)) for a in elderly["area"]]
     elderly = elderly.sort_values("mission", ascending=False, kind="stable").reset_index(drop=True)
-    mission = mission_area if (engine.units["area"] == mission_area).any() else None
+    held = engine.units[engine.units["area"] == mission_area]
+    mission = mission_area if len(held) else None
+    mission_names = {"zh": held["area_zh"].iloc[0], "en": held["area_en"].iloc[0]} if len(held) else {}
     counts = {v.code: v for v in engine.compute(ELDERLY_COUNTS, [scope], period, compare=False)}
     return PublicHealth(period, scope, sections, counts, _rows(tcm_area, area_names), _rows(tcm_unit, unit_names),
-                        elderly, mission)
+                        elderly, mission, mission_names)

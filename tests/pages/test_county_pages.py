@@ -79,7 +79,8 @@ def reference_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.parametrize(("page", "own"), [("map", "三区分区"), ("map", "边境口岸"), ("referrals", "全旗"),
-                                         ("referrals", "000号文件§二(二)3"), ("public_health", "中蒙医")])
+                                         ("referrals", "000号文件§二(二)3"), ("public_health", "中蒙医"),
+                                         ("public_health", "★ 山旱区以医康养为特色任务（000号文件）")])
 def test_the_reference_county_keeps_its_own_words(reference_url: str, open_page: Callable[..., AppTest], page: str,
                                                   own: str) -> None:
     shown = "\n".join(_texts(open_page(reference_url, page)._tree))
