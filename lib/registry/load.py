@@ -128,9 +128,10 @@ def _apply(conn: Connection, reg: Registry, county_id: int, today: dt.date) -> D
                 changed[row["code"]] = fields
         listed = {r["code"] for r in reg.rows[section]}
         gone = [c for c, row in stored.items() if section in RETIRING and c not in listed and row["retired_on"] is None]
-        if gone:
+        if gone:  # a retired unit serves nobody now: its residents are the file's other units' (static counts)
+            serves = {"population_served": 0} if model is Facility else {}
             conn.execute(sa.update(model).where(model.county_id == county_id, model.code.in_(gone))
-                         .values(retired_on=today))
+                         .values(retired_on=today, **serves))
         diff.new[section], diff.changed[section], diff.retired[section] = new, changed, gone
     _link_parents(conn, reg, ids["facility"], diff)
     return diff

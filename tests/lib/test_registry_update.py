@@ -81,6 +81,9 @@ def test_an_update_lists_new_changed_and_retired_units_and_keeps_the_retired_one
                                         "units XH-T2 changed: name_zh"]
     units = _units(store_url)
     assert units["XH-V2"] == ("西村卫生室", RETIRED_ON)
+    with db.engine(store_url).connect() as conn:  # its residents are counted by the units still in the file
+        served = conn.execute(sa.select(Facility.population_served).where(Facility.code == "XH-V2")).scalar_one()
+    assert served == 0
     assert units["XH-T2"] == ("平原镇卫生院", None)
     assert units["XH-V4"][1] is None
     with db.engine(store_url).connect() as conn:
@@ -90,7 +93,7 @@ def test_an_update_lists_new_changed_and_retired_units_and_keeps_the_retired_one
     assert visits == 1
     with db.engine(store_url).begin() as conn:  # back in the file: back in service, nothing else changes
         again = registry.load(conn, XIAOHE, "en")
-    assert again.diff.changed["facility"] == {"XH-T2": ["name_zh"], "XH-V2": ["retired_on"]}
+    assert again.diff.changed["facility"] == {"XH-T2": ["name_zh"], "XH-V2": ["retired_on", "population_served"]}
     assert again.diff.retired["facility"] == ["XH-V4"]
 
 
