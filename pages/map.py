@@ -12,7 +12,7 @@ st.title(frame.t("page.map"))
 chosen, _, in_scope = filter_bar.scoped(frame)
 with st.container(horizontal=True, key="map-controls"):
     code = mapview.indicator_choice(frame, data.indicator_catalogue())
-    shown = mapview.layer_choice(frame)
+    shown = mapview.layer_choice(frame, data.county_settings().has_border_port)
 
 
 def body() -> None:

@@ -9,7 +9,7 @@ from ui.frame import enter
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
 st.title(frame.t("page.referrals"))
 chosen, scope, in_scope = filter_bar.scoped(frame)
-directions, disease = flowview.flow_filters(frame)
+directions, disease = flowview.flow_filters(frame, data.county_settings().watched_diseases)
 
 
 def body() -> None:

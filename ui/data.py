@@ -56,6 +56,7 @@ from lib.ops import plan as ops_plan
 from lib.ops import sinking as ops_sinking
 from lib.problems import InputError
 from lib.registry import facilities
+from lib.registry import settings as registry_settings
 from lib.scoring import exports, score, snapshot
 from lib.scoring.weights import WeightsError
 from lib.store import db
@@ -76,6 +77,17 @@ def _units(url: str) -> pd.DataFrame:
 def units() -> pd.DataFrame:
     """Every member unit with tier, peer group, area, community, population (lib.kpi.measures.facilities)."""
     return _units(db.resolve_url())
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
+def _county_settings(url: str) -> registry_settings.CountySettings:
+    with db.engine(url).connect() as conn:
+        return registry_settings.read(conn)
+
+
+def county_settings() -> registry_settings.CountySettings:
+    """The county's settings and own words (lib.registry.settings): what every page's text says of it."""
+    return _county_settings(db.resolve_url())
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
@@ -186,14 +198,15 @@ def referral_flows(period: Period, origins: Sequence[int] | None, directions: Se
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
-def _leakage(url: str, period: Period, home_ids: tuple[int, ...] | None) -> pd.DataFrame:
+def _leakage(url: str, period: Period, home_ids: tuple[int, ...] | None, watched: tuple[str, ...]) -> pd.DataFrame:
     with db.engine(url).connect() as conn:
-        return flows.leakage_by_disease(conn, period, home_ids)
+        return flows.leakage_by_disease(conn, period, home_ids, watched)
 
 
 def leakage(period: Period, home_ids: Sequence[int] | None) -> pd.DataFrame:
     """Residents' out-of-county and in-county admissions per disease group (lib.maps.flows.leakage_by_disease)."""
-    return _leakage(db.resolve_url(), period, None if home_ids is None else tuple(home_ids))
+    return _leakage(db.resolve_url(), period, None if home_ids is None else tuple(home_ids),
+                    county_settings().watched_diseases)
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
@@ -400,7 +413,8 @@ def _county_units(url: str) -> tuple[str, pd.DataFrame]:
 def template_file(kind: str, month: dt.date, lang: str, fmt: str) -> bytes:
     """A report template (lib.ingest.templates) with the county's units listed."""
     county, units = _county_units(db.resolve_url())
-    return templates.build(kinds.by_code(kind), units[units["county"] == county], month, lang, fmt)
+    return templates.build(kinds.by_code(kind), units[units["county"] == county], month, lang, fmt,
+                           due_day=county_settings().reporting_day)
 
 
 def check_upload(name: str, content: bytes, month: dt.date) -> tuple[ingest_monthly.Plan, ingest_monthly.Outcome]:
@@ -422,15 +436,15 @@ def write_upload(plan: ingest_monthly.Plan, by: str) -> ingest_monthly.Outcome:
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=50)
-def _quality(url: str, month: dt.date, ids: tuple[int, ...], now: dt.datetime) -> quality.Quality:
+def _quality(url: str, month: dt.date, ids: tuple[int, ...], now: dt.datetime, due_day: int) -> quality.Quality:
     with db.engine(url).connect() as conn:
-        return quality.build(conn, month, ids, now)
+        return quality.build(conn, month, ids, now, due_day)
 
 
 def report_quality(month: dt.date, facility_ids: Sequence[int] | None, now: dt.datetime) -> quality.Quality:
     """Completeness, timeliness and outliers of the monthly reports (lib.ingest.quality) for units in scope."""
     ids = tuple(units().index) if facility_ids is None else tuple(facility_ids)
-    return _quality(db.resolve_url(), month, ids, now.replace(minute=0, second=0))
+    return _quality(db.resolve_url(), month, ids, now.replace(minute=0, second=0), county_settings().reporting_day)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=STORES)

@@ -8,7 +8,7 @@ the filtered scope and period, so with every direction and disease shown the arc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import altair as alt
 import pandas as pd
@@ -16,7 +16,7 @@ import streamlit as st
 
 from lib import i18n
 from lib.maps import flows
-from lib.maps.disease import CODES, WATCHED
+from lib.maps.disease import CODES
 from lib.maps.disease import name as disease_name
 from lib.maps.flows import Referrals
 from ui import grid, kiosk, maps, mapview, palette
@@ -33,8 +33,9 @@ def _hex(rgb: Sequence[int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
 
 
-def flow_filters(frame: Frame) -> tuple[tuple[str, ...], str | None]:
-    """Directions and disease group from the URL, with their widgets unless on a wall screen."""
+def flow_filters(frame: Frame, watched: Collection[str]) -> tuple[tuple[str, ...], str | None]:
+    """Directions and disease group from the URL, with their widgets unless on a wall screen; the groups
+    the county's plan watches (``watched``) marked ★."""
     asked = [d for d in (st.query_params.get(DIRECTION_PARAM) or "").split(",") if d in flows.DIRECTIONS]
     directions = tuple(asked) or flows.DIRECTIONS
     disease = st.query_params.get(DISEASE_PARAM)
@@ -55,13 +56,13 @@ def flow_filters(frame: Frame) -> tuple[tuple[str, ...], str | None]:
                  format_func=lambda d: frame.t(f"map.dir.{d}"), on_change=set_directions)
         st.session_state[DISEASE_KEY] = disease
         st.selectbox(frame.t("ref.disease"), CODES, key=DISEASE_KEY, placeholder=frame.t("filter.all"), width=320,
-                     format_func=_disease_label(frame),
+                     format_func=_disease_label(frame, watched),
                      on_change=url_param(DISEASE_PARAM, DISEASE_KEY, None))
     return directions, disease
 
 
-def _disease_label(frame: Frame) -> Callable[[str], str]:
-    return lambda code: disease_name(code, frame.lang) + (" ★" if code in WATCHED else "")
+def _disease_label(frame: Frame, watched: Collection[str]) -> Callable[[str], str]:
+    return lambda code: disease_name(code, frame.lang) + (" ★" if code in watched else "")
 
 
 def draw(frame: Frame, view: Referrals) -> None:

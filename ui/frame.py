@@ -145,6 +145,15 @@ def _around_page(frame: Frame) -> Iterator[None]:
         _current.reset(token)
 
 
+@contextlib.contextmanager
+def _in_county_words() -> Iterator[None]:
+    """Every text of the page in the county's own words (旗 / 县 / 市, its area layer, its plan...)."""
+    from ui import data  # loads every lib module: not before a page runs (the first start's screen needs none)
+
+    with i18n.speaking_for(data.county_settings().all_words()):
+        yield
+
+
 def route() -> None:
     """The body of app.py: set up the run, then run the page the URL asks for."""
     frame = _this_run()
@@ -163,7 +172,8 @@ def route() -> None:
 
         kiosk.wall(page.url_path or DEFAULT_PAGE)
     # The wall's tick reruns the page; elsewhere the guard starts its own retry timer.
-    with _around_page(frame), outage.guard(frame, retry=not frame.kiosk), first_start.first_page(frame, built):
+    with (_around_page(frame), outage.guard(frame, retry=not frame.kiosk), first_start.first_page(frame, built),
+          _in_county_words()):
         page.run()
     if frame.kiosk:
         kiosk.shown()

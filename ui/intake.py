@@ -58,7 +58,7 @@ def _upload(frame: Frame) -> None:
     sent = st.file_uploader(frame.t("data.file"), type=["xlsx", "csv"], key="intake-file",
                             help=frame.t("data.file.help"))
     if sent is None:
-        st.caption(frame.t("data.upload.how", day=16))
+        st.caption(frame.t("data.upload.how", day=data.county_settings().reporting_day))
         return
     try:
         plan, preview = data.check_upload(sent.name, sent.getvalue(), month)
@@ -117,7 +117,7 @@ def _quality(frame: Frame, found: quality.Quality, month: dt.date) -> None:
     with st.container(horizontal=True):
         for status, n in counts.items():
             st.metric(f"{STATUS_MARK[status]} {frame.t(f'score.report.{status}')}", n)
-    st.caption(frame.t("data.quality.rule", day=16))
+    st.caption(frame.t("data.quality.rule", day=data.county_settings().reporting_day))
     matrix = found.status.map(lambda s: f"{STATUS_MARK[s]} {frame.t(f'score.report.{s}')}")
     matrix.columns = [i18n.fmt_month(m, frame.lang) for m in found.months]
     matrix.insert(0, frame.t("data.unit"), name.reindex(matrix.index).to_numpy())

@@ -61,11 +61,13 @@ def indicator_choice(frame: Frame, catalogue: pd.DataFrame) -> str:
     return current
 
 
-def layer_choice(frame: Frame) -> set[str]:
-    """Which layers to draw: all on a wall, the reader's choice on a desk."""
+def layer_choice(frame: Frame, has_port: bool) -> set[str]:
+    """Which layers to draw: all on a wall, the reader's choice on a desk; the border port's only where the
+    county's registry has one."""
+    offered = [layer for layer in LAYERS if has_port or layer != "port"]
     if frame.kiosk:
-        return set(LAYERS)
-    return set(st.pills(frame.t("map.layers"), LAYERS, selection_mode="multi", default=LAYERS, key="map-layers",
+        return set(offered)
+    return set(st.pills(frame.t("map.layers"), offered, selection_mode="multi", default=offered, key="map-layers",
                         format_func=lambda layer: frame.t(f"map.layer.{layer}")))
 
 
@@ -94,7 +96,7 @@ def draw(frame: Frame, m: StatusMap, profile: FacilityProfile | None, shown: Col
                                       scale=kiosk.scale(frame)), key=MAP_KEY,
                             height=kiosk.px(frame, MAP_HEIGHT), alt=frame.t("map.alt"), on_select=picked,
                             selection_mode="single-object")
-            legend(frame, m.base.shapes, m.indicator)
+            legend(frame, m.base.shapes, m.indicator, bool(m.base.points["is_border_port"].any()))
         if right is not None:
             with right:
                 facility(frame, m, profile)
@@ -122,7 +124,7 @@ def swatch(rgb: list[int], text: str, *, ring: bool = False) -> str:
             f"margin:0 .3em 0 .9em;vertical-align:middle'></span>{html.escape(text)}")
 
 
-def legend(frame: Frame, shapes: Mapping[str, Any], indicator: pd.Series) -> None:
+def legend(frame: Frame, shapes: Mapping[str, Any], indicator: pd.Series, has_port: bool) -> None:
     """What the colours, outlines and sizes mean, in the reader's language."""
     t = frame.t
     statuses = "".join(swatch(maps.STATUS_RGB[s], t(f"map.status.{s}")) for s in ("met", "near", "missed"))
@@ -130,7 +132,8 @@ def legend(frame: Frame, shapes: Mapping[str, Any], indicator: pd.Series) -> Non
     areas = maps.area_colours(shapes)
     area_names = {f["properties"]["area"]: f["properties"][f"name_{frame.lang}"] for f in shapes["areas"]["features"]}
     shading = "".join(swatch(rgb, area_names[code]) for code, rgb in areas.items())
-    marks = swatch(maps.PORT_RGB, t("map.port"), ring=True) + swatch(maps.DISPATCH_RGB, t("map.layer.dispatches"))
+    port = swatch(maps.PORT_RGB, t("map.port"), ring=True) if has_port else ""
+    marks = port + swatch(maps.DISPATCH_RGB, t("map.layer.dispatches"))
     st.html(f"<div style='font-size:.85rem;line-height:1.9'><b>{html.escape(_name(frame, indicator))}</b>"
             f"{statuses}<br>{html.escape(t('map.legend.size'))}{marks}<br>"
             f"{html.escape(t('map.legend.areas'))}{shading}</div>")

@@ -98,4 +98,5 @@ def elderly(frame: Frame, view: PublicHealth) -> None:
         config[code] = t(f"kpi.short.{code}")
     with areas:
         grid.dataframe(shown, hide_index=True, column_config=config, height=kiosk.px(frame, 50 + 36 * len(shown)))
-    st.caption(t("ph.elderly.mission") if view.mission_area else t("ph.elderly.no_mission"))
+    st.caption(t("ph.elderly.mission", area=view.mission_names[frame.lang]) if view.mission_area
+               else t("ph.elderly.no_mission"))

@@ -1,4 +1,5 @@
-"""python -m lib.demo [--scale N] [--seed S] [--db URL]: migrate, load the registry if needed, generate.
+"""python -m lib.demo [--county CODE] [--months N] [--scale N] [--seed S] [--db URL]: migrate, load the
+reference registry into an empty store, generate the demo of a county from its registry alone.
 
 python -m lib.demo outbreak --facility CODE --syndrome CODE --cases N [--days D]: inject a cluster
 (lib.demo.outbreak) to watch an early-warning signal fire.
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 from lib import i18n
 from lib.demo.build import DemoRefusedError, generate
+from lib.demo.world import MONTHS
 from lib.store import db, schema
 
 
@@ -44,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Fill an empty cockpit store with 37 months of demo data.")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply event volumes (1: ~40k visits a month)")
     parser.add_argument("--seed", type=int, default=20261122, help="random seed (same seed, same data)")
+    parser.add_argument("--county", help="a loaded county's code (default: the store's first county, or the "
+                                          "reference county loaded into an empty store)")
+    parser.add_argument("--months", type=int, default=MONTHS,
+                        help=f"make the events of the last N months (1-{MONTHS}, default all)")
     parser.add_argument("--db", help="store URL (default: COCKPIT_DB_URL, secrets, or data/cockpit.db)")
     args = parser.parse_args(argv)
     url = db.resolve_url(args.db)
@@ -54,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[{fraction:4.0%}] {time.perf_counter() - started:6.1f}s  {i18n.t(key, 'en', **fields)}", flush=True)
 
     try:
-        rows = generate(db.engine(url), scale=args.scale, seed=args.seed, progress=progress)
+        rows = generate(db.engine(url), scale=args.scale, seed=args.seed, progress=progress, county=args.county,
+                        months=args.months)
     except DemoRefusedError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""Fill an empty store with 37 months of a plausible county, in one transaction.
+"""Fill a county with 37 months of plausible data, in one transaction, from its registry alone.
 
 Volumes follow geography.md ("Demo volumes"); every indicator sits near, not at, its target, and units
 drift apart over time so monthly rankings move. Rows are generated per month and table with numpy and
@@ -39,6 +39,7 @@ from lib.store.models import (
     County,
     DrugDelivery,
     EmergencyDispatch,
+    Facility,
     FdContract,
     FollowUp,
     FundBudget,
@@ -74,14 +75,40 @@ def _now(today: dt.date | None) -> dt.datetime:
     return dt.datetime.combine(today, dt.time(23, 59, 59))
 
 
-def _check_empty(conn: Connection) -> None:
-    held = {m.__tablename__: conn.execute(sa.select(sa.func.count()).select_from(m)).scalar_one()
-            for m in DEMO_TABLES}
+_COUNTY_KEYS = ("county_id", "facility_id", "home_facility_id", "from_facility_id", "host_facility_id",
+                "lead_facility_id")  # the column that tells a demo table's row's county, first found
+
+
+def _rows_of_county(conn: Connection, model: type[Base], county_id: int) -> int:
+    column = next(model.__table__.c[k] for k in _COUNTY_KEYS if k in model.__table__.c)
+    if column.name == "county_id":
+        return conn.execute(sa.select(sa.func.count()).where(column == county_id)).scalar_one()
+    units = sa.select(Facility.id).where(Facility.county_id == county_id)
+    return conn.execute(sa.select(sa.func.count()).where(column.in_(units))).scalar_one()
+
+
+def _check_empty(conn: Connection, county_id: int) -> None:
+    held = {m.__tablename__: _rows_of_county(conn, m, county_id) for m in DEMO_TABLES}
     held = {k: v for k, v in held.items() if v}
     if held:
         listing = ", ".join(f"{k} ({v:,} rows)" for k, v in held.items())
-        raise DemoRefusedError(f"the store already holds data in {listing}; the demo only fills an empty store "
-                               "(use a new --db, or drop and recreate this one)")
+        raise DemoRefusedError(f"the store already holds data of this county in {listing}; the demo only fills "
+                               "a county with no data yet (use a new --db, or drop and recreate this one)")
+
+
+def _county_id(conn: Connection, county: str | None) -> int:
+    """The county the demo is for: ``county`` (it must be loaded), or the store's only one, loading the
+    reference registry into an empty store."""
+    if county is not None:
+        found = conn.execute(sa.select(County.id).where(County.code == county)).scalar()
+        if found is None:
+            raise DemoRefusedError(f"county {county} is not loaded in this store: load its registry first "
+                                   "(python -m lib.registry load FILE)")
+        return found
+    first = sa.select(County.id).order_by(County.id).limit(1)
+    if conn.execute(first).first() is None:
+        registry.load(conn, registry.DEFAULT_REGISTRY)
+    return conn.execute(first).scalar_one()
 
 
 class _Writer:
@@ -169,11 +196,14 @@ def _month(w: World, i: int, scale: float, write: _Writer) -> float:
 
 
 def generate(engine: Engine, *, scale: float = 1.0, seed: int = 20261122, today: dt.date | None = None,
-             progress: Progress | None = None) -> dict[str, int]:
-    """Generate the demo into an empty store (loading the default registry if it has none).
+             progress: Progress | None = None, county: str | None = None, months: int = MONTHS) -> dict[str, int]:
+    """Generate the demo for a county with no data yet: ``county`` (a loaded registry's code), else the
+    store's first county, loading the default registry into an empty store. Everything comes from the
+    county's registry: its tiers, areas, destinations and population shape the volumes.
 
     Returns rows written per table. ``scale`` multiplies event volumes; registry, roster, registers and
-    monthly reports keep the county's size. Raises DemoRefusedError if the store already holds data.
+    monthly reports keep the county's size; ``months`` (1 to 37) makes the events of the last months only.
+    Raises DemoRefusedError if the county already holds data.
     """
     def say(fraction: float, key: str, **fields: object) -> None:
         if progress is not None:
@@ -181,14 +211,15 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 20261122, today:
 
     now = _now(today)
     with engine.begin() as conn:
-        if conn.execute(sa.select(County.id).limit(1)).first() is None:
+        if county is None and conn.execute(sa.select(County.id).limit(1)).first() is None:
             say(0.0, "demo.registry")
-            registry.load(conn, registry.DEFAULT_REGISTRY)
-        _check_empty(conn)
+        county_id = _county_id(conn, county)
+        _check_empty(conn, county_id)
         if db.is_sqlite(conn):
             # A 256 MB page cache keeps the index b-trees in memory during the bulk load (~30% faster).
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
-        world = World.load(conn, seed=seed, now=now)
+        world = World.load(conn, seed=seed, now=now,
+                           county=conn.execute(sa.select(County.code).where(County.id == county_id)).scalar_one())
         write = _Writer(conn, world.now)
         say(0.01, "demo.staff")
         staff = people.staff_frame(world)
@@ -206,11 +237,10 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 20261122, today:
         say(0.05, "demo.contracts")
         write(FdContract, people.contract_frame(world, scale), "signed_on")
         spending = np.zeros(MONTHS)
-        for i in range(MONTHS):
+        for i in range(MONTHS - max(1, min(months, MONTHS)), MONTHS):
             say(0.08 + 0.6 * i / MONTHS, "demo.events", month=str(world.month(i))[:7])
             spending[i] = _month(world, i, scale, write)
         say(0.68, "demo.fund")
-        county_id = conn.execute(sa.select(County.id).order_by(County.id).limit(1)).scalar_one()
         for model, frame in zip((FundBudget, FundShare, FundPayment),
                                 reports.fund_frames(world, county_id, spending).values(), strict=True):
             write(model, frame)

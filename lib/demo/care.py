@@ -14,8 +14,6 @@ from lib.demo.world import World, calibrate, labels, logit, row_draw, sigmoid
 from lib.maps.disease import CODES
 from lib.store.models import AGE_BANDS, SEXES
 
-DESTINATIONS = ("linhe", "baotou", "hohhot", "beijing")  # registry codes (geography.md: 临河, 包头, 呼和浩特)
-
 # Age weights for who uses a service, by AGE_BANDS ([E]: children and the elderly visit most).
 VISIT_AGES = (1.2, 0.5, 0.7, 1.2, 2.0)
 ADMISSION_AGES = (0.6, 0.2, 0.6, 1.3, 3.0)
@@ -31,20 +29,17 @@ _MIX = {  # cancer chd pneumonia stroke mental trauma childbirth copd other
 }
 DISEASE_BY_AGE = np.array([np.asarray(_MIX[a]) / sum(_MIX[a]) for a in AGE_BANDS])
 # Log-odds of leaving the county, by disease and area [E]: leakage concentrates in cancer, CHD and
-# stroke (seed 000 §二(二)3) and is highest from the pastoral north (geography.md).
+# stroke (seed 000 §二(二)3) and is highest from the sparse herding areas (geography.md), lowest from town.
 OUT_BY_DISEASE = np.array([1.4, 0.8, -0.6, 0.5, 0.4, -0.3, -0.9, -0.5, -0.1])
-OUT_BY_AREA = {"urban": -0.35, "irrigation": -0.05, "mountain_dry": 0.0, "pastoral": 0.6}
+OUT_URBAN, OUT_SPARSE = -0.35, 0.6
 THC_SHARE = np.array([0.02, 0.05, 0.45, 0.05, 0.0, 0.2, 0.15, 0.45, 0.3])  # of in-county admissions
 LOS_DAYS = np.array([10, 8, 7, 12, 20, 8, 4, 9, 6])  # median length of stay
 # Median ¥ at a county hospital [E], so the in-county mean is near the national ¥10,316 (geography.md).
 COST = 1.25 * np.array([16e3, 12e3, 6e3, 13e3, 9e3, 10e3, 5e3, 8e3, 7e3])
 CHRONIC = np.array([0.05, 0.35, 0.08, 0.35, 0, 0.02, 0, 0.12, 0.08])  # P(in htn/dm register | 45+)
-# Out-of-county destination mix: cancer and heart cases go further (Hohhot, Beijing) [E].
-DEST_BY_DISEASE = np.array([
-    (0.25, 0.25, 0.35, 0.15), (0.40, 0.30, 0.25, 0.05), (0.70, 0.15, 0.13, 0.02), (0.45, 0.30, 0.22, 0.03),
-    (0.30, 0.20, 0.48, 0.02), (0.60, 0.25, 0.13, 0.02), (0.80, 0.10, 0.10, 0.0), (0.65, 0.20, 0.13, 0.02),
-    (0.55, 0.25, 0.17, 0.03),
-])
+# Out-of-county destinations: the nearer a place, the more go there, cancer and heart cases travelling
+# furthest (to the regional capital, Beijing) [E]: a place's weight is exp(-km / reach of the disease).
+REACH_KM = np.array([500.0, 300.0, 90.0, 200.0, 400.0, 110.0, 60.0, 120.0, 150.0])
 # Monthly volumes at scale 1 (geography.md "Demo volumes").
 ADMISSIONS = 1_500  # insured residents' admissions, in and out of county
 OUT_SHARE = (0.27, 0.23)  # out-of-county share of them, start -> end of window (~25%, "有效降低")
@@ -70,13 +65,13 @@ def tcm_probability(w: World) -> np.ndarray:
     """P(TCM/Mongolian-medicine visit | outpatient) per unit and month.
 
     County share calibrated to rise from 16.5% to 19% (geography.md 16-20%, target 20% seed 000 §二(七)2);
-    Mongolian medicine dominates the Mongolian-TCM hospital and the pastoral units.
+    TCM dominates the TCM hospital, and (Mongolian medicine) the units of sparse herding areas.
     """
     def build() -> np.ndarray:
         f = w.fac
-        pastoral = f.area == "pastoral"
-        base = np.select([f.tier == "mongolian_tcm_hospital", f.hospital, f.thc, f.village],
-                         [0.55, 0.06, np.where(pastoral, 0.30, 0.14), np.where(pastoral, 0.28, 0.10)], 0.05)
+        sparse = f.sparse
+        base = np.select([f.tcm_hospital, f.hospital, f.thc, f.village],
+                         [0.55, 0.06, np.where(sparse, 0.30, 0.14), np.where(sparse, 0.28, 0.10)], 0.05)
         outpatient = 1 - emergency_share(w)
         out = np.zeros_like(w.visits)
         for i in range(out.shape[1]):
@@ -149,6 +144,14 @@ def _hospital_choice(w: World, homes: np.ndarray, rng: np.random.Generator) -> n
     return hospitals[row_draw(rng, weights, np.arange(len(homes)))]
 
 
+def _destinations(w: World, rng: np.random.Generator, disease: np.ndarray) -> np.ndarray:
+    """Where each out-of-county case goes among the county's destinations (None where it lists none)."""
+    if not w.destinations:
+        return np.full(len(disease), None, dtype=object)
+    mix = np.exp(-w.destination_km[None, :] / REACH_KM[:, None])
+    return w.destination_ids(row_draw(rng, mix / mix.sum(axis=1, keepdims=True), disease))
+
+
 def admission_frame(w: World, rng: np.random.Generator, ts: np.ndarray, month: int) -> Frame:
     """Admissions of insured residents, in county (HIS) and out of county (insurance settlement, N#11)."""
     f, people = w.fac, w.people
@@ -159,13 +162,13 @@ def admission_frame(w: World, rng: np.random.Generator, ts: np.ndarray, month: i
     probs = DISEASE_BY_AGE[age]
     probs[(people.sex[person] == 1) | (age != 2), _D["childbirth"]] = 0.0
     disease = row_draw(rng, probs, np.arange(n))
-    logits = (OUT_BY_DISEASE[disease] + np.vectorize(OUT_BY_AREA.get)(f.area[home], 0.0)
+    logits = (OUT_BY_DISEASE[disease] + np.where(f.rural[home], 0.0, OUT_URBAN) + OUT_SPARSE * f.sparse[home]
               + 0.25 * w.z("leakage")[home, month])
     target = OUT_SHARE[0] + (OUT_SHARE[1] - OUT_SHARE[0]) * w.t[month]
     out = rng.random(n) < sigmoid(logits + calibrate(logits, np.ones(n), target))
     at_thc = rng.random(n) < THC_SHARE[disease]
     place = np.where(at_thc, f.township[home], _hospital_choice(w, home, rng))
-    dest = w.destination_ids(np.asarray(DESTINATIONS)[row_draw(rng, DEST_BY_DISEASE, disease)])
+    dest = _destinations(w, rng, disease)
     stay = lognormal(rng, LOS_DAYS[disease] * np.where(at_thc, 0.8, 1.0), 0.4, n)
     level = np.where(out, 1.7, np.where(at_thc, 0.45, 1.0))
     cost = money(lognormal(rng, COST[disease] * level * np.exp(-0.1), 0.45, n) * _price(w, month))
@@ -238,7 +241,7 @@ def referral_origins(w: World, direction: str) -> np.ndarray:
         thc = f.thc & has_villages
         return size * np.select([f.hospital, thc], [0.8 / size[f.hospital].sum(), 0.2 / size[thc].sum()], 0)
     return size * np.select([f.hospital, f.thc], [0.9 / size[f.hospital].sum(),
-                                                  0.1 * (1 + 2 * (f.area == "pastoral")) / size[f.thc].sum()], 0)
+                                                  0.1 * (1 + 2 * f.sparse) / size[f.thc].sum()], 0)
 
 
 def _referral_ends(w: World, rng: np.random.Generator, direction: str,
@@ -269,7 +272,7 @@ def referral_frame(w: World, rng: np.random.Generator, direction: str, unit: np.
     disease = rng.choice(len(CODES), n, p=np.asarray(REFERRAL_MIX[direction]) / sum(REFERRAL_MIX[direction]))
     to, home = _referral_ends(w, rng, direction, unit)
     none = np.full(n, None, dtype=object)
-    dest = w.destination_ids(np.asarray(DESTINATIONS)[row_draw(rng, DEST_BY_DISEASE, disease)])
+    dest = _destinations(w, rng, disease)
     person = w.draw_persons(rng, home, ADMISSION_AGES)
     accepted = after(ts, lognormal(rng, 120.0 if to is None else 35.0, 0.6, n))
     accepted[rng.random(n) >= 0.97] = np.datetime64("NaT")

@@ -1,8 +1,8 @@
 """Elderly care (医康养), key-population screening and 名医工作室 in the demo (issue #13 item 4).
 
-Keyed on tiers and on one area code: seed 000 §二(一)2 gives the mountain-dry area (山旱区) the mission
-of 医康养, so its township health centres hold more care beds and its elderly-care network is built
-earlier; a county without such an area (扎赉特旗) simply has none of that emphasis. Figures follow seed
+Keyed on tiers and on the registry's ``elderly_care_area``: the area a plan gives the mission of 医康养
+(乌拉特中旗's mountain-dry area, seed 000 §二(一)2) has township health centres with more care beds and an
+elderly-care network built earlier; a county that names none simply has none of that emphasis. Figures follow seed
 003 §一 where it gives them (16.4% of residents aged 60+, 4,890 of 64,511 of them living alone, destitute
 or disabled) and are marked [E] where estimated.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from lib.demo.world import MONTHS, World
-from lib.ops.public_health import ELDERLY_CARE_AREA
 
 ELDERLY_SHARE = 0.164  # residents aged 60+ (003 §一)
 HARDSHIP_SHARE = 4_890 / 64_511  # of them living alone, destitute or disabled (003 §一)
@@ -25,7 +24,7 @@ STUDIO_STEPS = (1, 3)  # the TCM lead hospital's 名医工作室 at the window's
 
 
 def _mission(w: World) -> np.ndarray:
-    return w.fac.area == ELDERLY_CARE_AREA
+    return w.fac.area == w.settings.elderly_care_area
 
 
 def registered(w: World) -> dict[str, np.ndarray]:
@@ -50,7 +49,7 @@ def report_values(w: World) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     centre = np.maximum(w.adoption("elderly_centre", 0.5, 0.85), mission & f.thc[:, None])
     station = np.where(mission, w.adoption("elderly_station_m", 0.7, 1.0), w.adoption("elderly_station", 0.35, 0.75))
     studios = np.zeros((f.n, MONTHS))
-    tcm_lead = np.flatnonzero(f.tier == "mongolian_tcm_hospital")
+    tcm_lead = np.flatnonzero(f.tcm_hospital)
     lead = int(tcm_lead[0]) if len(tcm_lead) else int(np.flatnonzero(f.lead)[0])
     studios[lead] = np.round(STUDIO_STEPS[0] + (STUDIO_STEPS[1] - STUDIO_STEPS[0]) * w.t)
     studios[f.thc] = w.adoption("tcm_master_studio", 0.0, 0.15)[f.thc]

@@ -26,6 +26,8 @@ _HOSPITALS = {
                         "nursing": 180, "medtech": 50, "pharmacy": 15, "admin": 25},
     "mongolian_tcm_hospital": {"clinical": 26, "gp": 1, "tcm": 25, "mongolian": 40, "public_health": 2,
                                "nursing": 110, "medtech": 25, "pharmacy": 12, "admin": 18},
+    "tcm_hospital": {"clinical": 30, "gp": 1, "tcm": 55, "public_health": 2,
+                     "nursing": 100, "medtech": 25, "pharmacy": 12, "admin": 18},
     "mch_centre": {"clinical": 18, "gp": 1, "public_health": 3, "nursing": 25, "medtech": 6, "admin": 6},
     "cdc": {"public_health": 24, "medtech": 8, "admin": 6},
 }
@@ -40,6 +42,15 @@ RURAL_VILLAGE_DOCTORS_PER_1000 = 1.25
 _HOSPITAL_DEPARTMENTS = {"clinical": 0.85, "imaging": 0.07, "ultrasound": 0.05, "laboratory": 0.03}
 
 
+def _hospital_roster(w: World, tier: str) -> dict[str, int]:
+    """A county-level unit's posts, sized to the county's population (the table is the reference county's);
+    where the county practises no Mongolian medicine, its posts are TCM's."""
+    roster = {post: max(1, round(n * w.size)) for post, n in _HOSPITALS.get(tier, {}).items()}
+    if w.settings.medicine != "mongolian_tcm" and "mongolian" in roster:
+        roster["tcm"] = roster.get("tcm", 0) + roster.pop("mongolian")
+    return roster
+
+
 def _thc_roster(w: World, i: int, weak: bool) -> dict[str, int]:
     """A THC's posts: ≥2 GPs, TCM/Mongolian ≥25% of physicians, ≥1 public-health physician and ≥90%
     health technicians (002 §二(二)1), except the few 'weak' centres that miss one of them."""
@@ -48,7 +59,8 @@ def _thc_roster(w: World, i: int, weak: bool) -> dict[str, int]:
     physicians = max(4, round(size / 900))
     gp = 1 if weak else 2 + f.sub_centre[i] + (size > 20_000) * 2
     tcm = int(np.ceil((0.2 if weak else 0.3) * physicians))
-    roster = {"gp": gp, "mongolian" if f.area[i] == "pastoral" else "tcm": tcm, "public_health": 1 + (size > 20_000),
+    herding = f.sparse[i] and w.settings.medicine == "mongolian_tcm"  # Mongolian medicine in herding areas
+    roster = {"gp": gp, "mongolian" if herding else "tcm": tcm, "public_health": 1 + (size > 20_000),
               "clinical": max(0, physicians - gp - tcm - 1)}
     techs = sum(roster.values()) + round(0.8 * physicians) + max(1, round(0.25 * physicians)) + 1
     return roster | {"nursing": round(0.8 * physicians), "medtech": max(1, round(0.25 * physicians)), "pharmacy": 1,
@@ -60,7 +72,7 @@ def staff_frame(w: World) -> Frame:
     rng = w.rng("staff")
     weak = set(rng.choice(np.flatnonzero(f.thc), size=min(3, int(f.thc.sum())), replace=False).tolist())
     village_pop = f.pop[f.village].sum()
-    rural_pop = f.pop[f.area != "urban"].sum()
+    rural_pop = f.pop[f.rural].sum()
     per_village_resident = RURAL_VILLAGE_DOCTORS_PER_1000 * rural_pop / max(village_pop, 1) / 1000
     unit, specialty = [], []
     for i in range(f.n):
@@ -69,7 +81,7 @@ def staff_frame(w: World) -> Frame:
         elif f.thc[i]:
             roster = _thc_roster(w, i, i in weak)
         else:
-            roster = _HOSPITALS.get(f.tier[i], {})
+            roster = _hospital_roster(w, f.tier[i])
         for name, count in roster.items():
             unit += [i] * count
             specialty += [name] * count
@@ -100,8 +112,8 @@ def staff_frame(w: World) -> Frame:
     end = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     end[left] = start[left] + ((today - start[left]).astype(int) * rng.uniform(0.3, 0.95, left.sum())).astype(int)
     return {
-        "staff_key": np.array([pseudonym.person_key(f"demo-staff-{k}", pseudonym.DEMO_SALT) for k in range(n)],
-                              dtype=object),
+        "staff_key": np.array([pseudonym.person_key(f"demo-staff-{w.county}-{k}", pseudonym.DEMO_SALT)
+                               for k in range(n)], dtype=object),
         "facility_id": f.id[unit_a], "title_grade": np.asarray(GRADES, dtype=object)[grade],
         "specialty_class": spec, "is_physician": physician, "is_health_technician": spec != "admin",
         "licensed": licensed, "monthly_pay": np.round(pay, 2), "active": ~left,

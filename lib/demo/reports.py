@@ -20,9 +20,9 @@ from lib.ops.insurance import OVERSPEND_SHARE
 RESERVE_RATE = 0.05  # 调剂金 (000 §二(一)3)
 PREMIUM_SHARE = 0.025  # commercial-insurance premium as a share of spending [E]
 SETTLED_SHARE = 0.95  # monthly pre-settlement pays 95%, the rest at year-end clearing [E]
-LEAD_SHARES = (0.65, 0.35)  # People's Hospital, Mongolian-TCM Hospital [E]
+LEAD_SHARES = (0.65, 0.35)  # the first lead hospital's share of the fund, the second's [E]
 OUTREACH_PER_YEAR = {"tcm_outreach_5jin": 50, "tcm_outreach_nearby": 30}  # targets, 000 §二(七)3
-EMR_TARGET = {"county_hospital": 6, "mongolian_tcm_hospital": 5}  # 000 §二(五)3
+EMR_TARGET = {"county_hospital": 6, "mongolian_tcm_hospital": 5, "tcm_hospital": 5}  # 000 §二(五)3
 # Counts reported monthly to the two information centres that have no event table (000 主要目标): remote
 # TCM consultations the THCs requested (中医问诊中心) and the county hospitals' sterilisation batches
 # (检验消毒中心). Peer group → mean a month at scale 1 [E], growing as the centres come into use.
@@ -49,7 +49,7 @@ def _report_values(w: World) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     upgrade = rng.integers(10, MONTHS + 6, f.n)  # some reach the target level during the window, some later
     emr = target[:, None] - (np.arange(MONTHS)[None, :] < upgrade[:, None])
     values["emr_level"] = (target > 0, emr)
-    tcm_lead = f.tier == "mongolian_tcm_hospital"
+    tcm_lead = f.tcm_hospital
     if not tcm_lead.any():
         tcm_lead = f.lead & (np.cumsum(f.lead) == 1)
     for metric, per_year in OUTREACH_PER_YEAR.items():
@@ -143,8 +143,9 @@ def fund_frames(w: World, county_id: int, spending: np.ndarray) -> dict[str, Fra
     covered = np.array([w.season(i) for i in range(MONTHS)])  # share of a mean year each month stands for
     covered[-1] *= w.current_month_elapsed
     budget, share, payment = [], [], []
-    for year in np.unique(years):
-        sel = years == year
+    made = spending > 0  # the months with events (``python -m lib.demo --months N`` makes the last N)
+    for year in np.unique(years[made]):
+        sel = (years == year) & made
         annual = spending[sel].sum() / covered[sel].sum() * 12
         envelope = annual * (1 + rng.normal(0.015, 0.02))
         premium = PREMIUM_SHARE * annual

@@ -17,14 +17,13 @@ from lib.registry import geo
 
 EMS_CALLS = 280  # a month at scale 1 [E]: ~32 per 10,000 residents a year
 ROAD_FACTOR = 1.3  # [E] road distance over straight-line distance
-SPEED_KMH = {"pastoral": 35.0}  # [E] ambulance speed: grassland tracks in the pastoral north, else 60
-DEFAULT_SPEED_KMH = 60.0
+SPEED_KMH = (60.0, 35.0)  # [E] ambulance speed on roads; on grassland tracks in a sparse herding area
 
 
 def travel_minutes(w: World, station: np.ndarray, km: np.ndarray) -> np.ndarray:
     """Expected drive from the station (a unit index) to the scene: minutes in town, past an hour in
-    the far pastoral north (geography.md)."""
-    speed = np.array([SPEED_KMH.get(a, DEFAULT_SPEED_KMH) for a in w.fac.area[station]])
+    the far herding areas (geography.md)."""
+    speed = np.where(w.fac.sparse[station], SPEED_KMH[1], SPEED_KMH[0])
     return 4.0 + np.asarray(km) * ROAD_FACTOR / speed * 60.0
 
 
@@ -35,7 +34,7 @@ def calls(w: World, month: int) -> float:
 
 def ambulances(w: World) -> np.ndarray:
     """Ambulances in the 120 network per THC and month: most have one, the sub-centres and the border
-    port two; a few pastoral centres get theirs during the window (thc_ambulance_coverage, 004 §十四)."""
+    port two; a few remote centres get theirs during the window (thc_ambulance_coverage, 004 §十四)."""
     def build() -> np.ndarray:
         f = w.fac
         two = (f.sub_centre | f.border_port)[:, None]  # these always have theirs, and two
@@ -47,11 +46,10 @@ def ambulances(w: World) -> np.ndarray:
 
 def _scene_weights(w: World) -> np.ndarray:
     f = w.fac
-    return f.pop * (1 + 3.0 * f.border_port) * np.where(f.area == "pastoral", 1.3, 1.0)  # port trauma
+    return f.pop * (1 + 3.0 * f.border_port) * np.where(f.sparse, 1.3, 1.0)  # port trauma
 
 
-SCENE_KM = {"pastoral": 35.0}  # mean distance of a scene from its unit's seat [E]: herders live far apart
-DEFAULT_SCENE_KM = 4.0
+SCENE_KM = (4.0, 35.0)  # mean distance of a scene from its unit's seat [E]; herders live far apart
 _KM_PER_DEGREE = 111.0
 
 
@@ -59,7 +57,7 @@ def _scenes(w: World, rng: np.random.Generator, home: np.ndarray) -> tuple[np.nd
     """Scene points scattered around the home units' seats, pulled in until inside the county, to 0.01°."""
     f = w.fac
     n = len(home)
-    km = rng.exponential(np.array([SCENE_KM.get(a, DEFAULT_SCENE_KM) for a in f.area[home]]))
+    km = rng.exponential(np.where(f.sparse[home], SCENE_KM[1], SCENE_KM[0]))
     angle = rng.uniform(0, 2 * np.pi, n)
     dlat = km * np.sin(angle) / _KM_PER_DEGREE
     dlon = km * np.cos(angle) / (_KM_PER_DEGREE * np.cos(np.radians(f.lat[home])))
@@ -161,7 +159,7 @@ def lab_frame(w: World, rng: np.random.Generator, unit: np.ndarray, ts: np.ndarr
     general = int(np.flatnonzero(f.hospital)[0])
     own = f.hospital[unit]
     lab = np.where(own, unit, general)
-    median = np.where(own, 80.0, 300.0 + 120.0 * (f.area[unit] == "pastoral"))
+    median = np.where(own, 80.0, 300.0 + 120.0 * f.sparse[unit])
     return {"facility_id": f.id[unit], "lab_facility_id": f.id[lab], "collected_at": ts,
             "reported_at": until(after(ts, lognormal(rng, median, 0.5, n)), w.now)}
 
@@ -178,9 +176,9 @@ def delivery_frame(w: World, rng: np.random.Generator, month: int, scale: float)
     n = len(unit)
     promised = month_times(rng, n, w.month(month), np.array([0] * 9 + [1, 1, 1] + [0] * 12, dtype=float),
                            weekend=0.0)
-    pastoral = f.area[unit] == "pastoral"
-    delay = rng.normal(-110.0 + 50.0 * pastoral + 30.0 * (1 - w.t[month]), 80.0)
+    far = f.sparse[unit]
+    delay = rng.normal(-110.0 + 50.0 * far + 30.0 * (1 - w.t[month]), 80.0)
     return {"facility_id": f.id[unit], "promised_at": promised,
             "delivered_at": until(after(promised, delay), w.now),
-            "stockout": rng.random(n) < np.where(pastoral, 0.04, 0.02)}
+            "stockout": rng.random(n) < np.where(far, 0.04, 0.02)}
 

@@ -22,8 +22,9 @@ from sqlalchemy.engine import Connection
 
 from lib import registry
 from lib.kpi import measures
+from lib.registry import settings as county_settings
 from lib.store import pseudonym
-from lib.store.models import AGE_BANDS, SEXES, County, Destination
+from lib.store.models import AGE_BANDS, SEXES, Area, County, Destination
 
 T = TypeVar("T")
 
@@ -106,6 +107,8 @@ class Facilities:
     peer: np.ndarray  # county_hospital | thc | village_clinic | public_health
     primary: np.ndarray  # counts as 基层 (N#7)
     area: np.ndarray
+    rural: np.ndarray  # in an area the registry counts as agricultural/pastoral
+    sparse: np.ndarray  # in an area whose people live far apart (herding): longer drives, more leaving
     community: np.ndarray
     parent: np.ndarray  # index of the THC of a village clinic, -1 otherwise
     lead: np.ndarray
@@ -132,6 +135,11 @@ class Facilities:
         return self.level == "village"
 
     @property
+    def tcm_hospital(self) -> np.ndarray:
+        """The county's TCM (or Mongolian & TCM) hospitals."""
+        return np.isin(self.tier, ("mongolian_tcm_hospital", "tcm_hospital"))
+
+    @property
     def clinical(self) -> np.ndarray:
         """Units that see patients: everything but the CDC."""
         return self.tier != "cdc"
@@ -151,10 +159,10 @@ class Facilities:
         return int(np.flatnonzero(self.code == code)[0])
 
 
-def _load_facilities(conn: Connection) -> Facilities:
-    county_id = conn.execute(sa.select(County.id).order_by(County.id).limit(1)).scalar_one()
+def _load_facilities(conn: Connection, county_id: int) -> Facilities:
     units = measures.facilities(conn)
     f = units[units["county_id"] == county_id].sort_index().reset_index().rename(columns={"facility_id": "id"})
+    sparse = set(conn.execute(sa.select(Area.code).where(Area.county_id == county_id, Area.sparse)).scalars())
     ids = f["id"].to_numpy()
     position = {int(v): i for i, v in enumerate(ids)}
     parent = f["parent_id"].map(position).fillna(-1).to_numpy(int)
@@ -162,6 +170,7 @@ def _load_facilities(conn: Connection) -> Facilities:
         id=ids, code=f["code"].to_numpy(object), tier=f["tier"].to_numpy(object),
         level=f["level"].to_numpy(object), peer=f["peer_group"].to_numpy(object),
         primary=f["is_primary"].to_numpy(bool), area=f["area"].to_numpy(object),
+        rural=f["rural"].to_numpy(bool), sparse=f["area"].isin(sparse).to_numpy(bool),
         community=f["community"].to_numpy(object), parent=parent, lead=f["is_lead"].to_numpy(bool),
         sub_centre=f["is_sub_centre"].to_numpy(bool), border_port=f["is_border_port"].to_numpy(bool),
         lat=f["latitude"].to_numpy(float), lon=f["longitude"].to_numpy(float),
@@ -200,21 +209,33 @@ def _persons(fac: Facilities) -> Persons:
 @dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, so it can key caches
 class World:
     seed: int
+    county: str  # the administrative code of the county the demo is made for
+    settings: county_settings.CountySettings
     now: np.datetime64  # datetime64[s]: no event happens after it
     first: np.datetime64  # datetime64[M]: the first demo month
     fac: Facilities
     people: Persons
-    destinations: dict[str, int]  # out-of-county destination code -> id
+    destinations: dict[str, int]  # out-of-county destination code -> id, in registry order
+    destination_km: np.ndarray  # each destination's distance from the county's hospitals
     boundary: Path  # the county outline: generated scene points must fall inside it
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, conn: Connection, *, seed: int, now: dt.datetime) -> World:
-        fac = _load_facilities(conn)
-        destinations = dict(conn.execute(sa.select(Destination.code, Destination.id).order_by(Destination.id)).all())
+    def load(cls, conn: Connection, *, seed: int, now: dt.datetime, county: str | None = None) -> World:
+        """The world of the county with administrative code ``county`` (None: the store's first county)."""
+        query = sa.select(County.id, County.code).order_by(County.id).limit(1)
+        county_id, code = conn.execute(query if county is None else query.where(County.code == county)).one()
+        fac = _load_facilities(conn, county_id)
+        d = Destination
+        places = conn.execute(sa.select(d.code, d.id, d.latitude, d.longitude).order_by(d.id)
+                              .where(d.county_id == county_id, d.retired_on.is_(None))).all()
+        seat = fac.hospital if fac.hospital.any() else np.ones(fac.n, bool)
+        km = haversine_km(np.array([p.latitude for p in places]), np.array([p.longitude for p in places]),
+                          fac.lat[seat].mean(), fac.lon[seat].mean())
         first = np.datetime64(now, "M") - (MONTHS - 1)
-        return cls(seed=seed, now=np.datetime64(now, "s"), first=first, fac=fac, people=_persons(fac),
-                   destinations=destinations, boundary=registry.boundary_path(conn))
+        return cls(seed=seed, county=code, settings=county_settings.read(conn, code), now=np.datetime64(now, "s"),
+                   first=first, fac=fac, people=_persons(fac), destinations={p.code: p.id for p in places},
+                   destination_km=km, boundary=registry.boundary_path(conn, code))
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """Compute once per world (derived tables used by several generators and the feed)."""
@@ -222,10 +243,9 @@ class World:
             self._memo[key] = build()
         return self._memo[key]
 
-    def destination_ids(self, codes: np.ndarray) -> np.ndarray:
-        """Destination ids for codes; a code this registry lacks falls back to its first destination."""
-        first = next(iter(self.destinations.values()))
-        return np.array([self.destinations.get(c, first) for c in codes.tolist()], dtype=object)
+    def destination_ids(self, index: np.ndarray) -> np.ndarray:
+        """Destination ids for positions in the registry's list of destinations."""
+        return np.asarray(list(self.destinations.values()), dtype=object)[index]
 
     # --- calendar -------------------------------------------------------------------------------
 
@@ -297,12 +317,12 @@ class World:
 
     @functools.cached_property
     def person_keys(self) -> np.ndarray:
-        return np.array([pseudonym.person_key(f"demo-person-{i}", pseudonym.DEMO_SALT)
+        return np.array([pseudonym.person_key(f"demo-person-{self.county}-{i}", pseudonym.DEMO_SALT)
                          for i in range(self.people.n)], dtype=object)
 
     @functools.cached_property
     def visitor_keys(self) -> np.ndarray:
-        return np.array([pseudonym.person_key(f"demo-visitor-{i}", pseudonym.DEMO_SALT)
+        return np.array([pseudonym.person_key(f"demo-visitor-{self.county}-{i}", pseudonym.DEMO_SALT)
                          for i in range(VISITORS)], dtype=object)
 
     def draw_persons(self, rng: np.random.Generator, homes: np.ndarray, age_weights: tuple[float, ...],
@@ -361,7 +381,7 @@ class World:
         fac = self.fac
         village_pop = np.bincount(fac.parent[fac.parent >= 0], weights=fac.pop[fac.parent >= 0], minlength=fac.n)
         base = np.select(
-            [fac.village, fac.thc, fac.tier == "county_hospital", fac.tier == "mongolian_tcm_hospital",
+            [fac.village, fac.thc, fac.tier == "county_hospital", fac.tcm_hospital,
              fac.clinical & ~fac.primary],
             [0.7 * fac.pop, fac.pop + 0.6 * village_pop + 6000.0 * fac.border_port, 0.58, 0.30, 0.12],
             0.0,

@@ -9,9 +9,12 @@ something a county user can read.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Protocol
 
@@ -55,10 +58,39 @@ def normalize_lang(lang: str | None) -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
+# A county's own words, the catalogue's {county_*} fields: no text names the reference county. The words of
+# the county being shown (lib.registry.settings.CountySettings.all_words), set around a page run or an
+# export by ``speaking_for``; county-neutral words when none is set.
+CountyWords = Mapping[str, Mapping[str, str]]  # language -> field -> word
+NEUTRAL_WORDS: CountyWords = {
+    "zh": {"county_self": "县", "county_level": "县级", "county_areas": "分区", "county_tcm": "中医",
+           "county_plan": "医共体建设方案", "county_watch_source": "医共体建设方案"},
+    "en": {"county_self": "county", "county_level": "County", "county_areas": "Areas", "county_tcm": "TCM",
+           "county_plan": "the county plan", "county_watch_source": "the county plan"},
+}
+_county_words: ContextVar[CountyWords | None] = ContextVar("county_words", default=None)
+
+
+@contextlib.contextmanager
+def speaking_for(words: CountyWords, *, unless_set: bool = False) -> Iterator[None]:
+    """Fill the {county_*} fields with ``words`` inside the block (``unless_set``: keep words already set)."""
+    if unless_set and _county_words.get() is not None:
+        yield
+        return
+    token = _county_words.set(words)
+    try:
+        yield
+    finally:
+        _county_words.reset(token)
+
+
 def t(key: str, lang: str, **fmt: object) -> str:
-    """The text for ``key`` in ``lang``, else in Chinese, else the key itself; ``fmt`` fills {fields}."""
+    """The text for ``key`` in ``lang``, else in Chinese, else the key itself; ``fmt`` fills {fields}, the
+    county's words fill the {county_*} ones ``fmt`` leaves."""
     entry = CATALOGUE.get(key, {})
     text = entry.get(lang) or entry.get(DEFAULT_LANG) or key
+    if "{county_" in text:
+        fmt = {**(_county_words.get() or NEUTRAL_WORDS)[normalize_lang(lang)], **fmt}
     return text.format(**fmt) if fmt else text
 
 

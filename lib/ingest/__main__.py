@@ -28,6 +28,7 @@ from lib.ingest.values import BadValue
 from lib.ingest.values import month as parse_month
 from lib.ingest.watch import DropFolder
 from lib.kpi.period import add_months, first_of_month
+from lib.registry import settings as county_settings
 from lib.store import bootstrap, db
 
 
@@ -73,10 +74,12 @@ class Loader:
         self.url, self.by, self.channel, self.lang = url, by, channel, lang
         with db.engine(url).connect() as conn:
             _, self.county, self.units = monthly.county_units(conn, county)
+            self.settings = county_settings.read(conn, self.county)  # its words, its reporting day
 
     def template(self, kind: str, month: dt.date, fmt: str, encoding: str) -> bytes:
         ours: pd.DataFrame = self.units[self.units["county"] == self.county]
-        return templates.build(kinds.by_code(kind), ours, month, self.lang, fmt, encoding)
+        return templates.build(kinds.by_code(kind), ours, month, self.lang, fmt, encoding,
+                               self.settings.reporting_day)
 
     def monthly(self, name: str, content: bytes, month: dt.date | None, *, write: bool = True) -> list[str]:
         found = table.read(name, content)
@@ -129,6 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     bootstrap.bring_current(url)
     channel = "watch" if args.command == "watch" else "cli"
     loader = Loader(url, args.county, args.by, channel, args.lang)
+    with i18n.speaking_for(loader.settings.all_words()):  # messages in the county's own words
+        return _run(loader, args)
+
+
+def _run(loader: Loader, args: argparse.Namespace) -> int:
     if args.command == "template":
         fmt = args.out.suffix.lstrip(".").lower()
         if fmt not in templates.FORMATS:

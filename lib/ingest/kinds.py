@@ -34,6 +34,7 @@ class Column:
     register: str = ""  # register_count.register, with ``field`` registered | managed
     field: str = ""
     not_above: str = ""  # the key of a column in the same row this one may not exceed
+    former: tuple[str, ...] = ()  # earlier headers, still read: files filled from older templates load
 
     def header(self, lang: str) -> str:
         return self.header_zh if lang == "zh" else self.header_en
@@ -63,7 +64,7 @@ def _column(kind: str, raw: dict) -> Column:
         column = Column(metric=raw["metric"], header_zh=raw["header_zh"], header_en=raw["header_en"],
                         type=raw["type"], min=float(raw["min"]), max=float(raw["max"]),
                         register=raw.get("register", ""), field=raw.get("field", ""),
-                        not_above=raw.get("not_above", ""))
+                        not_above=raw.get("not_above", ""), former=tuple(raw.get("former_headers", ())))
     except KeyError as missing:
         msg = f"{REPORTS_FILE.name}: kind {kind!r}: a column lacks {missing}"
         raise KindsError(msg) from None
@@ -85,7 +86,7 @@ def load(path: Path = REPORTS_FILE) -> tuple[Kind, ...]:
         kinds.append(Kind(code=raw["code"], name_zh=raw["name_zh"], name_en=raw["name_en"],
                           levels=tuple(raw["levels"]), source=raw.get("source", ""), columns=columns))
     keys = [c.metric for k in kinds for c in k.columns]
-    headers = [h for k in kinds for c in k.columns for h in (c.header_zh, c.header_en)]
+    headers = [h for k in kinds for c in k.columns for h in (c.header_zh, c.header_en, *c.former)]
     headers += [h for pair in FIXED_HEADERS.values() for h in pair]
     for name, values in (("column", keys), ("header", headers), ("kind", [k.code for k in kinds])):
         twice = sorted({v for v in values if values.count(v) > 1})
@@ -131,6 +132,6 @@ def header_index() -> dict[str, tuple[Kind | None, str]]:
             index[normalise_header(header)] = (None, key)
     for kind in kinds():
         for column in kind.columns:
-            for header in (column.header_zh, column.header_en, column.metric):
+            for header in (column.header_zh, column.header_en, column.metric, *column.former):
                 index[normalise_header(header)] = (kind, column.metric)
     return index

@@ -47,10 +47,12 @@ class Quality:
         return {s: int((column == s).sum()) for s in completeness.STATUSES}
 
 
-def build(conn: Connection, month: dt.date, facility_ids: Sequence[int], now: dt.datetime) -> Quality:
+def build(conn: Connection, month: dt.date, facility_ids: Sequence[int], now: dt.datetime,
+          due_day: int = completeness.DUE_DAY) -> Quality:
     months = tuple(add_months(month, -i) for i in reversed(range(MONTHS_SHOWN)))
     ids = pd.Index(list(facility_ids), name="facility_id")
-    status = pd.DataFrame({m: completeness.reports(conn, m, ids, now)["report_status"] for m in months}, index=ids)
+    status = pd.DataFrame({m: completeness.reports(conn, m, ids, now, due_day)["report_status"] for m in months},
+                          index=ids)
     long = status.reset_index().melt(id_vars="facility_id", var_name="month", value_name="status")
     missing = (long[long["status"] == "missing"].drop(columns="status")
                .sort_values(["month", "facility_id"], ascending=[False, True]).reset_index(drop=True))

@@ -46,18 +46,18 @@ def file_name(kind: Kind, month: dt.date, fmt: str, lang: str) -> str:
 
 
 def build(kind: Kind, units: pd.DataFrame, month: dt.date, lang: str, fmt: str = "xlsx",
-          encoding: str = "utf-8") -> bytes:
-    """The template's bytes."""
+          encoding: str = "utf-8", due_day: int = DUE_DAY) -> bytes:
+    """The template's bytes; its notes say the reports are due by ``due_day`` (the county's reporting day)."""
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out)
         writer.writerow(headers(kind, lang))
         writer.writerows(rows(kind, units, month, lang))
         return out.getvalue().encode(CSV_ENCODINGS[encoding])
-    return _workbook(kind, units, month, lang)
+    return _workbook(kind, units, month, lang, due_day)
 
 
-def _workbook(kind: Kind, units: pd.DataFrame, month: dt.date, lang: str) -> bytes:
+def _workbook(kind: Kind, units: pd.DataFrame, month: dt.date, lang: str, due_day: int) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = kind.name(lang)[:31]
@@ -83,7 +83,7 @@ def _workbook(kind: Kind, units: pd.DataFrame, month: dt.date, lang: str) -> byt
         rule.add(cells)
     notes = book.create_sheet(i18n.t("ingest.template.notes", lang))
     notes.append([i18n.t("ingest.template.intro", lang, kind=kind.name(lang), month=month.strftime("%Y-%m"),
-                         day=DUE_DAY)])
+                         day=due_day)])
     notes.append([i18n.t("ingest.template.column", lang), i18n.t("ingest.template.accepts", lang)])
     for column in kind.columns:
         notes.append([column.header(lang), i18n.t(f"ingest.template.type.{column.type}", lang,

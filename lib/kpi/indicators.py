@@ -314,8 +314,8 @@ def _rostered(formula: Callable[[Batch], Ratio]) -> Callable[[Batch], Ratio]:
 
 
 def _rural(s: Batch) -> Batch:
-    """Agricultural/pastoral population: units outside an area coded 'urban' (a local definition)."""
-    return s.where("rural", lambda u: u["area"] != "urban")
+    """Agricultural/pastoral population: units in the areas the county's registry counts as rural."""
+    return s.where("rural", lambda u: u["rural"].astype(bool))
 
 
 def _report_mean(metric: str) -> Callable[[Batch], Ratio]:

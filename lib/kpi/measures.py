@@ -37,7 +37,7 @@ FLOW_REPORTS = ("satisfaction_patient", "satisfaction_staff", "satisfaction_gove
 # (影像、超声、检查化验). Public-health doctors are not clinical front line. A department left empty
 # (a roster loaded before departments were kept) is not assumed auxiliary.
 SENIOR_GRADES = ("intermediate", "assoc_senior", "senior")
-SENDING_TIERS = ("county_hospital", "mongolian_tcm_hospital", "mch_centre")
+SENDING_TIERS = ("county_hospital", "mongolian_tcm_hospital", "tcm_hospital", "mch_centre")
 FRONT_LINE = ("clinical", "gp", "tcm", "mongolian")
 AUXILIARY_DEPARTMENTS = ("imaging", "ultrasound", "laboratory")
 SINKING_DAYS_PER_YEAR = 30  # seed 000 §二(六)1
@@ -335,9 +335,9 @@ def facilities(conn: Connection) -> pd.DataFrame:
     return db.read_frame(conn, sa.text(
         "SELECT f.id AS facility_id, f.code, f.name_zh, f.name_en, f.tier_code AS tier, t.name_zh AS tier_zh, "
         "t.name_en AS tier_en, t.level, t.peer_group, t.is_primary, a.code AS area, a.name_zh AS area_zh, "
-        "a.name_en AS area_en, c.code AS community, c.name_zh AS community_zh, c.name_en AS community_en, "
+        "a.name_en AS area_en, a.rural, c.code AS community, c.name_zh AS community_zh, c.name_en AS community_en, "
         "f.population_served AS population, f.latitude, f.longitude, f.is_lead, f.is_sub_centre, "
-        "f.is_border_port, f.coord_source, f.county_id, f.parent_id "
+        "f.is_border_port, f.coord_source, f.county_id, f.parent_id, f.role "
         "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN area a ON a.id = f.area_id "
         "JOIN community c ON c.id = f.community_id ORDER BY t.sort, f.id"
     )).set_index("facility_id")

@@ -11,7 +11,7 @@ county to a dot.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -148,10 +148,12 @@ def od_matrix(flow: pd.DataFrame, origin_names: Mapping[int, str], place_names: 
     return grid
 
 
-def leakage_by_disease(conn: Connection, period: Period, home_ids: Sequence[int] | None = None) -> pd.DataFrame:
+def leakage_by_disease(conn: Connection, period: Period, home_ids: Sequence[int] | None = None,
+                       watched: Collection[str] = WATCHED) -> pd.DataFrame:
     """Per disease group over the period: residents' admissions out of county and in county (by home unit,
     as out_of_county_rate counts them) and out-of-county referrals (by sender): disease_group, out,
-    in_county, out_share, referred_out, watched; most admissions out first."""
+    in_county, out_share, referred_out, watched (one of the groups the county's plan watches); most
+    admissions out first."""
     admissions = rollup_read.sums(conn, period, metrics=("adm_home_out", "adm_home_in"), facility_ids=home_ids,
                                   by_dim=("adm_home_out", "adm_home_in"))
     admissions = admissions.rename(columns={"dim": "disease_group", "value": "n"})
@@ -166,7 +168,7 @@ def leakage_by_disease(conn: Connection, period: Period, home_ids: Sequence[int]
     wide.columns.name = None
     both = wide["out"] + wide["in_county"]
     wide["out_share"] = (wide["out"] / both.where(both > 0)).astype(float)
-    wide["watched"] = wide["disease_group"].isin(WATCHED)
+    wide["watched"] = wide["disease_group"].isin(list(watched))
     columns = ["disease_group", "out", "in_county", "out_share", "referred_out", "watched"]
     return wide.sort_values(["out", "disease_group"], ascending=[False, True], ignore_index=True)[columns]
 

@@ -16,8 +16,8 @@ import pandas as pd
 from lib.kpi.engine import Engine, KpiValue, Scope
 from lib.kpi.headline import Tile, tiles
 from lib.kpi.period import Period
+from lib.registry import settings as county_settings
 
-ELDERLY_CARE_AREA = "mountain_dry"  # 000 §二(一)2: 山旱区 … 突出医康养建设 (a county may have no such area)
 MANAGEMENT = ("htn_managed_rate", "dm_managed_rate", "maternal_managed_rate", "followup_completion",
               "chronic_admission_rate", "key_population_screenings")
 CONTRACTS = ("fd_contract_rate", "fd_contract_priority_rate")
@@ -43,7 +43,8 @@ class PublicHealth:
     tcm_by_area: pd.DataFrame  # code (the area's), name_zh, name_en, value, numerator, denominator, target, status
     tcm_by_unit: pd.DataFrame  # code, name_zh, name_en, area, value, numerator, denominator, target, status
     elderly_by_area: pd.DataFrame  # area, name_zh, name_en, mission, then a column per ELDERLY code
-    mission_area: str | None  # ELDERLY_CARE_AREA when the county has it
+    mission_area: str | None  # the area of the elderly-care mission (the registry's elderly_care_area), if any
+    mission_names: dict[str, str]  # that area's name by language ({} without one)
 
 
 def _rows(values: list[KpiValue], names: pd.DataFrame) -> pd.DataFrame:
@@ -67,13 +68,16 @@ def page(engine: Engine, scope: Scope, period: Period) -> PublicHealth:
     tcm_unit = engine.compute(["tcm_visit_share"], [Scope("facility", (c,)) for c in shown["code"]], period,
                               compare=False)
     unit_names = shown[["code", "name_zh", "name_en", "area"]]
+    mission_area = county_settings.read(engine.conn, county_id=engine.county_id).elderly_care_area
     elderly = pd.DataFrame({"area": area_names["code"], "name_zh": area_names["name_zh"],
-                            "name_en": area_names["name_en"], "mission": area_names["code"] == ELDERLY_CARE_AREA})
+                            "name_en": area_names["name_en"], "mission": area_names["code"] == mission_area})
     by_area = {(v.code, v.scope.codes[0]): v.value for v in engine.compute(ELDERLY, area_scopes, period, compare=False)}
     for code in ELDERLY:
         elderly[code] = [by_area.get((code, a)) for a in elderly["area"]]
     elderly = elderly.sort_values("mission", ascending=False, kind="stable").reset_index(drop=True)
-    mission = ELDERLY_CARE_AREA if (engine.units["area"] == ELDERLY_CARE_AREA).any() else None
+    held = engine.units[engine.units["area"] == mission_area]
+    mission = mission_area if len(held) else None
+    mission_names = {"zh": held["area_zh"].iloc[0], "en": held["area_en"].iloc[0]} if len(held) else {}
     counts = {v.code: v for v in engine.compute(ELDERLY_COUNTS, [scope], period, compare=False)}
     return PublicHealth(period, scope, sections, counts, _rows(tcm_area, area_names), _rows(tcm_unit, unit_names),
-                        elderly, mission)
+                        elderly, mission, mission_names)

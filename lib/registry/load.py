@@ -1,47 +1,65 @@
-"""Load a county's member-unit registry (a TOML file) into the store, all or nothing.
+"""Load a county's member-unit registry (a TOML file) into the store, or update a loaded one: all or nothing.
 
-The registry is data, not code: any county describes its areas (its own group set, like DHIS2's),
-communities, out-of-county destinations and facilities in the format of
-data/registries/wulatezhongqi.toml. Every problem is collected first and reported with the file,
-the row and the field; nothing is written unless the whole file is valid.
+The registry is data, not code (docs/registry.md describes the format). The file is checked whole first
+(lib.registry.check); then a new county is written, and a county already in the store is brought to the
+file: new units added, changed ones updated, units no longer in the file retired (kept with their
+history, marked ``retired_on``), the difference listed. A failed load writes nothing, and leaves no new
+SQLite file behind.
 
-    python -m lib.registry load FILE [--db URL]
+    python -m lib.registry load FILE [--check] [--lang zh|en] [--db URL]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
-import tomllib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib import clock, i18n
 from lib.kpi import catalogue
-from lib.problems import InputError
-from lib.registry import geo
+from lib.registry.check import DATA, Registry, RegistryError, check
 from lib.store import db, schema
-from lib.store.models import Area, Community, County, Destination, Facility, Tier
+from lib.store.models import Area, Community, County, Destination, Facility
 
-DATA = db.ROOT / "data"
 DEFAULT_REGISTRY = DATA / "registries" / "wulatezhongqi.toml"
-COORD_SOURCES = ("surveyed", "estimated", "estimated-moved-inside")
-_REQUIRED = {
-    "county": ("code", "name_zh", "name_en", "resident_population", "insured_residents", "boundary"),
-    "area": ("code", "name_zh", "name_en"),
-    "community": ("code", "name_zh", "name_en"),
-    "destination": ("code", "name_zh", "name_en", "latitude", "longitude"),
-    "facility": ("code", "name_zh", "name_en", "tier", "area", "community", "latitude", "longitude", "coord_source"),
-}
+RETIRING = ("destination", "facility")  # areas and communities left out of a file are kept as they are
+_MODELS: dict[str, Any] = {"area": Area, "community": Community, "destination": Destination, "facility": Facility}
 
 
-class RegistryError(InputError):
-    """A registry file that cannot be loaded."""
+@dataclass(frozen=True)
+class Diff:
+    """What a load changes, by section: codes added, codes changed (with the fields), codes retired.
+    ``_apply`` fills it section by section as it writes them."""
+
+    new: dict[str, list[str]] = field(default_factory=dict)
+    changed: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    retired: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not any((*self.new.values(), *self.changed.values(), *self.retired.values()))
+
+    def lines(self, lang: str) -> list[str]:
+        """The difference as a reader goes through it: section by section, new, changed, retired."""
+        out = []
+        for section in ("county", *_MODELS):
+            name = i18n.t(f"registry.section.{section}", lang)
+            for kind, codes in (("new", self.new.get(section, [])), ("retired", self.retired.get(section, []))):
+                if codes:
+                    out.append(i18n.t(f"registry.diff.{kind}", lang, section=name, n=len(codes),
+                                      codes=", ".join(codes)))
+            for code, fields in self.changed.get(section, {}).items():
+                out.append(i18n.t("registry.diff.changed", lang, section=name, code=code,
+                                  fields=", ".join(fields)))
+        return out or [i18n.t("registry.diff.none", lang)]
 
 
 @dataclass(frozen=True)
@@ -52,180 +70,170 @@ class Summary:
     destinations: int
     facilities: int
     by_tier: dict[str, int]
+    updated: bool = False  # the county was in the store already
+    diff: Diff = field(default_factory=Diff)
 
 
-def _row_name(section: str, i: int, row: dict[str, Any]) -> str:
-    code = row.get("code")
-    return f"[[{section}]] #{i + 1}" + (f" (code {code!r})" if code else "")
+def _values(section: str, row: dict[str, Any], ids: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """A file row as the columns its table stores (parent_id is set in a second pass)."""
+    base = {"code": row["code"], "name_zh": row["name_zh"], "name_en": row["name_en"]}
+    if section == "area":
+        return base | {"rural": bool(row.get("rural", row["code"] != "urban")),
+                       "sparse": bool(row.get("sparse", row["code"] == "pastoral"))}
+    if section == "community":
+        return base
+    point = {"latitude": float(row["latitude"]), "longitude": float(row["longitude"]), "retired_on": None}
+    if section == "destination":
+        return base | point
+    return base | point | {
+        "community_id": ids["community"][row["community"]], "area_id": ids["area"][row["area"]],
+        "tier_code": row["tier"], "is_lead": bool(row.get("lead", False)),
+        "is_sub_centre": bool(row.get("sub_centre", False)), "is_border_port": bool(row.get("border_port", False)),
+        "coord_source": row["coord_source"], "population_served": int(row.get("population", 0)),
+        "illustrative": bool(row.get("illustrative", False)), "role": row.get("role", "member"),
+    }
 
 
-def _check_fields(section: str, rows: list[dict[str, Any]], problems: list[str]) -> None:
-    for i, row in enumerate(rows):
-        missing = [k for k in _REQUIRED[section] if row.get(k) in (None, "")]
-        if missing:
-            problems.append(f"{_row_name(section, i, row)}: missing {', '.join(missing)}")
-        for key in ("latitude", "longitude", "population", "resident_population", "insured_residents"):
-            if key in row and (isinstance(row[key], bool) or not isinstance(row[key], int | float)):
-                problems.append(f"{_row_name(section, i, row)}: {key} must be a number, got {row[key]!r}")
-        if isinstance(row.get("population"), int) and row["population"] < 0:
-            problems.append(f"{_row_name(section, i, row)}: population must not be negative")
-    for code, n in Counter(r.get("code") for r in rows if r.get("code")).items():
-        if n > 1:
-            problems.append(f"[[{section}]]: duplicate code {code!r} ({n} rows)")
+def _stored(conn: Connection, model: Any, county_id: int) -> dict[str, dict[str, Any]]:
+    table = model.__table__
+    return {r["code"]: dict(r) for r in conn.execute(sa.select(table).where(table.c.county_id == county_id)).mappings()}
 
 
-def _check_facilities(doc: dict[str, Any], tiers: dict[str, str], boundary: Path | None,
-                      taken: set[str], problems: list[str]) -> None:
-    areas = {a.get("code") for a in doc.get("area", [])}
-    communities = {c.get("code") for c in doc.get("community", [])}
-    rows: list[dict[str, Any]] = doc.get("facility", [])
-    level_of = {r.get("code"): tiers.get(r.get("tier", "")) for r in rows}
-    for i, row in enumerate(rows):
-        name = _row_name("facility", i, row)
-        tier = row.get("tier")
-        if tier and tier not in tiers:
-            problems.append(f"{name}: unknown tier {tier!r} (known: {', '.join(sorted(tiers))})")
-        if row.get("area") and row["area"] not in areas:
-            problems.append(f"{name}: unknown area {row['area']!r} (this county's areas: {', '.join(sorted(areas))})")
-        if row.get("community") and row["community"] not in communities:
-            problems.append(f"{name}: unknown community {row['community']!r}")
-        if row.get("code") in taken:
-            problems.append(f"{name}: code already exists in the store")
-        if row.get("coord_source") and row["coord_source"] not in COORD_SOURCES:
-            problems.append(f"{name}: coord_source must be one of {', '.join(COORD_SOURCES)}")
-        parent = row.get("parent")
-        if tier == "village_clinic" and not parent:
-            problems.append(f"{name}: a village clinic needs a parent THC (field 'parent')")
-        elif parent and level_of.get(parent) != "township":
-            problems.append(f"{name}: parent {parent!r} is not a township health centre in this file")
-        lat, lon = row.get("latitude"), row.get("longitude")
-        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon))
-        if boundary is not None and numeric and not geo.contains(boundary, lat, lon):
-            problems.append(f"{name}: point ({lat}, {lon}) lies outside the county boundary {boundary.name}")
-    for comm in communities:
-        if not any(r.get("lead") and r.get("community") == comm for r in rows):
-            problems.append(f"[[community]] {comm!r}: no facility is marked lead = true")
+def _county_values(reg: Registry) -> dict[str, Any]:
+    c = reg.county
+    return {"code": str(c["code"]), "name_zh": c["name_zh"], "name_en": c["name_en"],
+            "resident_population": c["resident_population"], "insured_residents": c["insured_residents"],
+            "illustrative": bool(c.get("illustrative", False)), "source": c.get("source", ""),
+            "boundary": _relative_to_data(reg.boundary), "settings": reg.settings.to_json()}
 
 
-def _beside(registry_file: Path, name: str) -> Path:
-    """A file named in the registry: relative to the registry file, else to data/."""
-    near = (registry_file.parent / name).resolve()
-    return near if near.exists() else (DATA / name).resolve()
+def _apply(conn: Connection, reg: Registry, county_id: int, today: dt.date) -> Diff:
+    """Bring the county's rows to the file, section by section; what changed, for the reader."""
+    diff = Diff({}, {}, {})
+    ids: dict[str, dict[str, int]] = {}
+    for section, model in _MODELS.items():
+        stored = _stored(conn, model, county_id)
+        ids[section] = {code: row["id"] for code, row in stored.items()}
+        new, changed = [], {}
+        for row in reg.rows[section]:
+            values = _values(section, row, ids) | {"county_id": county_id}
+            old = stored.get(row["code"])
+            if old is None:
+                ids[section][row["code"]] = conn.execute(sa.insert(model).returning(model.id), values).scalar_one()
+                new.append(row["code"])
+                continue
+            fields = [k for k, v in values.items() if old[k] != v]
+            if fields:
+                conn.execute(sa.update(model).where(model.id == old["id"]).values(values))
+                changed[row["code"]] = fields
+        listed = {r["code"] for r in reg.rows[section]}
+        gone = [c for c, row in stored.items() if section in RETIRING and c not in listed and row["retired_on"] is None]
+        if gone:  # a retired unit serves nobody now: its residents are the file's other units' (static counts)
+            serves = {"population_served": 0} if model is Facility else {}
+            conn.execute(sa.update(model).where(model.county_id == county_id, model.code.in_(gone))
+                         .values(retired_on=today, **serves))
+        diff.new[section], diff.changed[section], diff.retired[section] = new, changed, gone
+    _link_parents(conn, reg, ids["facility"], diff)
+    return diff
 
 
-def validate(conn: Connection, path: Path) -> dict[str, Any]:
-    """Parse and check a registry file against the store; raise RegistryError listing every problem."""
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise RegistryError(path, [f"cannot read: {exc}"]) from exc
-    problems: list[str] = []
-    county = doc.get("county")
-    if not isinstance(county, dict):
-        raise RegistryError(path, ["missing the [county] table"])
-    _check_fields("county", [county], problems)
-    for section in ("area", "community", "destination", "facility"):
-        _check_fields(section, doc.get(section, []), problems)
-    if not doc.get("facility"):
-        problems.append("no [[facility]] rows")
-    boundary: Path | None = None
-    if county.get("boundary"):
-        boundary = _beside(path, county["boundary"])
-        if not boundary.exists():
-            problems.append(f"[county]: boundary file {county['boundary']!r} not found")
-            boundary = None
-    if conn.execute(sa.select(County.id).where(County.code == str(county.get("code")))).first():
-        raise RegistryError(path, [f"[county]: county {county.get('code')!r} is already loaded in this store"])
-    tiers = dict(conn.execute(sa.select(Tier.code, Tier.level)).all())
-    taken = set(conn.execute(sa.select(Facility.code)).scalars())
-    _check_facilities(doc, tiers, boundary, taken, problems)
-    doc["_targets"] = None
-    if county.get("targets"):
-        doc["_targets"] = _beside(path, county["targets"])
-        try:
-            catalogue.read_targets(conn, doc["_targets"])
-        except catalogue.CatalogueError as exc:
-            problems.extend(f"targets {Path(exc.source).name}: {p}" for p in exc.problems)
-    if problems:
-        raise RegistryError(path, problems)
-    doc["_boundary"] = boundary
-    return doc
+def _link_parents(conn: Connection, reg: Registry, ids: dict[str, int], diff: Diff) -> None:
+    """Each village clinic's parent THC, once every unit of the file has its id."""
+    current = dict(conn.execute(sa.select(Facility.id, Facility.parent_id).where(Facility.id.in_(ids.values()))).all())
+    for row in reg.rows["facility"]:
+        parent = ids.get(row.get("parent", ""))
+        unit = ids[row["code"]]
+        if current.get(unit) != parent:
+            conn.execute(sa.update(Facility).where(Facility.id == unit).values(parent_id=parent))
+            if row["code"] not in diff.new["facility"]:
+                diff.changed["facility"].setdefault(row["code"], []).append("parent_id")
+
+
+def load(conn: Connection, path: Path, lang: str = i18n.DEFAULT_LANG, today: dt.date | None = None) -> Summary:
+    """Check the file, then write the county (or bring a loaded one to the file) in the caller's transaction."""
+    reg = check(conn, path, lang)
+    values = _county_values(reg)
+    stored = conn.execute(sa.select(County.__table__).where(County.code == values["code"])).mappings().first()
+    updated = stored is not None
+    if stored is not None:
+        county_id = stored["id"]
+        conn.execute(sa.update(County).where(County.id == county_id).values(values))
+    else:
+        county_id = conn.execute(sa.insert(County).returning(County.id), values).scalar_one()
+    diff = _apply(conn, reg, county_id, today or clock.today())
+    county_fields = [k for k, v in values.items() if stored is not None and stored[k] != v]
+    diff.changed["county"] = {values["code"]: county_fields} if county_fields else {}
+    catalogue.sync_catalogue(conn)
+    if reg.targets is not None:
+        catalogue.load_targets(conn, county_id, reg.targets)
+    return Summary(
+        county=values["code"], areas=len(reg.rows["area"]), communities=len(reg.rows["community"]),
+        destinations=len(reg.rows["destination"]), facilities=len(reg.rows["facility"]),
+        by_tier=dict(Counter(r["tier"] for r in reg.rows["facility"])), updated=updated, diff=diff,
+    )
 
 
 def _relative_to_data(path: Path) -> str:
     return str(path.relative_to(DATA)) if path.is_relative_to(DATA) else str(path)
 
 
-def load(conn: Connection, path: Path) -> Summary:
-    """Validate, then write the whole registry in the caller's transaction."""
-    doc = validate(conn, path)
-    c = doc["county"]
-    county_id = conn.execute(sa.insert(County).returning(County.id), {
-        "code": str(c["code"]), "name_zh": c["name_zh"], "name_en": c["name_en"],
-        "resident_population": c["resident_population"], "insured_residents": c["insured_residents"],
-        "illustrative": bool(c.get("illustrative", False)), "source": c.get("source", ""),
-        "boundary": _relative_to_data(doc["_boundary"]),
-    }).scalar_one()
-
-    def insert_all(model: type, rows: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, int]:
-        ids = {}
-        for row in rows:
-            values = {k: row.get(k) for k in keys} | ({"county_id": county_id} if hasattr(model, "county_id") else {})
-            ids[row["code"]] = conn.execute(sa.insert(model).returning(model.id), values).scalar_one()
-        return ids
-
-    area_ids = insert_all(Area, doc.get("area", []), ("code", "name_zh", "name_en"))
-    community_ids = insert_all(Community, doc.get("community", []), ("code", "name_zh", "name_en"))
-    insert_all(Destination, doc.get("destination", []), ("code", "name_zh", "name_en", "latitude", "longitude"))
-    facility_ids: dict[str, int] = {}
-    # Parents (THCs) before their village clinics, so parent_id can be resolved in one pass.
-    for row in sorted(doc["facility"], key=lambda r: bool(r.get("parent"))):
-        facility_ids[row["code"]] = conn.execute(sa.insert(Facility).returning(Facility.id), {
-            "code": row["code"], "county_id": county_id, "community_id": community_ids[row["community"]],
-            "area_id": area_ids[row["area"]], "tier_code": row["tier"],
-            "parent_id": facility_ids.get(row.get("parent", "")),
-            "name_zh": row["name_zh"], "name_en": row["name_en"],
-            "is_lead": bool(row.get("lead", False)), "is_sub_centre": bool(row.get("sub_centre", False)),
-            "is_border_port": bool(row.get("border_port", False)),
-            "latitude": float(row["latitude"]), "longitude": float(row["longitude"]),
-            "coord_source": row["coord_source"], "population_served": int(row.get("population", 0)),
-            "illustrative": bool(row.get("illustrative", False)),
-        }).scalar_one()
-    catalogue.sync_catalogue(conn)
-    if doc["_targets"] is not None:
-        catalogue.load_targets(conn, county_id, doc["_targets"])
-    return Summary(
-        county=str(c["code"]), areas=len(area_ids), communities=len(community_ids),
-        destinations=len(doc.get("destination", [])), facilities=len(facility_ids),
-        by_tier=dict(Counter(r["tier"] for r in doc["facility"])),
-    )
+def boundary_path(conn: Connection, county: str | None = None) -> Path:
+    """The boundary file of the county with code ``county`` (None: the store's first county), for maps."""
+    query = sa.select(County.boundary).order_by(County.id).limit(1)
+    if county is not None:
+        query = query.where(County.code == county)
+    return DATA / conn.execute(query).scalar_one()
 
 
-def boundary_path(conn: Connection) -> Path:
-    """The boundary file of the (first) loaded county, for maps."""
-    stored = conn.execute(sa.select(County.boundary).order_by(County.id).limit(1)).scalar_one()
-    return DATA / stored
+def _sqlite_file(url: str) -> Path | None:
+    parsed = sa.engine.make_url(url)
+    return Path(parsed.database) if parsed.drivername.startswith("sqlite") and parsed.database else None
+
+
+def _forget_new_store(url: str, file: Path) -> None:
+    """A store file this failed load created is removed, with its journal files."""
+    db.engine(url).dispose()
+    for part in (file, file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
+        part.unlink(missing_ok=True)
+
+
+def _run(url: str, path: Path, lang: str, dry_run: bool) -> Summary:
+    with db.engine(url).connect() as conn, conn.begin() as tx:
+        summary = load(conn, path, lang)
+        if dry_run:
+            tx.rollback()
+    return summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.registry", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    load_cmd = sub.add_parser("load", help="validate a registry file and load it into the store")
+    load_cmd = sub.add_parser("load", help="check a registry file and load it (or update the loaded county)")
     load_cmd.add_argument("file", type=Path)
+    load_cmd.add_argument("--check", action="store_true", help="show the difference, write nothing")
+    load_cmd.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
     load_cmd.add_argument("--db", help="store URL (default: COCKPIT_DB_URL, secrets, or data/cockpit.db)")
     args = parser.parse_args(argv)
     url = db.resolve_url(args.db)
-    schema.upgrade(url)
+    file = _sqlite_file(url)
+    new_store = file is not None and not file.exists()
     try:
-        with db.engine(url).begin() as conn:
-            summary = load(conn, args.file)
+        schema.upgrade(url)
+        summary = _run(url, args.file, args.lang, args.check)
     except RegistryError as exc:
+        if new_store and file is not None:
+            _forget_new_store(url, file)
         print(exc, file=sys.stderr)
         return 2
-    print(f"loaded county {summary.county}: {summary.facilities} facilities "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(summary.by_tier.items()))}), "
-          f"{summary.areas} areas, {summary.communities} communities, {summary.destinations} destinations")
+    if new_store and file is not None and args.check:
+        _forget_new_store(url, file)
+    key = "registry.checked" if args.check else ("registry.updated" if summary.updated else "registry.loaded")
+    print(i18n.t(key, args.lang, county=summary.county, n=summary.facilities, areas=summary.areas,
+                 communities=summary.communities, destinations=summary.destinations,
+                 tiers=", ".join(f"{k} {v}" for k, v in sorted(summary.by_tier.items()))))
+    if summary.updated or args.check:
+        print("\n".join("  " + line for line in summary.diff.lines(args.lang)))
     return 0
 
 

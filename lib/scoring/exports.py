@@ -12,9 +12,12 @@ the indicators that lost points or were not scored (the full detail is the workb
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 from openpyxl import Workbook
@@ -22,10 +25,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lib import i18n
+from lib.registry import settings as registry_settings
 from lib.scoring import narrative, tables
 from lib.scoring.score import Scores
 from lib.scoring.weights import DIMENSIONS
 
+T = TypeVar("T")
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML_MIME = "text/html"
 POINT_COLUMNS = ("total", *DIMENSIONS, "weight", "effective_weight", "points", "previous_points", "delta")
@@ -135,6 +140,16 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, headers: dict[str, str
     _print_setup(ws)
 
 
+def _in_county_words(build: Callable[[Scores, str], T]) -> Callable[[Scores, str], T]:
+    """A file made outside a page run (a CLI, a test) speaks as the county its name tells (旗 / 县 / 市)."""
+    @functools.wraps(build)
+    def wrapped(scores: Scores, lang: str = "zh") -> T:
+        with i18n.speaking_for(registry_settings.named(scores.county_zh).all_words(), unless_set=True):
+            return build(scores, lang)
+    return wrapped
+
+
+@_in_county_words
 def excel(scores: Scores, lang: str = "zh") -> bytes:
     """The workbook: about, a sheet per peer group (the league table as shown), the detail."""
     wb = Workbook()
@@ -196,6 +211,7 @@ def _section(kind: str, heading: str, body: str, level: int = 2) -> str:
     return f'<section class="{kind}"><h{level}>{html.escape(heading)}</h{level}>{body}</section>'
 
 
+@_in_county_words
 def report_html(scores: Scores, lang: str = "zh") -> str:
     """The printable report (Chinese by default): title, version, summary, a page per group, then where each
     unit lost points (compact: 65 units print to a few pages) and the rules. No file paths: it is for readers."""

@@ -41,6 +41,7 @@ from lib import clock
 from lib.kpi import catalogue
 from lib.kpi.engine import Engine, KpiValue, Scope
 from lib.kpi.period import Period, add_months
+from lib.registry import settings as county_settings
 from lib.scoring import completeness, pooling, uncertainty
 from lib.scoring.weights import (
     DIMENSIONS,
@@ -164,12 +165,12 @@ def _points(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_items(engine: Engine, weights: Weights, units: pd.DataFrame, month: dt.date,
-                now: dt.datetime) -> pd.DataFrame:
+                now: dt.datetime, due_day: int = completeness.DUE_DAY) -> pd.DataFrame:
     """Every unit × indicator of one month, with state, share and points (one Engine.compute call)."""
     scopes = [Scope("facility", (code,)) for code in units["code"]]
     values = engine.compute(weights.codes, scopes, Period("month", month), compare=False)
     by_key = {(v.scope, v.code): v for v in values}
-    overdue = completeness.overdue(month, now)
+    overdue = completeness.overdue(month, now, due_day)
     rows = [_item(u.code, rule, by_key.get((Scope("facility", (u.code,)), rule.indicator)), overdue)
             for u in units.itertuples() for rule in weights.of(u.peer_group)]
     frame = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in
@@ -220,20 +221,23 @@ def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, n
     if unknown:  # a store loaded before these indicators existed
         raise WeightsError("indicator catalogue", [f"{c}: not in the store's catalogue; run python -m lib.catalogue "
                                                    "sync --targets FILE --county CODE" for c in unknown])
-    units = engine.units[engine.units["peer_group"].isin(weights.groups)]
+    # The member units are assessed, auxiliary hospitals with them; a partner is no member (issue #15).
+    units = engine.units[engine.units["peer_group"].isin(weights.groups) & (engine.units["role"] != "partner")]
     read = [add_months(month, -i) for i in reversed(range(max(trend_months, 2) + pooling.WINDOW - 1))]
     months = read[pooling.WINDOW - 1:]  # the months shown; the ones before only feed the pooled rates
     engine.prefetch([q for m in read
                      for q in engine.related_periods(Period("month", m), weights.codes, compare=False)])
-    raw = {m: score_items(engine, weights, units, m, now) for m in read}
+    county = conn.execute(sa.select(County.code, County.name_zh, County.name_en)
+                          .where(County.id == engine.county_id)).one()
+    due_day = county_settings.read(conn, county.code).reporting_day
+    raw = {m: score_items(engine, weights, units, m, now, due_day) for m in read}
     groups = units.set_index("code")["peer_group"]
     rules = {(r.peer_group, r.indicator): r for r in weights.rules}
     directions = engine.catalogue["direction"].to_dict()
     items = {m: _points(pooling.pool(raw, m, groups, rules, directions)) for m in months}
     totals = {m: unit_totals(items[m], units, weights) for m in months}
     previous = add_months(month, -1)
-    reports = completeness.reports(conn, month, units.index, now).set_axis(units["code"])
-    county = conn.execute(sa.select(County.name_zh, County.name_en).where(County.id == engine.county_id)).one()
+    reports = completeness.reports(conn, month, units.index, now, due_day).set_axis(units["code"])
     this = order_items(_with_previous(items[month], items[previous]))
     names = indicators(conn, weights.codes)
     table = _units_frame(units, totals[month], totals[previous], reports, [_ranked_total(totals[m]) for m in months])

@@ -63,6 +63,8 @@ class County(Base):
     illustrative: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(sa.Text, default="")
     boundary: Mapped[str] = mapped_column(sa.String(256))  # GeoJSON file, relative to data/
+    # The registry's county-level settings as JSON (lib.registry.settings reads them, with their defaults).
+    settings: Mapped[str] = mapped_column(sa.Text, server_default="{}")
 
 
 class _CodedInCounty:
@@ -83,6 +85,10 @@ class Area(_CodedInCounty, Base):
     """A county's own area group (DHIS2-style group set): 乌拉特中旗 has urban/irrigation/mountain-dry/pastoral."""
 
     __tablename__ = "area"
+    # Counts as agricultural/pastoral (农牧区) for the rural indicators; the registry says (default: not 'urban').
+    rural: Mapped[bool] = mapped_column(server_default=sa.true())
+    # People live far apart (a herding area): longer drives, more leaving the county; the demo shapes by it.
+    sparse: Mapped[bool] = mapped_column(server_default=sa.false())
 
 
 class Tier(Base):
@@ -126,18 +132,28 @@ class Facility(Base):
     coord_source: Mapped[str] = mapped_column(sa.String(32))  # surveyed | estimated | estimated-moved-inside
     population_served: Mapped[int] = mapped_column(default=0)
     illustrative: Mapped[bool] = mapped_column(default=False)  # invented name in a demo registry
+    # member | auxiliary (辅助建设医院) | partner (in-county, not a member): lib.registry.settings.ROLES
+    role: Mapped[str] = mapped_column(sa.String(16), server_default="member")
+    # Gone from the county's registry since this day: kept with its history, never deleted.
+    retired_on: Mapped[dt.date | None] = mapped_column(nullable=True)
 
 
 class Destination(Base):
-    """Out-of-county places patients are referred or admitted to (临河, 包头, 呼和浩特 ...)."""
+    """Out-of-county places a county's patients are referred or admitted to (临河, 包头, 呼和浩特 ...).
+
+    Each county names its own: two counties may both send patients to a place coded ``hohhot``.
+    """
 
     __tablename__ = "destination"
+    __table_args__ = (sa.UniqueConstraint("county_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    county_id: Mapped[int] = _fk("county.id")
+    code: Mapped[str] = mapped_column(sa.String(32))
     name_zh: Mapped[str] = mapped_column(sa.String(64))
     name_en: Mapped[str] = mapped_column(sa.String(128))
     latitude: Mapped[float]
     longitude: Mapped[float]
+    retired_on: Mapped[dt.date | None] = mapped_column(nullable=True)  # no longer in the registry
 
 
 class Staff(Base):

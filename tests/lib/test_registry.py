@@ -124,7 +124,7 @@ def test_a_second_county_with_its_own_areas_loads(sqlite_url):
         (('tier = "thc"', 'tier = "hospice"'), "[[facility]] #2 (code 'T1'): unknown tier 'hospice'"),
         (('area = "urban"\ncommunity = "c1"\nparent', 'area = "grassland"\ncommunity = "c1"\nparent'),
          "[[facility]] #3 (code 'V1'): unknown area 'grassland'"),
-        (('code = "V1"', 'code = "T1"'), "[[facility]]: duplicate code 'T1' (2 rows)"),
+        (('code = "V1"', 'code = "T1"'), "[[facility]]: duplicate code 'T1' (rows: 2)"),
         (('parent = "T1"\n', ""), "[[facility]] #3 (code 'V1'): a village clinic needs a parent THC"),
         (('parent = "T1"', 'parent = "H1"'), "[[facility]] #3 (code 'V1'): parent 'H1' is not a township"),
         (("latitude = 41.21\nlongitude = 107.91", "latitude = 40.0\nlongitude = 107.91"),
@@ -139,7 +139,7 @@ def test_bad_rows_are_named_and_nothing_is_written(sqlite_url, tmp_path, edit, e
     assert old in MINIMAL
     path = _write(tmp_path, MINIMAL.replace(old, new, 1))
     with pytest.raises(registry.RegistryError) as err, db.engine(sqlite_url).begin() as conn:
-        registry.load(conn, path)
+        registry.load(conn, path, "en")
     assert any(p.startswith(expected) for p in err.value.problems), err.value.problems
     assert str(path) in str(err.value)
     assert _facility_count(sqlite_url) == 0
@@ -153,12 +153,15 @@ def test_minimal_registry_loads_and_links_parent(sqlite_url, tmp_path):
     assert parent == "T1"
 
 
-def test_loading_the_same_county_twice_is_refused(sqlite_url, tmp_path):
+def test_loading_the_same_county_twice_changes_nothing(sqlite_url, tmp_path):
+    """A loaded county is updated by its file (tests/lib/test_registry_update.py); the same file is no change."""
     path = _write(tmp_path, MINIMAL)
     with db.engine(sqlite_url).begin() as conn:
         registry.load(conn, path)
-    with pytest.raises(registry.RegistryError, match="already loaded"), db.engine(sqlite_url).begin() as conn:
-        registry.load(conn, path)
+    with db.engine(sqlite_url).begin() as conn:
+        again = registry.load(conn, path)
+    assert again.updated
+    assert again.diff.empty
     with db.engine(sqlite_url).connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(County)).scalar_one() == 1
 
@@ -166,11 +169,11 @@ def test_loading_the_same_county_twice_is_refused(sqlite_url, tmp_path):
 def test_invalid_toml_is_reported_with_the_file(sqlite_url, tmp_path):
     path = _write(tmp_path, "[county\ncode = 1")
     with pytest.raises(registry.RegistryError, match="cannot read"), db.engine(sqlite_url).begin() as conn:
-        registry.load(conn, path)
+        registry.load(conn, path, "en")
 
 
 def test_cli_exits_2_and_prints_the_problem(sqlite_url, tmp_path, capsys):
     path = _write(tmp_path, MINIMAL.replace('tier = "thc"', 'tier = "hospice"'))
-    assert registry.main(["load", str(path), "--db", sqlite_url]) == 2
+    assert registry.main(["load", str(path), "--lang", "en", "--db", sqlite_url]) == 2
     assert "unknown tier 'hospice'" in capsys.readouterr().err
     assert registry.main(["load", str(_write(tmp_path, MINIMAL)), "--db", sqlite_url]) == 0
