@@ -33,6 +33,7 @@ FRESH_KEY = "kiosk-fresh"  # a new page or part was asked for: its display time 
 SECTION_PARAM = "section"  # ?section=N: the part a wall starts a long page at
 SECTION_KEY, SECTIONS_KEY = "kiosk-section", "kiosk-sections"  # the section shown, and how many the page has
 WATCHDOG_JS = Path(__file__).with_name("kiosk_watchdog.js").read_text(encoding="utf-8")
+DECK_RELEASE_JS = Path(__file__).with_name("deck_release.js").read_text(encoding="utf-8")
 
 # Readable at 5 m, on any screen: the root size follows the screen's height (18 px on 1080 lines, 36 on
 # 2160, 12 on 720; Streamlit sizes in rem, charts follow their containers) and pixel-sized maps and
@@ -150,4 +151,4 @@ def _watchdog(config: kiosk.Kiosk) -> None:
         "health": f"/{base}/_stcore/health" if base else "/_stcore/health",
     }
     script = WATCHDOG_JS.replace("__CONFIG__", json.dumps(settings_js))
-    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>{DECK_RELEASE_JS}\n{script}</script>", unsafe_allow_javascript=True)
