@@ -1,0 +1,210 @@
+"""Users: added with a role and a scope, signed in with an argon2-hashed password, locked after failures.
+
+Every change is audited in the same transaction (lib.access.audit). A wrong name costs as much time as a
+wrong password (a dummy hash is checked), so sign-in does not tell which names exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection
+
+from lib.access import audit
+from lib.access.settings import Settings
+from lib.access.viewer import AccessError, Viewer
+from lib.kpi import measures
+from lib.store import db
+from lib.store.models import AccessRole, AccessUser
+
+HASHER = PasswordHasher()
+_DUMMY = HASHER.hash("not a password of anyone")
+MIN_PASSWORD = 8
+
+
+class AccountError(ValueError):
+    """A user that cannot be added or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name_zh: str
+    name_en: str
+    reach: str  # county | area | unit | scoped
+    may_publish: bool
+    may_upload: bool
+    may_admin: bool
+    interactive: bool
+
+
+def roles(conn: Connection) -> dict[str, Role]:
+    """The store's roles by code."""
+    rows = conn.execute(sa.select(*(getattr(AccessRole, f) for f in Role.__dataclass_fields__))).all()
+    return {r.code: Role(*r) for r in rows}
+
+
+def _unit_codes(conn: Connection, area: str | None, unit: str | None) -> frozenset[str]:
+    units = measures.facilities(conn)
+    if unit is not None:
+        return frozenset(units.loc[units["code"] == unit, "code"])
+    return frozenset(units.loc[units["area"] == area, "code"])
+
+
+def viewer_for(conn: Connection, role: Role, name: str, area: str | None, unit: str | None, *,
+               kiosk: bool = False) -> Viewer:
+    """The viewer of a role and scope: the units it sees read from the registry now, so a unit moved to
+    another area moves with it."""
+    units = None if role.reach == "county" and not (area or unit) else _unit_codes(conn, area, unit)
+    return Viewer(name=name, role=role.code, units=units, may_publish=role.may_publish,
+                  may_upload=role.may_upload, may_admin=role.may_admin, kiosk=kiosk)
+
+
+def _check_scope(conn: Connection, role: Role, area: str | None, unit: str | None) -> None:
+    needs = {"county": (), "area": ("area",), "unit": ("unit",), "scoped": ("area", "unit")}[role.reach]
+    given = [k for k, v in (("area", area), ("unit", unit)) if v]
+    if role.reach == "county" and given:
+        raise AccountError(f"role {role.code} sees the whole county: no --area or --unit")
+    if role.reach != "county" and (len(given) != 1 or given[0] not in needs):
+        raise AccountError(f"role {role.code} needs " + " or ".join(f"--{k} CODE" for k in needs))
+    units = measures.facilities(conn)
+    if area and area not in set(units["area"]):
+        raise AccountError(f"no area {area!r} in the registry")
+    if unit and unit not in set(units["code"]):
+        raise AccountError(f"no unit {unit!r} in the registry")
+
+
+def add(conn: Connection, name: str, role: str, password: str | None, *, area: str | None = None,
+        unit: str | None = None, by: str, now: dt.datetime) -> None:
+    """Add a user; ``password`` None makes an account that signs in through the identity provider only."""
+    name = name.strip()
+    known = roles(conn)
+    if not name or len(name) > 64:
+        raise AccountError("a user name has 1 to 64 characters")
+    if role not in known or not known[role].interactive:
+        raise AccountError(f"unknown role {role!r}: one of {', '.join(c for c, r in known.items() if r.interactive)}")
+    if conn.execute(sa.select(AccessUser.id).where(AccessUser.name == name)).first():
+        raise AccountError(f"user {name!r} exists already")
+    _check_scope(conn, known[role], area, unit)
+    conn.execute(sa.insert(AccessUser).values(
+        name=name, role=role, area_code=area, unit_code=unit, password_hash=_hash(password), active=True,
+        failures=0, created_at=now))
+    audit.record(conn, by=by, action="user.add", target=name,
+                 detail=f"role={role} area={area or ''} unit={unit or ''}", now=now)
+
+
+def _hash(password: str | None) -> str | None:
+    if password is None:
+        return None
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+    return HASHER.hash(password)
+
+
+def _user(conn: Connection, name: str) -> sa.Row | None:
+    return conn.execute(sa.select(AccessUser.__table__).where(AccessUser.name == name.strip())).first()
+
+
+def _existing(conn: Connection, name: str) -> sa.Row:
+    row = _user(conn, name)
+    if row is None:
+        raise AccountError(f"no user {name!r}")
+    return row
+
+
+def change(conn: Connection, name: str, *, by: str, now: dt.datetime, role: str | None = None,
+           area: str | None = None, unit: str | None = None, active: bool | None = None,
+           password: str | None = None) -> None:
+    """Change a user's role and scope (given together), active flag or password; audited."""
+    user = _existing(conn, name)
+    values: dict[str, object] = {}
+    if role is not None:
+        known = roles(conn)
+        if role not in known or not known[role].interactive:
+            raise AccountError(f"unknown role {role!r}")
+        _check_scope(conn, known[role], area, unit)
+        values.update(role=role, area_code=area, unit_code=unit)
+    if active is not None:
+        values.update(active=active, failures=0, failed_since=None, locked_until=None)
+    if password is not None:
+        values.update(password_hash=_hash(password), failures=0, failed_since=None, locked_until=None)
+    if not values:
+        return
+    conn.execute(sa.update(AccessUser).where(AccessUser.id == user.id).values(**values))
+    shown = {k: v for k, v in values.items() if k in ("role", "area_code", "unit_code", "active")}
+    detail = " ".join(f"{k}={'' if v is None else v}" for k, v in shown.items())
+    audit.record(conn, by=by, action="user.change", target=name,
+                 detail=detail + (" password" if password is not None else ""), now=now)
+
+
+def listed(conn: Connection) -> pd.DataFrame:
+    """Every user with role, scope, whether active and whether locked now (no hashes)."""
+    stmt = sa.select(AccessUser.name, AccessUser.role, AccessUser.area_code, AccessUser.unit_code, AccessUser.active,
+                     AccessUser.locked_until, AccessUser.created_at).order_by(AccessUser.name)
+    return db.read_frame(conn, stmt)
+
+
+Failure = Literal["unknown", "locked", "disabled", "no_password"]
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to: a viewer, or why not (``failure``)."""
+
+    viewer: Viewer | None
+    failure: Failure | None = None
+
+
+def authenticate(conn: Connection, name: str, password: str, settings: Settings, now: dt.datetime) -> SignIn:
+    """Check a local password; count failures and lock the account after ``settings.max_failures`` within
+    ``settings.failure_window``. Wrong name and wrong password fail alike ("unknown")."""
+    user = _user(conn, name)
+    if user is None or user.password_hash is None:
+        _verify(_DUMMY, password)
+        return SignIn(None, "unknown")
+    if user.locked_until is not None and user.locked_until > now:
+        audit.record(conn, by=user.name, action="signin.locked", target=user.name, now=now)
+        return SignIn(None, "locked")
+    if not _verify(user.password_hash, password):
+        return SignIn(None, "locked" if _failed(conn, user, settings, now) else "unknown")
+    if not user.active:
+        return SignIn(None, "disabled")
+    conn.execute(sa.update(AccessUser).where(AccessUser.id == user.id)
+                 .values(failures=0, failed_since=None, locked_until=None))
+    return SignIn(viewer(conn, user.name))
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return HASHER.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _failed(conn: Connection, user: sa.Row, settings: Settings, now: dt.datetime) -> bool:
+    """Count a wrong password; True if it locked the account."""
+    fresh = user.failed_since is None or now - user.failed_since > settings.failure_window
+    failures = 1 if fresh else user.failures + 1
+    locks = failures >= settings.max_failures
+    conn.execute(sa.update(AccessUser).where(AccessUser.id == user.id).values(
+        failures=0 if locks else failures, failed_since=None if locks else (now if fresh else user.failed_since),
+        locked_until=now + settings.lockout if locks else user.locked_until))
+    if locks:
+        audit.record(conn, by=user.name, action="signin.lockout", target=user.name,
+                     detail=f"{failures} failures", now=now)
+    return locks
+
+
+def viewer(conn: Connection, name: str) -> Viewer:
+    """The viewer of an active user by name (the CLIs' ``--as``, an OIDC e-mail, a session's next run);
+    raises AccessError for an unknown or disabled one."""
+    user = _user(conn, name)
+    if user is None or not user.active:
+        raise AccessError(f"no active user {name!r}")
+    return viewer_for(conn, roles(conn)[user.role], user.name, user.area_code, user.unit_code)
