@@ -35,13 +35,17 @@ query and its TTL is listed in this module:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from lib import clock, kpi
+from lib.access import OPEN, AccessError, Viewer, accounts, tokens
+from lib.access import audit as access_audit
+from lib.access import settings as access_settings_mod
 from lib.alerts import breaches, signals
 from lib.events import live
 from lib.ingest import kinds, quality, table, templates
@@ -281,22 +285,27 @@ def published_months() -> list[dt.date]:
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24)
-def _export_file(kind: str, lang: str, key: tuple[object, ...], _scores: score.Scores) -> bytes | str:
-    return exports.excel(_scores, lang) if kind == "xlsx" else exports.report_html(_scores, lang)
+def _export_file(kind: str, lang: str, mark: str, key: tuple[object, ...], _scores: score.Scores) -> bytes | str:
+    return exports.excel(_scores, lang, mark) if kind == "xlsx" else exports.report_html(_scores, lang, mark)
 
 
-def export_file(scores: score.Scores, kind: str, lang: str) -> bytes | str:
-    """The month as a file (lib.scoring.exports): "xlsx" or "html", built once per store, version and language.
+def export_file(scores: score.Scores, kind: str, lang: str, mark: str = "") -> bytes | str:
+    """The month as a file (lib.scoring.exports): "xlsx" or "html", built once per store, version, language,
+    the units shown and the watermark ``mark`` (who and which minute; "" without sign-in).
 
     Plain bytes, not a deferred callable: a deferred download's id is revoked when a rerun redraws the
     button, and a click between the two fails ("Deferred file not found").
     """
     version = None if scores.published is None else scores.published.version
-    return _export_file(kind, lang, (db.resolve_url(), scores.month, version, scores.computed_at), scores)
+    shown = tuple(scores.units["facility_code"])  # a scoped viewer's file holds its units only
+    return _export_file(kind, lang, mark, (db.resolve_url(), scores.month, version, scores.computed_at, shown), scores)
 
 
-def publish_scores(month: dt.date, by: str, note: str = "") -> snapshot.Outcome:
-    """Publish the month (lib.scoring.snapshot.publish), then drop the cached scores so every screen sees it."""
+def publish_scores(month: dt.date, by: str, note: str = "", viewer: Viewer = OPEN) -> snapshot.Outcome:
+    """Publish the month (lib.scoring.snapshot.publish), then drop the cached scores so every screen sees it;
+    refused (AccessError) for a viewer whose role may not publish."""
+    if not viewer.may_publish:
+        raise AccessError(f"{viewer.name}: role {viewer.role} may not publish")
     with db.engine(db.resolve_url()).begin() as conn:
         outcome = snapshot.publish(conn, month, by=by, note=note)
     for cached in (_draft_scores, _published_scores, _score_versions, _published_months):
@@ -309,18 +318,21 @@ def publish_scores(month: dt.date, by: str, note: str = "") -> snapshot.Outcome:
 
 def status_map(period: Period, code: str, facility_ids: Sequence[int] | None,
                now: dt.datetime) -> scene.StatusMap:
-    """The units in scope coloured by ``code`` (the map page and the overview's compact map)."""
+    """The units in scope coloured by ``code`` (the map page and the overview's compact map). Only they are
+    drawn: the ambulance layer and the place names read the same points, so no other unit shows."""
     base = map_base()
     points = base.points if facility_ids is None else base.points[base.points["facility_id"].isin(facility_ids)]
     values = kpi_values([code], [kpi.Scope("facility", (c,)) for c in points["code"]], period, compare=False)
+    base = dataclasses.replace(base, points=points)
     return scene.StatusMap(base, points, facility_volumes(period), {v.scope.codes[0]: v for v in values},
                              indicator_catalogue().loc[code], dispatches(now))
 
 
-def facility_profile(period: Period, code: str | None, indicator: str) -> scene.FacilityProfile | None:
-    """The unit opened on the map (None if ``code`` names no unit)."""
+def facility_profile(period: Period, code: str | None, indicator: str,
+                     viewer: Viewer = OPEN) -> scene.FacilityProfile | None:
+    """The unit opened on the map (None if ``code`` names no unit, or one ``viewer`` does not see)."""
     points = map_base().points.set_index("code")
-    if code not in points.index:
+    if code not in points.index or not viewer.allows(code):
         return None
     unit = points.loc[code]
     series = kpi_trend(indicator, period.last_month)
@@ -333,13 +345,15 @@ def facility_profile(period: Period, code: str | None, indicator: str) -> scene.
 
 
 def overview_page(chosen: Filters, scope: kpi.Scope, facility_ids: Sequence[int] | None, league_group: str,
-                  map_indicator: str, now: dt.datetime) -> headline.Overview:
+                  map_indicator: str, now: dt.datetime, viewer: Viewer = OPEN) -> headline.Overview:
     """The overview: today's counters, the headline tiles, the compact map and the league of the last
-    published month (a draft, labelled, if none is), listing only the units the filters keep."""
+    published month (a draft, labelled, if none is), listing only the units the filters keep and the
+    viewer sees."""
     published = published_months()
     scores = published_scores(published[0]) if published else None
     if scores is None:
         scores = draft_scores(add_months(first_of_month(now.date()), -1))
+    scores = scores.seen_by(viewer)
     group = league_group if league_group in scores.groups else headline.DEFAULT_LEAGUE
     keep = chosen.keeps(scores.group(group).reset_index(drop=True), by_tier=False)
     return headline.Overview(live_counters(facility_ids), overview_tiles(scope, chosen.period),
@@ -357,26 +371,34 @@ def warm_overview(map_indicator: str, now: dt.datetime) -> None:
 
 
 def referrals_page(period: Period, scope: kpi.Scope, facility_ids: Sequence[int] | None,
-                   directions: Sequence[str], disease: str | None) -> flows.Referrals:
-    """The referrals page: arcs, the engine's referral indicators, leakage by disease, the area trend."""
+                   directions: Sequence[str], disease: str | None, viewer: Viewer = OPEN) -> flows.Referrals:
+    """The referrals page: arcs, the engine's referral indicators, leakage by disease, the area trend. A scoped
+    viewer's map shows its units and the units they referred to (an arc needs both ends), no others."""
     headline = {v.code: v for v in kpi_values(flows.HEADLINE, [scope], period)}
     base = map_base()
-    return flows.Referrals(referral_flows(period, facility_ids, directions, disease), headline,
-                           indicator_catalogue(), leakage(period, facility_ids),
-                           kpi_trend("out_of_county_rate", period.last_month), base.points, base.shapes,
-                           base.destinations)
+    flow = referral_flows(period, facility_ids, directions, disease)
+    points = base.points
+    if not viewer.sees_all:
+        ends = {int(p.id) for p in flow["to"] if p.kind == "facility"} | set(viewer.ids(units()) or ())
+        points = points[points["facility_id"].isin(ends)]
+    trend_rows = kpi_trend("out_of_county_rate", period.last_month)
+    trend_rows = trend_rows[(trend_rows["kind"] != "facility") | trend_rows["scope"].map(viewer.allows)]
+    return flows.Referrals(flow, headline, indicator_catalogue(), leakage(period, facility_ids), trend_rows, points,
+                           base.shapes, base.destinations)
 
 
-def month_scores(month: dt.date) -> score.MonthScores:
-    """The rankings and meeting pages' month: draft, published versions, the latest and the one before."""
+def month_scores(month: dt.date, viewer: Viewer = OPEN) -> score.MonthScores:
+    """The rankings and meeting pages' month: draft, published versions, the latest and the one before,
+    each holding only the units ``viewer`` sees."""
     try:
-        draft, problem = draft_scores(month), None
+        draft, problem = draft_scores(month).seen_by(viewer), None
     except WeightsError as exc:  # a store missing scored indicators: the page says why
         draft, problem = None, str(exc)
     versions = score_versions(month)
     published = published_scores(month) if versions else None
     previous = published_scores(month, versions[-2].version) if len(versions) > 1 else None
-    return score.MonthScores(month, draft, problem, versions, published, previous)
+    return score.MonthScores(month, draft, problem, versions, published and published.seen_by(viewer),
+                             previous and previous.seen_by(viewer))
 
 
 def meeting_month(period: str | None, today: dt.date) -> dt.date:
@@ -397,15 +419,21 @@ def _county_units(url: str) -> tuple[str, pd.DataFrame]:
     return county, units
 
 
-def template_file(kind: str, month: dt.date, lang: str, fmt: str) -> bytes:
-    """A report template (lib.ingest.templates) with the county's units listed."""
+def template_file(kind: str, month: dt.date, lang: str, fmt: str, viewer: Viewer = OPEN) -> bytes:
+    """A report template (lib.ingest.templates) with the county's units listed (those ``viewer`` sees)."""
     county, units = _county_units(db.resolve_url())
-    return templates.build(kinds.by_code(kind), units[units["county"] == county], month, lang, fmt)
+    return templates.build(kinds.by_code(kind), viewer.keep(units[units["county"] == county]), month, lang, fmt)
 
 
-def check_upload(name: str, content: bytes, month: dt.date) -> tuple[ingest_monthly.Plan, ingest_monthly.Outcome]:
-    """Check a file and say what writing it would do (a dry run, rolled back); raises Refused."""
+def check_upload(name: str, content: bytes, month: dt.date,
+                 viewer: Viewer = OPEN) -> tuple[ingest_monthly.Plan, ingest_monthly.Outcome]:
+    """Check a file and say what writing it would do (a dry run, rolled back); raises Refused, or AccessError
+    for a role without uploads. A scoped clerk's file is checked against its own units: a row for another
+    unit is refused as one the county does not have."""
+    if not viewer.may_upload:
+        raise AccessError(f"{viewer.name}: role {viewer.role} may not upload")
     county, units = _county_units(db.resolve_url())
+    units = viewer.keep(units)
     plan = ingest_monthly.check(table.read(name, content), content, month, units, county, clock.today())
     with db.engine(db.resolve_url()).connect() as conn:
         preview = ingest_monthly.apply(conn, plan, by="", channel="upload", now=clock.now())
@@ -577,6 +605,53 @@ def _public_health_page(url: str, scope: kpi.Scope, period: Period, today: dt.da
         return public_health.page(kpi.Engine(conn, today=today), scope, period)
 
 
-def public_health_page(scope: kpi.Scope, period: Period) -> public_health.PublicHealth:
-    """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL."""
-    return _public_health_page(db.resolve_url(), scope, period, clock.today())
+def public_health_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> public_health.PublicHealth:
+    """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL; the TCM
+    table by unit lists only the units ``viewer`` sees."""
+    page = _public_health_page(db.resolve_url(), scope, period, clock.today())
+    return dataclasses.replace(page, tcm_by_unit=viewer.keep(page.tcm_by_unit))
+
+
+# --- access (lib.access): never cached, so a disabled user or a revoked token is out at the next run ----
+
+
+def access_settings() -> access_settings_mod.Settings:
+    """Whether sign-in is on, session and lockout lengths, the watermark (data/access.toml, COCKPIT_AUTH)."""
+    return access_settings_mod.load()
+
+
+def sign_in(name: str, password: str) -> accounts.SignIn:
+    """Check a local password (lib.access.accounts.authenticate), counting failures, in one transaction."""
+    with db.engine(db.resolve_url()).begin() as conn:
+        return accounts.authenticate(conn, name, password, access_settings(), clock.now())
+
+
+def viewer_of(name: str) -> Viewer:
+    """The viewer of an active user (raises AccessError for an unknown or disabled one)."""
+    with db.engine(db.resolve_url()).connect() as conn:
+        return accounts.viewer(conn, name)
+
+
+def kiosk_screen(token: str | None) -> tokens.Kiosk | None:
+    """The screen of a live kiosk token, or None (lib.access.tokens.resolve)."""
+    with db.engine(db.resolve_url()).connect() as conn:
+        return tokens.resolve(conn, token)
+
+
+def access_admin() -> dict[str, pd.DataFrame]:
+    """What the admin page lists: users, kiosk tokens (never the tokens themselves), the latest audit."""
+    with db.engine(db.resolve_url()).connect() as conn:
+        return {"users": accounts.listed(conn), "tokens": tokens.listed(conn), "audit": access_audit.listed(conn)}
+
+
+def access_roles() -> dict[str, accounts.Role]:
+    """The store's roles (lib.access.accounts.roles)."""
+    with db.engine(db.resolve_url()).connect() as conn:
+        return accounts.roles(conn)
+
+
+def change_access(change: Callable[..., object], /, *args: object, **kwargs: object) -> object:
+    """Run one change of lib.access (accounts.add / change, tokens.add / revoke) in its own transaction,
+    stamped with the time; the change and its audit row commit together or not at all."""
+    with db.engine(db.resolve_url()).begin() as conn:
+        return change(conn, *args, now=clock.now(), **kwargs)

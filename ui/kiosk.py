@@ -63,6 +63,13 @@ def settings() -> kiosk.Kiosk:
     return kiosk.settings(st.query_params, [p.name for p in PAGES])
 
 
+def stay_on_playlist(current: str) -> None:
+    """A wall opened by a kiosk token on a page outside its view goes to the view (the playlist's first page)."""
+    config = settings()
+    if current not in config.playlist:
+        st.switch_page(f"pages/{config.playlist[0]}.py", query_params=st.query_params.to_dict())
+
+
 def wall(current: str) -> None:
     """Style the page as a wall, watch it, and start its one timer (rotation and refresh)."""
     config = settings()

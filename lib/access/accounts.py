@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
+from lib import i18n
 from lib.access import audit
 from lib.access.settings import Settings
 from lib.access.viewer import AccessError, Viewer
@@ -29,7 +30,15 @@ MIN_PASSWORD = 8
 
 
 class AccountError(ValueError):
-    """A user that cannot be added or changed as asked; the message says why."""
+    """A user or token that cannot be added or changed as asked: a catalogue key and its fields, so the
+    admin page says why in the reader's language (the CLI in English)."""
+
+    def __init__(self, key: str, **fields: object) -> None:
+        self.key, self.fields = key, fields
+        super().__init__(i18n.t(key, "en", **fields))
+
+    def text(self, lang: str) -> str:
+        return i18n.t(self.key, lang, **self.fields)
 
 
 @dataclass(frozen=True)
@@ -70,14 +79,14 @@ def _check_scope(conn: Connection, role: Role, area: str | None, unit: str | Non
     needs = {"county": (), "area": ("area",), "unit": ("unit",), "scoped": ("area", "unit")}[role.reach]
     given = [k for k, v in (("area", area), ("unit", unit)) if v]
     if role.reach == "county" and given:
-        raise AccountError(f"role {role.code} sees the whole county: no --area or --unit")
+        raise AccountError("access.error.county_role", role=role.code)
     if role.reach != "county" and (len(given) != 1 or given[0] not in needs):
-        raise AccountError(f"role {role.code} needs " + " or ".join(f"--{k} CODE" for k in needs))
+        raise AccountError("access.error.needs_scope", role=role.code, needs=" / ".join(f"--{k}" for k in needs))
     units = measures.facilities(conn)
     if area and area not in set(units["area"]):
-        raise AccountError(f"no area {area!r} in the registry")
+        raise AccountError("access.error.no_area", area=area)
     if unit and unit not in set(units["code"]):
-        raise AccountError(f"no unit {unit!r} in the registry")
+        raise AccountError("access.error.no_unit", unit=unit)
 
 
 def add(conn: Connection, name: str, role: str, password: str | None, *, area: str | None = None,
@@ -86,11 +95,12 @@ def add(conn: Connection, name: str, role: str, password: str | None, *, area: s
     name = name.strip()
     known = roles(conn)
     if not name or len(name) > 64:
-        raise AccountError("a user name has 1 to 64 characters")
+        raise AccountError("access.error.name")
     if role not in known or not known[role].interactive:
-        raise AccountError(f"unknown role {role!r}: one of {', '.join(c for c, r in known.items() if r.interactive)}")
+        raise AccountError("access.error.role", role=role,
+                           roles=", ".join(c for c, r in known.items() if r.interactive))
     if conn.execute(sa.select(AccessUser.id).where(AccessUser.name == name)).first():
-        raise AccountError(f"user {name!r} exists already")
+        raise AccountError("access.error.exists", name=name)
     _check_scope(conn, known[role], area, unit)
     conn.execute(sa.insert(AccessUser).values(
         name=name, role=role, area_code=area, unit_code=unit, password_hash=_hash(password), active=True,
@@ -103,7 +113,7 @@ def _hash(password: str | None) -> str | None:
     if password is None:
         return None
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+        raise AccountError("access.error.password", n=MIN_PASSWORD)
     return HASHER.hash(password)
 
 
@@ -114,7 +124,7 @@ def _user(conn: Connection, name: str) -> sa.Row | None:
 def _existing(conn: Connection, name: str) -> sa.Row:
     row = _user(conn, name)
     if row is None:
-        raise AccountError(f"no user {name!r}")
+        raise AccountError("access.error.no_user", name=name)
     return row
 
 
@@ -127,7 +137,8 @@ def change(conn: Connection, name: str, *, by: str, now: dt.datetime, role: str 
     if role is not None:
         known = roles(conn)
         if role not in known or not known[role].interactive:
-            raise AccountError(f"unknown role {role!r}")
+            raise AccountError("access.error.role", role=role,
+                               roles=", ".join(c for c, r in known.items() if r.interactive))
         _check_scope(conn, known[role], area, unit)
         values.update(role=role, area_code=area, unit_code=unit)
     if active is not None:
@@ -150,7 +161,7 @@ def listed(conn: Connection) -> pd.DataFrame:
     return db.read_frame(conn, stmt)
 
 
-Failure = Literal["unknown", "locked", "disabled", "no_password"]
+Failure = Literal["unknown", "locked", "disabled"]
 
 
 @dataclass(frozen=True)

@@ -49,14 +49,14 @@ def add(conn: Connection, label: str, view: str, *, area: str | None = None, by:
     ``pages``); returns the token, which is not kept and cannot be shown again."""
     label = label.strip()
     if not label or len(label) > 64:
-        raise AccountError("a screen's label has 1 to 64 characters")
+        raise AccountError("access.error.label")
     if conn.execute(sa.select(AccessKioskToken.id).where(AccessKioskToken.label == label)).first():
-        raise AccountError(f"a token labelled {label!r} exists already")
+        raise AccountError("access.error.label_exists", label=label)
     page = urlsplit(view).path.strip("/")
     if page not in pages:
-        raise AccountError(f"unknown page {page!r}: one of {', '.join(pages)}")
+        raise AccountError("access.error.page", page=page, pages=", ".join(pages))
     if area and area not in set(measures.facilities(conn)["area"]):
-        raise AccountError(f"no area {area!r} in the registry")
+        raise AccountError("access.error.no_area", area=area)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     conn.execute(sa.insert(AccessKioskToken).values(label=label, token_hash=_digest(token), view=view.strip("/"),
                                                     area_code=area, created_at=now, created_by=by))
@@ -70,7 +70,7 @@ def revoke(conn: Connection, label: str, *, by: str, now: dt.datetime) -> None:
                                                           AccessKioskToken.revoked_at.is_(None))
                         .values(revoked_at=now))
     if done.rowcount == 0:
-        raise AccountError(f"no live token labelled {label!r}")
+        raise AccountError("access.error.no_token", label=label)
     audit.record(conn, by=by, action="token.revoke", target=label, now=now)
 
 
