@@ -64,42 +64,70 @@ def _scope_choices(frame: Frame) -> tuple[dict[str, str], dict[str, str]]:
     return areas, {NONE: frame.t("access.admin.none"), **dict(zip(units["code"], units[col], strict=True))}
 
 
-def _pick(frame: Frame, column: str, labels: dict[str, str], key: str) -> str:
-    return st.selectbox(frame.t(f"access.col.{column}"), list(labels), format_func=labels.__getitem__, key=key)
+def _pick(frame: Frame, column: str, labels: dict[str, str], key: str) -> None:
+    st.selectbox(frame.t(f"access.col.{column}"), list(labels), format_func=labels.__getitem__, key=key)
 
 
-def _role_and_scope(frame: Frame, key: str) -> tuple[str, str | None, str | None]:
+def _role_and_scope(frame: Frame, key: str) -> None:
     """Role, area and unit pickers (the store checks that the scope suits the role)."""
     roles = {c: frame.t(f"access.role.{c}") for c, r in data.access_roles().items() if r.interactive}
     areas, units = _scope_choices(frame)
-    role = _pick(frame, "role", roles, f"{key}-role")
-    area = _pick(frame, "area", areas, f"{key}-area")
-    unit = _pick(frame, "unit", units, f"{key}-unit")
-    return role, area or None, unit or None
+    _pick(frame, "role", roles, f"{key}-role")
+    _pick(frame, "area", areas, f"{key}-area")
+    _pick(frame, "unit", units, f"{key}-unit")
+
+
+def _chosen(key: str) -> dict[str, str | None]:
+    """What the pickers of :func:`_role_and_scope` hold, as lib.access takes it ("" is none)."""
+    state = st.session_state
+    return {"role": state[f"{key}-role"], "area": state[f"{key}-area"] or None, "unit": state[f"{key}-unit"] or None}
+
+
+def _add_user(frame: Frame) -> None:
+    """The form's callback (a callback, not the button's return value, so a rerun cannot lose the click)."""
+    name, password = st.session_state["admin-add-name"].strip(), st.session_state["admin-add-password"]
+    chosen = _chosen("admin-add")
+    _apply(frame, name, accounts.add, name, chosen.pop("role"), password or None, **chosen)
+
+
+def _change_user(frame: Frame) -> None:
+    who, active, chosen = st.session_state["admin-change-name"], st.session_state["admin-change-active"], \
+        _chosen("admin-change")
+    if who == frame.viewer.name and (not active or chosen["role"] != frame.viewer.role):
+        st.session_state[ERROR_KEY] = frame.t("access.admin.self")
+        return
+    _apply(frame, who, accounts.change, who, active=active, **chosen)
+
+
+def _add_token(frame: Frame, pages: tuple[str, ...]) -> None:
+    label, page, area = (st.session_state[k] for k in ("admin-token-label", "admin-token-page", "admin-token-area"))
+    view = f"{page}?area={area}" if area else page
+    token = _apply(frame, label, tokens.add, label.strip(), view, area=area or None, pages=pages)
+    if token is not None:
+        st.session_state[MADE_KEY] = (label, view, token)
+
+
+def _revoke_token(frame: Frame) -> None:
+    label = st.session_state["admin-revoke-label"]
+    _apply(frame, label, tokens.revoke, label)
 
 
 def _users(frame: Frame, users: pd.DataFrame) -> None:
     _table(frame, users, "admin-users")
     with st.expander(frame.t("access.admin.add_user")), st.form("admin-add-user", clear_on_submit=True):
-        name = st.text_input(frame.t("access.col.name"), max_chars=64, key="admin-add-name")
-        role, area, unit = _role_and_scope(frame, "admin-add")
-        password = st.text_input(frame.t("access.col.password"), type="password", key="admin-add-password",
-                                 help=frame.t("access.admin.password.help"))
-        if st.form_submit_button(frame.t("access.admin.add"), key="admin-add-go"):
-            _apply(frame, name, accounts.add, name, role, password or None, area=area, unit=unit)
-            st.rerun()
+        st.text_input(frame.t("access.col.name"), max_chars=64, key="admin-add-name")
+        _role_and_scope(frame, "admin-add")
+        st.text_input(frame.t("access.col.password"), type="password", key="admin-add-password",
+                      help=frame.t("access.admin.password.help"))
+        st.form_submit_button(frame.t("access.admin.add"), key="admin-add-go", on_click=_add_user, args=(frame,))
     if users.empty:
         return
     with st.expander(frame.t("access.admin.change_user")), st.form("admin-change-user"):
-        who = st.selectbox(frame.t("access.admin.user"), list(users["name"]), key="admin-change-name")
-        role, area, unit = _role_and_scope(frame, "admin-change")
-        active = st.checkbox(frame.t("access.col.active"), value=True, key="admin-change-active")
-        if st.form_submit_button(frame.t("access.admin.change"), key="admin-change-go"):
-            if who == frame.viewer.name and (not active or role != frame.viewer.role):
-                st.session_state[ERROR_KEY] = frame.t("access.admin.self")
-            else:
-                _apply(frame, who, accounts.change, who, role=role, area=area, unit=unit, active=active)
-            st.rerun()
+        st.selectbox(frame.t("access.admin.user"), list(users["name"]), key="admin-change-name")
+        _role_and_scope(frame, "admin-change")
+        st.checkbox(frame.t("access.col.active"), value=True, key="admin-change-active")
+        st.form_submit_button(frame.t("access.admin.change"), key="admin-change-go", on_click=_change_user,
+                              args=(frame,))
 
 
 def _tokens(frame: Frame, listed: pd.DataFrame) -> None:
@@ -109,22 +137,17 @@ def _tokens(frame: Frame, listed: pd.DataFrame) -> None:
         st.code(f"/{view.split('?')[0]}?kiosk=1&token={token}", language=None)
     _table(frame, listed, "admin-tokens")
     areas, _ = _scope_choices(frame)
-    pages = [p.name for p in PAGES if p.name != "admin"]
+    pages = tuple(p.name for p in PAGES if p.name != "admin")
     with st.expander(frame.t("access.admin.add_token")), st.form("admin-add-token", clear_on_submit=True):
-        label = st.text_input(frame.t("access.col.label"), max_chars=64, key="admin-token-label")
-        page = st.selectbox(frame.t("access.col.view"), pages, format_func=lambda p: frame.t(f"page.{p}"),
-                            key="admin-token-page")
-        area = _pick(frame, "area", areas, "admin-token-area")
-        if st.form_submit_button(frame.t("access.admin.add"), key="admin-token-go"):
-            view = f"{page}?area={area}" if area else page
-            token = _apply(frame, label, tokens.add, label, view, area=area or None, pages=tuple(pages))
-            if token is not None:
-                st.session_state[MADE_KEY] = (label, view, token)
-            st.rerun()
+        st.text_input(frame.t("access.col.label"), max_chars=64, key="admin-token-label")
+        st.selectbox(frame.t("access.col.view"), pages, format_func=lambda p: frame.t(f"page.{p}"),
+                     key="admin-token-page")
+        _pick(frame, "area", areas, "admin-token-area")
+        st.form_submit_button(frame.t("access.admin.add"), key="admin-token-go", on_click=_add_token,
+                              args=(frame, pages))
     live = list(listed.loc[listed["revoked_at"].isna(), "label"])
     if live:
         with st.form("admin-revoke-token"):
-            label = st.selectbox(frame.t("access.col.label"), live, key="admin-revoke-label")
-            if st.form_submit_button(frame.t("access.admin.revoke"), key="admin-revoke-go"):
-                _apply(frame, label, tokens.revoke, label)
-                st.rerun()
+            st.selectbox(frame.t("access.col.label"), live, key="admin-revoke-label")
+            st.form_submit_button(frame.t("access.admin.revoke"), key="admin-revoke-go", on_click=_revoke_token,
+                                  args=(frame,))

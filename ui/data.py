@@ -43,7 +43,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import clock, kpi
-from lib.access import OPEN, AccessError, Viewer, accounts, tokens
+from lib.access import OPEN, AccessError, Viewer, accounts, tokens, trim
 from lib.access import audit as access_audit
 from lib.access import settings as access_settings_mod
 from lib.alerts import breaches, signals
@@ -113,9 +113,10 @@ def _overview_tiles(url: str, scope: kpi.Scope, period: Period, today: dt.date) 
         return headline.tiles(kpi.Engine(conn, today=today), scope, period)
 
 
-def overview_tiles(scope: kpi.Scope, period: Period) -> list[headline.Tile]:
-    """The overview's headline tiles (lib.kpi.headline.tiles), cached for KPI_TTL and shared by every screen."""
-    return _overview_tiles(db.resolve_url(), scope, period, clock.today())
+def overview_tiles(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> list[headline.Tile]:
+    """The overview's headline tiles (lib.kpi.headline.tiles), cached for KPI_TTL and shared by every screen;
+    a missing report is named only to a viewer who sees its unit."""
+    return trim.tiles(_overview_tiles(db.resolve_url(), scope, period, clock.today()), viewer, units())
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=200)
@@ -356,7 +357,7 @@ def overview_page(chosen: Filters, scope: kpi.Scope, facility_ids: Sequence[int]
     scores = scores.seen_by(viewer)
     group = league_group if league_group in scores.groups else headline.DEFAULT_LEAGUE
     keep = chosen.keeps(scores.group(group).reset_index(drop=True), by_tier=False)
-    return headline.Overview(live_counters(facility_ids), overview_tiles(scope, chosen.period),
+    return headline.Overview(live_counters(facility_ids), overview_tiles(scope, chosen.period, viewer),
                              status_map(chosen.period, map_indicator, facility_ids, now),
                              headline.league(scores, group, keep))
 
@@ -382,7 +383,11 @@ def referrals_page(period: Period, scope: kpi.Scope, facility_ids: Sequence[int]
         ends = {int(p.id) for p in flow["to"] if p.kind == "facility"} | set(viewer.ids(units()) or ())
         points = points[points["facility_id"].isin(ends)]
     trend_rows = kpi_trend("out_of_county_rate", period.last_month)
-    trend_rows = trend_rows[(trend_rows["kind"] != "facility") | trend_rows["scope"].map(viewer.allows)]
+    if not viewer.sees_all:  # the county's line, the viewer's areas' and units'
+        mine = viewer.keep(units())
+        seen = trend_rows["kind"].eq("county") | (trend_rows["kind"].eq("area") & trend_rows["scope"].isin(
+            set(mine["area"]))) | (trend_rows["kind"].eq("facility") & trend_rows["scope"].isin(set(mine["code"])))
+        trend_rows = trend_rows[seen]
     return flows.Referrals(flow, headline, indicator_catalogue(), leakage(period, facility_ids), trend_rows, points,
                            base.shapes, base.destinations)
 
@@ -594,9 +599,10 @@ def _insurance_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) 
         return insurance.page(kpi.Engine(conn, today=today), scope, period)
 
 
-def insurance_page(scope: kpi.Scope, period: Period) -> insurance.Insurance:
-    """The insurance page (lib.ops.insurance.page), cached for KPI_TTL and shared by every screen."""
-    return _insurance_page(db.resolve_url(), scope, period, clock.today())
+def insurance_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> insurance.Insurance:
+    """The insurance page (lib.ops.insurance.page), cached for KPI_TTL and shared by every screen; the lead
+    hospitals' parts only for a viewer who sees them (lib.access.trim)."""
+    return trim.insurance(_insurance_page(db.resolve_url(), scope, period, clock.today()), viewer, units())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
@@ -609,7 +615,8 @@ def public_health_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) 
     """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL; the TCM
     table by unit lists only the units ``viewer`` sees."""
     page = _public_health_page(db.resolve_url(), scope, period, clock.today())
-    return dataclasses.replace(page, tcm_by_unit=viewer.keep(page.tcm_by_unit))
+    return dataclasses.replace(page, tcm_by_unit=viewer.keep(page.tcm_by_unit),
+                               tiles={k: trim.tiles(v, viewer, units()) for k, v in page.tiles.items()})
 
 
 # --- access (lib.access): never cached, so a disabled user or a revoked token is out at the next run ----
