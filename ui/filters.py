@@ -49,7 +49,8 @@ def bar(frame: Frame, *, today: dt.date | None = None) -> Filters:
     if frame.kiosk:
         return chosen
     names = data.choices()
-    names = {kind: names[kind][names[kind]["code"].isin(set(units[kind]))] for kind in ("community", "area")}
+    if not frame.viewer.sees_all:  # only the communities and areas of the viewer's units are offered
+        names = {kind: names[kind][names[kind]["code"].isin(set(units[kind]))] for kind in ("community", "area")}
     col = "name_en" if frame.lang == "en" else "name_zh"
     options: dict[str, dict[str, str]] = {
         "community": {ALL: frame.t("filter.all"), **dict(zip(names["community"].code, names["community"][col],
