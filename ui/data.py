@@ -307,7 +307,7 @@ def publish_scores(month: dt.date, by: str, note: str = "", viewer: Viewer = OPE
     refused (AccessError) for a viewer whose role may not publish."""
     if not viewer.may_publish:
         raise AccessError(f"{viewer.name}: role {viewer.role} may not publish")
-    with db.engine(db.resolve_url()).begin() as conn:
+    with db.engine(db.resolve_write_url()).begin() as conn:
         outcome = snapshot.publish(conn, month, by=by, note=note)
     for cached in (_draft_scores, _published_scores, _score_versions, _published_months):
         cached.clear()
@@ -440,7 +440,7 @@ def check_upload(name: str, content: bytes, month: dt.date,
     county, units = _county_units(db.resolve_url())
     units = viewer.keep(units)
     plan = ingest_monthly.check(table.read(name, content), content, month, units, county, clock.today())
-    with db.engine(db.resolve_url()).connect() as conn:
+    with db.engine(db.resolve_write_url()).connect() as conn:  # the dry run writes, then rolls back
         preview = ingest_monthly.apply(conn, plan, by="", channel="upload", now=clock.now())
         conn.rollback()
     return plan, preview
@@ -448,7 +448,7 @@ def check_upload(name: str, content: bytes, month: dt.date,
 
 def write_upload(plan: ingest_monthly.Plan, by: str) -> ingest_monthly.Outcome:
     """Write a checked file in one transaction, then drop the cached reads it changes."""
-    with db.engine(db.resolve_url()).begin() as conn:
+    with db.engine(db.resolve_write_url()).begin() as conn:
         outcome = ingest_monthly.apply(conn, plan, by=by, channel="upload", now=clock.now())
     st.cache_data.clear()  # reports feed tiles, scores, maps and this page: every cached read may differ
     return outcome
@@ -543,7 +543,7 @@ ALERT_WORKFLOWS = {"signal": signals.WORKFLOW, "breach": breaches.WORKFLOW}
 def respond_to_alert(kind: str, alert_id: int, state: str, by: str, note: str) -> None:
     """Record a step of the work on a signal or a breach (``kind``, lib.alerts.workflow), then drop the
     cached lists."""
-    with db.engine(db.resolve_url()).begin() as conn:
+    with db.engine(db.resolve_write_url()).begin() as conn:
         ALERT_WORKFLOWS[kind].respond(conn, alert_id, state, by=by, note=note, now=clock.now())
     _signals.clear()
     _breaches.clear()
@@ -629,7 +629,7 @@ def access_settings() -> access_settings_mod.Settings:
 
 def sign_in(name: str, password: str) -> accounts.SignIn:
     """Check a local password (lib.access.accounts.authenticate), counting failures, in one transaction."""
-    with db.engine(db.resolve_url()).begin() as conn:
+    with db.engine(db.resolve_write_url()).begin() as conn:
         return accounts.authenticate(conn, name, password, access_settings(), clock.now())
 
 
@@ -660,5 +660,5 @@ def access_roles() -> dict[str, accounts.Role]:
 def change_access(change: Callable[..., object], /, *args: object, **kwargs: object) -> object:
     """Run one change of lib.access (accounts.add / change, tokens.add / revoke) in its own transaction,
     stamped with the time; the change and its audit row commit together or not at all."""
-    with db.engine(db.resolve_url()).begin() as conn:
+    with db.engine(db.resolve_write_url()).begin() as conn:
         return change(conn, *args, now=clock.now(), **kwargs)
