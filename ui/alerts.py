@@ -228,7 +228,7 @@ def _form(frame: Frame, kind: str, labels: dict[int, str]) -> None:
 def ribbon(frame: Frame) -> None:
     """On a wall: one line naming the open signals of the last days, if any."""
     since = clock.today() - dt.timedelta(days=DAYS_SHOWN)
-    found = data.alert_signals(since, None, open_only=True)
+    found = data.alert_signals(since, frame.viewer.ids(data.units()), open_only=True)  # a scoped wall: its units
     if found.empty:
         return
     names = data.units()["name_zh" if frame.lang == "zh" else "name_en"]

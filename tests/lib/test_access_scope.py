@@ -160,3 +160,12 @@ def test_the_setting_file_and_the_environment_turn_sign_in_on(tmp_path: Path, mo
     assert settings.load(tmp_path / "absent.toml").enabled
     monkeypatch.delenv(settings.ENV)
     assert not settings.load(settings.SETTINGS).enabled  # the repository's file: the demo stays open
+
+
+def test_what_the_app_writes_may_go_through_a_role_of_its_own(monkeypatch):
+    monkeypatch.setenv("COCKPIT_DB_URL", "postgresql://view@db/cockpit")
+    monkeypatch.delenv("COCKPIT_DB_WRITE_URL", raising=False)
+    assert db.resolve_write_url() == db.resolve_url()
+    monkeypatch.setenv("COCKPIT_DB_WRITE_URL", "postgresql://ingest@db/cockpit")
+    assert db.resolve_write_url() == "postgresql+psycopg://ingest@db/cockpit"
+    assert db.resolve_url() == "postgresql+psycopg://view@db/cockpit"

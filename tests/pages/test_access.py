@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from lib import clock, i18n
-from lib.access import accounts, sessions, tokens
+from lib.access import AccessError, accounts, sessions, tokens
 from lib.access.__main__ import PAGES
+from lib.ingest.problems import Refused
 from lib.store import db
 from lib.store.models import AccessUser, Facility
 from tests.conftest import BACKENDS, make_store
 from tests.fixtures import tiny
-from ui import access
+from ui import access, data
 
 PASSWORD = "pastures green 42"
 NOW = dt.datetime(2026, 11, 5, 9)
@@ -259,3 +260,19 @@ def test_with_sign_in_off_everything_shows_and_the_admin_page_says_so(url, open_
     assert not [h for h in at.get("html") if "cockpit-watermark" in h.proto.body]
     admin = open_page(url, "admin")
     assert [i.value for i in admin.info] == [i18n.t("access.admin.off", "zh")]
+
+
+def test_uploads_are_checked_against_the_clerks_units_and_refused_without_the_right(url, monkeypatch):
+    monkeypatch.setenv("COCKPIT_DB_URL", url)
+    own = "单位编码,患者满意度\nT2,80\nV2,78\n".encode("gbk")
+    other = "单位编码,患者满意度\nT2,80\nT1,78\n".encode("gbk")
+    with db.engine(url).connect() as conn:
+        clerk, pastor = accounts.viewer(conn, "clerk"), accounts.viewer(conn, "pastor")
+    plan, _ = data.check_upload("own.csv", own, tiny.OCT, clerk)
+    assert len(plan.values) == 2
+    with pytest.raises(Refused) as refused:
+        data.check_upload("other.csv", other, tiny.OCT, clerk)
+    assert any(p.value == "T1" for p in refused.value.problems)
+    with pytest.raises(AccessError):
+        data.check_upload("own.csv", own, tiny.OCT, pastor)
+    assert len(data.check_upload("other.csv", other, tiny.OCT)[0].values) == 2  # sign-in off: the county's units
