@@ -178,9 +178,12 @@ def test_a_unit_officer_sees_its_unit_and_county_totals(url, page_as, open_page,
 @pytest.mark.parametrize("value", INJECTIONS)
 def test_injection_strings_in_every_parameter_change_nothing_and_run_nothing(url, page_as, value):
     plain = page_as(url, "boss", None, period="2026-10")
-    names = ("area", "community", "tier", "span", "facility", "unit", "indicator", "league", "lang", "kiosk")
+    names = ("area", "community", "tier", "span", "facility", "unit", "indicator", "league", "lang", "kiosk",
+             "token", "rotate", "every", "screen", "view", "directions", "disease")
     at = page_as(url, "boss", None, period="2026-10", **dict.fromkeys(names, value))
     assert {m.label: m.value for m in at.metric} == {m.label: m.value for m in plain.metric}
+    this_month = {m.label: m.value for m in page_as(url, "boss", None).metric}
+    assert {m.label: m.value for m in page_as(url, "boss", None, period=value).metric} == this_month
     assert "<script>" not in "".join(h.proto.body for h in at.get("html"))
     for page in ("map", "rankings", "data"):
         page_as(url, "boss", page, **dict.fromkeys(names, value))  # no exception
