@@ -26,6 +26,17 @@ def viewer_as(url: str | None, name: str) -> Viewer:
         return accounts.viewer(conn, name)
 
 
+def unless_publisher(url: str | None, name: str | None, what: str) -> int | None:
+    """None if the command may go on (no ``--as``, or a user whose role publishes), else the refusal's status."""
+    if name is None:
+        return None
+    try:
+        viewer = viewer_as(url, name)
+    except AccessError as exc:
+        return refuse(str(exc))
+    return None if viewer.may_publish else refuse(f"{viewer.name} ({viewer.role}) may not {what}")
+
+
 def refuse(message: str) -> int:
     print(f"refused: {message}", file=sys.stderr)
     return REFUSED

@@ -17,6 +17,7 @@ import pytest
 
 from lib.access import accounts, settings, trim, watermark
 from lib.access.cli import REFUSED
+from lib.kpi import catalogue
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.headline import Tile
 from lib.kpi.period import Period
@@ -169,3 +170,9 @@ def test_what_the_app_writes_may_go_through_a_role_of_its_own(monkeypatch):
     monkeypatch.setenv("COCKPIT_DB_WRITE_URL", "postgresql://ingest@db/cockpit")
     assert db.resolve_write_url() == "postgresql+psycopg://ingest@db/cockpit"
     assert db.resolve_url() == "postgresql+psycopg://view@db/cockpit"
+
+
+@pytest.mark.parametrize(("who", "status"), [("pastor", REFUSED), ("boss", REFUSED), ("ops", 0)])
+def test_only_the_operations_centre_changes_targets_from_the_cli(url, who, status):
+    targets = Path(tiny.__file__).with_name("tiny_targets.toml")
+    assert catalogue.main(["sync", "--targets", str(targets), "--county", "000001", "--db", url, "--as", who]) == status
