@@ -279,3 +279,33 @@ def test_uploads_are_checked_against_the_clerks_units_and_refused_without_the_ri
     with pytest.raises(AccessError):
         data.check_upload("own.csv", own, tiny.OCT, pastor)
     assert len(data.check_upload("other.csv", other, tiny.OCT)[0].values) == 2  # sign-in off: the county's units
+
+
+def test_the_admin_page_makes_a_token_shows_it_once_and_revokes_it(url, page_as):
+    at = page_as(url, "ops", "admin")
+    label = f"hall-{url[-6:]}"
+    at.text_input(key="admin-token-label").input(label)
+    at.selectbox(key="admin-token-page").set_value("map")
+    at.selectbox(key="admin-token-area").set_value("pastoral")
+    at.button(key="admin-token-go").click().run()
+    [link] = [c.value for c in at.code]
+    token = link.split("token=")[1]
+    with db.engine(url).connect() as conn:
+        assert tokens.resolve(conn, token).viewer.units == frozenset({"T2", "V2"})
+    at.run()
+    assert not at.code  # shown once
+    at.selectbox(key="admin-revoke-label").set_value(label)
+    at.button(key="admin-revoke-go").click().run()
+    with db.engine(url).connect() as conn:
+        assert tokens.resolve(conn, token) is None
+    audit = at.dataframe[-1].value
+    mine = audit[audit[i18n.t("access.col.target", "zh")] == label]
+    assert list(mine[i18n.t("access.col.action", "zh")]) == ["token.revoke", "token.add"]
+    assert set(mine[i18n.t("access.col.by", "zh")]) == {"ops"}
+
+
+@pytest.mark.parametrize("user", ["pastor", "clerk", "t1-staff"])
+def test_the_admin_page_is_not_there_for_other_roles(url, page_as, user):
+    at = page_as(url, user, "admin")
+    assert at.title[0].value != i18n.t("page.admin", "zh")
+    assert not at.get("text_input")
