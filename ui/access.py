@@ -136,9 +136,19 @@ def sign_out() -> None:
         st.logout()
 
 
+def signed_in(frame: Frame) -> bool:
+    """Someone is signed in (sign-in on, not a wall's token): records name them, no one types a name."""
+    return frame.viewer.role != OPEN.role and not frame.viewer.kiosk
+
+
+def author(frame: Frame, typed: str) -> str:
+    """Who a record (a publication, an upload, a step on an alert) names: the signed-in user, else the name typed."""
+    return frame.viewer.name if signed_in(frame) else typed.strip()
+
+
 def badge(frame: Frame) -> None:
     """Who is signed in and their role, and the sign-out button (in the frame's header)."""
-    if frame.viewer.role == OPEN.role or frame.viewer.kiosk:
+    if not signed_in(frame):
         return
     st.caption(frame.t("access.signed_in", name=frame.viewer.name, role=frame.t(f"access.role.{frame.viewer.role}")),
                width="content")

@@ -531,10 +531,17 @@ def _breaches(url: str, since: dt.date, ids: tuple[int, ...] | None, open_only: 
         return breaches.listed(conn, since, ids, open_only=open_only)
 
 
-def alert_breaches(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False) -> pd.DataFrame:
-    """Rule breaches open or seen since ``since`` that concern the scope (lib.alerts.breaches.listed)."""
+def alert_breaches(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False,
+                   viewer: Viewer = OPEN) -> pd.DataFrame:
+    """Rule breaches open or seen since ``since`` that concern the scope (lib.alerts.breaches.listed); for a
+    scoped viewer only those found in the county as a whole or among its own units (a breach of several
+    units names them all)."""
     ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
-    return _breaches(db.resolve_url(), since, ids, open_only)
+    found = _breaches(db.resolve_url(), since, ids, open_only)
+    if viewer.sees_all or found.empty:
+        return found
+    everyone = units()
+    return found[[viewer.permits(breaches.scope_of(label), everyone) for label in found["scope"]]]
 
 
 ALERT_WORKFLOWS = {"signal": signals.WORKFLOW, "breach": breaches.WORKFLOW}

@@ -13,11 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from lib import clock, i18n
-from lib.access import OPEN
 from lib.ingest import kinds, quality, templates
 from lib.ingest.problems import Refused
 from lib.kpi.period import add_months, first_of_month
-from ui import data, grid
+from ui import access, data, grid
 from ui.frame import Frame
 
 STATUS_MARK = {"on_time": "✓", "late": "⏰", "missing": "✗", "pending": "…"}
@@ -58,10 +57,9 @@ def _upload(frame: Frame) -> None:
         return
     months = reportable_months(clock.today())
     month = st.selectbox(frame.t("data.month"), months, format_func=_month_label(frame), key="intake-month")
-    if frame.viewer.role == OPEN.role:
-        by = st.text_input(frame.t("data.by"), key=SENDER_KEY, placeholder=frame.t("data.by.hint"))
-    else:  # signed in: the sender is the user
-        by = frame.viewer.name
+    typed = "" if access.signed_in(frame) else \
+        st.text_input(frame.t("data.by"), key=SENDER_KEY, placeholder=frame.t("data.by.hint"))
+    by = access.author(frame, typed)
     sent = st.file_uploader(frame.t("data.file"), type=["xlsx", "csv"], key="intake-file",
                             help=frame.t("data.file.help"))
     if sent is None:

@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from lib import i18n
-from lib.access import OPEN
 from lib.kiosk import pages
 from lib.kpi.filters import Filters
 from lib.kpi.period import first_of_month
@@ -210,7 +209,7 @@ PUBLISH_BY, PUBLISH_NOTE, PUBLISH_MESSAGE = "rankings-publish-by", "rankings-pub
 
 def _publish(frame: Frame, month: dt.date) -> None:
     """The form's callback: a callback, not the button's return value, so a rerun cannot lose the click."""
-    by = frame.viewer.name if frame.viewer.role != OPEN.role else st.session_state[PUBLISH_BY].strip()
+    by = access.author(frame, st.session_state.get(PUBLISH_BY, ""))
     if not by:
         st.session_state[PUBLISH_MESSAGE] = ("error", frame.t("rankings.publish.need_by"))
         return
@@ -224,7 +223,7 @@ def publish_form(frame: Frame, month: dt.date) -> None:
     with st.expander(frame.t("rankings.publish")):
         st.caption(frame.t("rankings.publish.help"))
         with st.form("rankings-publish"):
-            if frame.viewer.role == OPEN.role:  # signed in, the publisher is the user
+            if not access.signed_in(frame):  # signed in, the publisher is the user
                 st.text_input(frame.t("rankings.publish.by"), max_chars=64, key=PUBLISH_BY)
             st.text_input(frame.t("rankings.publish.note"), key=PUBLISH_NOTE)
             st.form_submit_button(frame.t("rankings.publish.go"), type="primary", key="rankings-publish-go",
