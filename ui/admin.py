@@ -37,7 +37,8 @@ def draw(frame: Frame) -> None:
     with screens:
         _tokens(frame, listed["tokens"])
     with audit:
-        _table(frame, listed["audit"], "admin-audit")
+        steps = listed["audit"].assign(action=lambda a: [frame.t(f"access.action.{x}") for x in a["action"]])
+        _table(frame, steps, "admin-audit")
 
 
 def _table(frame: Frame, table: pd.DataFrame, key: str) -> None:

@@ -188,6 +188,7 @@ def authenticate(conn: Connection, name: str, password: str, settings: Settings,
         return SignIn(None, "disabled")
     conn.execute(sa.update(AccessUser).where(AccessUser.id == user.id)
                  .values(failures=0, failed_since=None, locked_until=None))
+    audit.record(conn, by=user.name, action="signin", target=user.name, now=now)
     return SignIn(viewer(conn, user.name))
 
 

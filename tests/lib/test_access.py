@@ -73,8 +73,8 @@ def test_a_users_viewer_sees_the_units_of_its_scope(url, role, scope, units):
     ("area_staff", {}, "needs --area"),
     ("unit_staff", {"area": "urban"}, "needs --unit"),
     ("leader", {"area": "urban"}, "whole county"),
-    ("area_staff", {"area": "nowhere"}, "no area 'nowhere'"),
-    ("unit_staff", {"unit": "X9"}, "no unit 'X9'"),
+    ("area_staff", {"area": "nowhere"}, "no area nowhere"),
+    ("unit_staff", {"unit": "X9"}, "no unit X9"),
     ("kiosk", {}, "unknown role"),
     ("superuser", {}, "unknown role"),
 ])
@@ -242,4 +242,4 @@ def test_no_secrets_in_the_repository():
         if path.suffix in (".py", ".toml", ".md", ".json", ".yml", ".yaml", ".ini", ".cfg", ".env", ".txt"):
             text = path.read_text(encoding="utf-8", errors="replace")
             assert "-----BEGIN" + " PRIVATE KEY" not in text, name
-            assert "$argon2id$v=" not in text, name
+            assert "$argon2" + "id$v=" not in text, name  # split, so this file does not match itself

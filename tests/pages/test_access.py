@@ -300,7 +300,8 @@ def test_the_admin_page_makes_a_token_shows_it_once_and_revokes_it(url, page_as)
         assert tokens.resolve(conn, token) is None
     audit = at.dataframe[-1].value
     mine = audit[audit[i18n.t("access.col.target", "zh")] == label]
-    assert list(mine[i18n.t("access.col.action", "zh")]) == ["token.revoke", "token.add"]
+    assert list(mine[i18n.t("access.col.action", "zh")]) == [i18n.t("access.action.token.revoke", "zh"),
+                                                              i18n.t("access.action.token.add", "zh")]
     assert set(mine[i18n.t("access.col.by", "zh")]) == {"ops"}
 
 
