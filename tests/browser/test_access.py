@@ -31,6 +31,7 @@ def _fill(url: str) -> None:
     tiny.build(url)
     with db.engine(url).begin() as conn:
         accounts.add(conn, "pastor", "area_staff", PASSWORD, area="pastoral", by="setup", now=NOW)
+        accounts.add(conn, "t2-staff", "unit_staff", PASSWORD, unit="T2", by="setup", now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +50,10 @@ def app_server(reference_store: str, tmp_path_factory: pytest.TempPathFactory) -
         yield server
 
 
-def _sign_in(page: Page, origin: str, path: str) -> Page:
+def _sign_in(page: Page, origin: str, path: str, user: str = "pastor") -> Page:
     page.goto(origin + path)
     wait_for_app_run(page)
-    page.get_by_label(i18n.t("access.signin.name", "zh")).fill("pastor")
+    page.get_by_label(i18n.t("access.signin.name", "zh")).fill(user)
     page.get_by_label(i18n.t("access.signin.password", "zh")).fill(PASSWORD)
     page.get_by_role("button", name=i18n.t("access.signin.go", "zh")).click()
     wait_for_app_run(page)
@@ -79,6 +80,15 @@ def test_an_area_officer_sees_no_other_areas_unit(page: Page, app_server: AppSer
     expect(mark).to_have_count(1)
     assert mark.evaluate("e => getComputedStyle(e).pointerEvents") == "none"
     assert mark.evaluate("e => getComputedStyle(e).position") == "fixed"
+
+
+@pytest.mark.parametrize("path", ["/map?period=2026-10&facility=V2", "/rankings?period=2026-10&unit=V2",
+                                  "/sinking?period=2026-10"])
+def test_a_unit_officer_sees_no_other_unit(page: Page, app_server: AppServer, path: str) -> None:
+    _sign_in(page, app_server.origin, path, "t2-staff")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1).first).not_to_have_text(i18n.t("access.signin.title", "zh"))
+    assert [n for n in (*URBAN_NAMES, "二号卫生室") if n in page.content()] == []
 
 
 def test_the_sign_out_button_ends_the_session(page: Page, app_server: AppServer) -> None:

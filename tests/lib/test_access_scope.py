@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -176,3 +177,11 @@ def test_what_the_app_writes_may_go_through_a_role_of_its_own(monkeypatch):
 def test_only_the_operations_centre_changes_targets_from_the_cli(url, who, status):
     targets = Path(tiny.__file__).with_name("tiny_targets.toml")
     assert catalogue.main(["sync", "--targets", str(targets), "--county", "000001", "--db", url, "--as", who]) == status
+
+
+def test_scores_shown_as_an_area_officer_hold_its_units_only(url, capsys):
+    assert scoring_main(["--db", url, "show", "--month", "2026-10", "--json", "--as", "pastor"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {u["facility_code"] for u in shown["units"]} <= {"T2", "V2"}
+    assert {i["facility_code"] for i in shown["items"]} <= {"T2", "V2"}
+    assert shown["units"]
