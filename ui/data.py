@@ -472,9 +472,11 @@ def _audit(url: str) -> pd.DataFrame:
         return quality.audit_log(conn)
 
 
-def audit_log() -> pd.DataFrame:
-    """The latest accepted files (lib.ingest.quality.audit_log)."""
-    return _audit(db.resolve_url())
+def audit_log(viewer: Viewer = OPEN) -> pd.DataFrame:
+    """The latest accepted files (lib.ingest.quality.audit_log); a scoped viewer sees its own uploads only (a
+    file's sender and name may name other units)."""
+    log = _audit(db.resolve_url())
+    return log if viewer.sees_all else log[log["by"] == viewer.name].reset_index(drop=True)
 
 
 # --- information centres ---------------------------------------------------------------------------

@@ -156,7 +156,7 @@ def _metric_name(metric: str, lang: str) -> str:
 
 
 def _audit(frame: Frame) -> None:
-    log = data.audit_log()
+    log = data.audit_log(frame.viewer)
     if log.empty:
         st.caption(frame.t("data.audit.none"))
         return
