@@ -310,3 +310,17 @@ def test_the_admin_page_is_not_there_for_other_roles(url, page_as, user):
     at = page_as(url, user, "admin")
     assert at.title[0].value != i18n.t("page.admin", "zh")
     assert not at.get("text_input")
+
+
+def test_a_scoped_clerk_sees_its_own_uploads_in_the_audit_not_others(url, page_as, monkeypatch):
+    monkeypatch.setenv("COCKPIT_DB_URL", url)
+    urban = "单位编码,患者满意度\nT1,81\n".encode("gbk")
+    data.write_upload(data.check_upload("urban.csv", urban, tiny.OCT)[0], "一号卫生院 王会计")
+    with db.engine(url).connect() as conn:
+        clerk = accounts.viewer(conn, "clerk")
+    own = "单位编码,患者满意度\nT2,79\n".encode("gbk")
+    data.write_upload(data.check_upload("pastoral.csv", own, tiny.OCT, clerk)[0], "clerk")
+    at = page_as(url, "clerk", "data")
+    assert _leaks(at) == []
+    assert list(data.audit_log(clerk)["file_name"]) == ["pastoral.csv"]
+    assert set(data.audit_log()["file_name"]) >= {"urban.csv", "pastoral.csv"}
