@@ -4,7 +4,7 @@ No Streamlit here. The app (ui/access.py), the CLIs (``--as NAME``) and the quer
 :class:`~lib.access.viewer.Viewer`, the typed value that says which units its holder sees at unit level.
 
     python -m lib.access user add NAME --role ROLE [--area CODE] [--unit CODE] --password-stdin
-    python -m lib.access user list | disable NAME | enable NAME
+    python -m lib.access user list | disable NAME | enable NAME | password NAME  (the new password on stdin)
     python -m lib.access token add LABEL --view PAGE[?QUERY] [--area CODE] | token list | token revoke LABEL
 """
 
