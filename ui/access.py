@@ -163,9 +163,14 @@ def mark(frame: Frame) -> str:
     return watermark.label(frame.viewer.name, clock.now())
 
 
+# A table's own CSV download cannot carry the watermark: while it is on, tables offer none (their figures are
+# the viewer's in any case; the watermarked exports are the rankings page's Excel and printed report).
+NO_TABLE_DOWNLOAD = 'button[aria-label^="Download as CSV"]{display:none}'  # Streamlit's label, in English
+
+
 def overlay(frame: Frame) -> None:
     """The watermark tiled over the whole page, letting clicks through."""
     text = mark(frame)
     if text:
-        st.html(f'<style>{watermark.css(text)}</style><div class="cockpit-watermark" data-testid="cockpit-watermark">'
-                "</div>")
+        st.html(f'<style>{watermark.css(text)}{NO_TABLE_DOWNLOAD}</style>'
+                '<div class="cockpit-watermark" data-testid="cockpit-watermark"></div>')

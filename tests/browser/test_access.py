@@ -91,6 +91,16 @@ def test_a_unit_officer_sees_no_other_unit(page: Page, app_server: AppServer, pa
     assert [n for n in (*URBAN_NAMES, "二号卫生室") if n in page.content()] == []
 
 
+def test_tables_offer_no_csv_download_without_the_watermark(page: Page, app_server: AppServer) -> None:
+    _sign_in(page, app_server.origin, "/map?period=2026-10")
+    table = page.get_by_test_id("stDataFrame").first
+    table.hover()
+    expect(page.get_by_test_id("stElementToolbarButton").first).to_be_visible()
+    download = page.locator('button[aria-label^="Download as CSV"]')
+    expect(download).not_to_have_count(0)
+    expect(download.first).to_be_hidden()
+
+
 def test_the_sign_out_button_ends_the_session(page: Page, app_server: AppServer) -> None:
     _sign_in(page, app_server.origin, "/?period=2026-10")
     page.get_by_role("button", name=i18n.t("access.signout", "zh")).click()
