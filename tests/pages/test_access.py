@@ -20,7 +20,7 @@ from lib.access.__main__ import PAGES
 from lib.ingest.problems import Refused
 from lib.store import db
 from lib.store.models import AccessUser, Facility
-from tests.conftest import BACKENDS, make_store
+from tests.conftest import BACKENDS, PG_URL, make_store
 from tests.fixtures import tiny
 from ui import access, data
 
@@ -324,3 +324,39 @@ def test_a_scoped_clerk_sees_its_own_uploads_in_the_audit_not_others(url, page_a
     assert _leaks(at) == []
     assert list(data.audit_log(clerk)["file_name"]) == ["pastoral.csv"]
     assert set(data.audit_log()["file_name"]) >= {"urban.csv", "pastoral.csv"}
+
+
+@pytest.fixture
+def read_only(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[str]:
+    """A PostgreSQL store (tiny county and users) whose viewing URL logs in as a role that may only read;
+    what the app writes goes through COCKPIT_DB_WRITE_URL, the owner's URL here."""
+    with make_store("postgresql", tmp_path, fill=_fill) as owner:
+        schema_name = owner.split("search_path%3D", 1)[1]
+        role = f"view_{schema_name}"
+        admin = db.engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE ROLE {role} LOGIN"))
+            conn.execute(sa.text(f"GRANT USAGE ON SCHEMA {schema_name} TO {role}"))
+            conn.execute(sa.text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema_name} TO {role}"))
+        viewing = owner.replace("postgres@", f"{role}@", 1)
+        monkeypatch.setenv("COCKPIT_DB_WRITE_URL", owner)
+        try:
+            yield viewing
+        finally:
+            db.engine(viewing).dispose()
+            with admin.begin() as conn:
+                conn.execute(sa.text(f"DROP OWNED BY {role}"))
+                conn.execute(sa.text(f"DROP ROLE {role}"))
+
+
+def test_a_read_only_viewing_role_serves_the_pages_and_writes_go_through_the_writing_role(read_only, page_as):
+    with pytest.raises(sa.exc.ProgrammingError), db.engine(read_only).begin() as conn:  # the role can only read
+        conn.execute(sa.update(AccessUser).values(failures=0))
+    at = page_as(read_only, None, None, period="2026-10")
+    _sign_in(at, "ops", PASSWORD)  # sign-in writes (counters, the audit): through the writing URL
+    assert not at.exception
+    assert at.title[0].value == i18n.t("page.overview", "zh")
+    assert at.metric
+    for page in ("map", "rankings", "admin"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
