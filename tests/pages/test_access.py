@@ -360,3 +360,15 @@ def test_a_read_only_viewing_role_serves_the_pages_and_writes_go_through_the_wri
     for page in ("map", "rankings", "admin"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, page
+
+
+def test_a_user_disabled_meanwhile_is_out_at_the_next_run(url, page_as):
+    with db.engine(url).begin() as conn:
+        accounts.add(conn, "leaving-soon", "area_staff", PASSWORD, area="pastoral", by="setup", now=NOW)
+    at = page_as(url, "leaving-soon", "map", period="2026-10")
+    assert at.get("deck_gl_json_chart")
+    with db.engine(url).begin() as conn:
+        accounts.change(conn, "leaving-soon", active=False, by="ops", now=NOW)
+    at.run()
+    assert [w.value for w in at.warning] == [i18n.t("access.signin.disabled", "zh")]
+    assert not at.get("deck_gl_json_chart")
