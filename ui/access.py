@@ -62,11 +62,10 @@ def current(frame: Frame) -> Viewer | None:
 
 
 def still_valid(frame: Frame) -> bool:
-    """Whether the run's viewer is still allowed (a live region's timer asks before re-reading figures)."""
-    if frame.viewer.role == OPEN.role:
+    """Whether the run's signed-in user is still allowed (a desk's live region asks before re-reading
+    figures; a wall's refresh reruns the whole page, whose :func:`current` checks its token)."""
+    if not signed_in(frame):
         return True
-    if frame.viewer.kiosk:
-        return data.kiosk_screen(st.query_params.get(TOKEN_PARAM)) is not None
     try:
         data.viewer_of(frame.viewer.name)
     except AccessError:
