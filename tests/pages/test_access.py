@@ -23,6 +23,7 @@ from lib.store.models import AccessUser, Facility
 from tests.conftest import BACKENDS, PG_URL, make_store
 from tests.fixtures import tiny
 from ui import access, data
+from ui.frame import Frame
 
 PASSWORD = "pastures green 42"
 NOW = dt.datetime(2026, 11, 5, 9)
@@ -372,3 +373,15 @@ def test_a_user_disabled_meanwhile_is_out_at_the_next_run(url, page_as):
     at.run()
     assert [w.value for w in at.warning] == [i18n.t("access.signin.disabled", "zh")]
     assert not at.get("deck_gl_json_chart")
+
+
+def test_a_desks_live_region_notices_a_user_disabled_meanwhile(url, monkeypatch):
+    monkeypatch.setenv("COCKPIT_DB_URL", url)
+    with db.engine(url).begin() as conn:
+        accounts.add(conn, "desk-user", "unit_staff", PASSWORD, unit="T2", by="setup", now=NOW)
+        frame = Frame("zh", kiosk=False, viewer=accounts.viewer(conn, "desk-user"))
+    assert access.still_valid(frame)
+    with db.engine(url).begin() as conn:
+        accounts.change(conn, "desk-user", active=False, by="ops", now=NOW)
+    assert not access.still_valid(frame)
+    assert access.still_valid(Frame("zh", kiosk=False))  # sign-in off: nothing to check
