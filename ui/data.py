@@ -31,6 +31,11 @@ query and its TTL is listed in this module:
 | centres_trends | TREND_TTL (in the background) | 12 engine months per centre: a second or two cold |
 | centre_plan | REGISTRY_TTL | the centres' build plan, a data file that changes with the plan |
 | insurance_page, public_health_page | KPI_TTL | the fund's ledger and projection, the tiles: move with the feed |
+
+Access (lib.access: sign-in, the viewer of a session, kiosk tokens, the admin page's lists) is never cached, so
+a disabled user or a revoked token is out at the next run. Shared caches hold the county's figures; what a
+scoped viewer gets is narrowed before the engine (the scope and unit ids in the key) or cut after the cache
+(``Scores.seen_by``, lib.access.trim), never widened.
 """
 
 from __future__ import annotations
