@@ -71,7 +71,8 @@ def _pick(frame: Frame, column: str, labels: dict[str, str], key: str) -> None:
 
 def _role_and_scope(frame: Frame, key: str) -> None:
     """Role, area and unit pickers (the store checks that the scope suits the role)."""
-    roles = {c: frame.t(f"access.role.{c}") for c, r in data.access_roles().items() if r.interactive}
+    roles = {c: frame.t(f"access.role.{c}") for c, r in data.access_roles().items()
+             if r.interactive and accounts.grantable(r, frame.viewer)}
     areas, units = _scope_choices(frame)
     _pick(frame, "role", roles, f"{key}-role")
     _pick(frame, "area", areas, f"{key}-area")
@@ -88,7 +89,7 @@ def _add_user(frame: Frame) -> None:
     """The form's callback (a callback, not the button's return value, so a rerun cannot lose the click)."""
     name, password = st.session_state["admin-add-name"].strip(), st.session_state["admin-add-password"]
     chosen = _chosen("admin-add")
-    _apply(frame, name, accounts.add, name, chosen.pop("role"), password or None, **chosen)
+    _apply(frame, name, accounts.add, name, chosen.pop("role"), password or None, grantor=frame.viewer, **chosen)
 
 
 def _change_user(frame: Frame) -> None:
@@ -97,7 +98,7 @@ def _change_user(frame: Frame) -> None:
     if who == frame.viewer.name and (not active or chosen["role"] != frame.viewer.role):
         st.session_state[ERROR_KEY] = frame.t("access.admin.self")
         return
-    _apply(frame, who, accounts.change, who, active=active, **chosen)
+    _apply(frame, who, accounts.change, who, active=active, grantor=frame.viewer, **chosen)
 
 
 def _add_token(frame: Frame, pages: tuple[str, ...]) -> None:

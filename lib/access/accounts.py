@@ -89,19 +89,35 @@ def _check_scope(conn: Connection, role: Role, area: str | None, unit: str | Non
         raise AccountError("access.error.no_unit", unit=unit)
 
 
-def add(conn: Connection, name: str, role: str, password: str | None, *, area: str | None = None,
-        unit: str | None = None, by: str, now: dt.datetime) -> None:
-    """Add a user; ``password`` None makes an account that signs in through the identity provider only."""
-    name = name.strip()
+RIGHTS = ("may_publish", "may_upload", "may_admin")
+
+
+def grantable(role: Role, grantor: Viewer | None) -> bool:
+    """Whether ``grantor`` may give (or change a holder of) ``role``: not a right it lacks itself, so a leader
+    cannot make an operations-centre account to publish through. None: the server's command line, which may."""
+    return grantor is None or all(getattr(grantor, right) or not getattr(role, right) for right in RIGHTS)
+
+
+def _valid_role(conn: Connection, role: str, area: str | None, unit: str | None, grantor: Viewer | None) -> None:
     known = roles(conn)
-    if not name or len(name) > 64:
-        raise AccountError("access.error.name")
     if role not in known or not known[role].interactive:
         raise AccountError("access.error.role", role=role,
                            roles=", ".join(c for c, r in known.items() if r.interactive))
+    if not grantable(known[role], grantor):
+        raise AccountError("access.error.grant", role=role)
+    _check_scope(conn, known[role], area, unit)
+
+
+def add(conn: Connection, name: str, role: str, password: str | None, *, area: str | None = None,
+        unit: str | None = None, by: str, now: dt.datetime, grantor: Viewer | None = None) -> None:
+    """Add a user; ``password`` None makes an account that signs in through the identity provider only.
+    ``grantor``: the admin page's user, who may give only roles within its own rights."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise AccountError("access.error.name")
     if conn.execute(sa.select(AccessUser.id).where(AccessUser.name == name)).first():
         raise AccountError("access.error.exists", name=name)
-    _check_scope(conn, known[role], area, unit)
+    _valid_role(conn, role, area, unit, grantor)
     conn.execute(sa.insert(AccessUser).values(
         name=name, role=role, area_code=area, unit_code=unit, password_hash=_hash(password), active=True,
         failures=0, created_at=now))
@@ -130,16 +146,15 @@ def _existing(conn: Connection, name: str) -> sa.Row:
 
 def change(conn: Connection, name: str, *, by: str, now: dt.datetime, role: str | None = None,
            area: str | None = None, unit: str | None = None, active: bool | None = None,
-           password: str | None = None) -> None:
-    """Change a user's role and scope (given together), active flag or password; audited."""
+           password: str | None = None, grantor: Viewer | None = None) -> None:
+    """Change a user's role and scope (given together), active flag or password; audited. A ``grantor``
+    changes only users whose role, before and after, is within its own rights."""
     user = _existing(conn, name)
+    if not grantable(roles(conn)[user.role], grantor):
+        raise AccountError("access.error.grant", role=user.role)
     values: dict[str, object] = {}
     if role is not None:
-        known = roles(conn)
-        if role not in known or not known[role].interactive:
-            raise AccountError("access.error.role", role=role,
-                               roles=", ".join(c for c, r in known.items() if r.interactive))
-        _check_scope(conn, known[role], area, unit)
+        _valid_role(conn, role, area, unit, grantor)
         values.update(role=role, area_code=area, unit_code=unit)
     if active is not None:
         values.update(active=active, failures=0, failed_since=None, locked_until=None)

@@ -243,3 +243,22 @@ def test_no_secrets_in_the_repository():
             text = path.read_text(encoding="utf-8", errors="replace")
             assert "-----BEGIN" + " PRIVATE KEY" not in text, name
             assert "$argon2" + "id$v=" not in text, name  # split, so this file does not match itself
+
+
+def test_an_admin_gives_only_roles_within_its_own_rights(url):
+    _add(url, "chief", "leader")
+    _add(url, "centre", "ops_centre")
+    with db.engine(url).connect() as conn:
+        leader, centre = accounts.viewer(conn, "chief"), accounts.viewer(conn, "centre")
+    with pytest.raises(accounts.AccountError, match="cannot give or change role ops_centre"), \
+            db.engine(url).begin() as conn:
+        accounts.add(conn, "self-promoted", "ops_centre", PASSWORD, by="chief", now=NOW, grantor=leader)
+    with pytest.raises(accounts.AccountError, match="ops_centre"), db.engine(url).begin() as conn:
+        accounts.change(conn, "centre", active=False, by="chief", now=NOW, grantor=leader)
+    with db.engine(url).begin() as conn:
+        accounts.add(conn, "new-officer", "area_staff", PASSWORD, area="urban", by="chief", now=NOW, grantor=leader)
+        accounts.add(conn, "new-centre", "ops_centre", PASSWORD, by="centre", now=NOW, grantor=centre)
+        accounts.change(conn, "new-officer", role="unit_staff", unit="T1", by="chief", now=NOW, grantor=leader)
+    with db.engine(url).connect() as conn:
+        assert accounts.viewer(conn, "new-officer").units == frozenset({"T1"})
+        assert accounts.viewer(conn, "new-centre").may_publish

@@ -385,3 +385,11 @@ def test_a_desks_live_region_notices_a_user_disabled_meanwhile(url, monkeypatch)
         accounts.change(conn, "desk-user", active=False, by="ops", now=NOW)
     assert not access.still_valid(frame)
     assert access.still_valid(Frame("zh", kiosk=False))  # sign-in off: nothing to check
+
+
+def test_a_leader_is_not_offered_the_operations_centres_role(url, page_as):
+    offered = page_as(url, "boss", "admin").selectbox(key="admin-add-role").options
+    assert i18n.t("access.role.ops_centre", "zh") not in offered
+    assert i18n.t("access.role.area_staff", "zh") in offered
+    by_centre = page_as(url, "ops", "admin").selectbox(key="admin-add-role").options
+    assert i18n.t("access.role.ops_centre", "zh") in by_centre
