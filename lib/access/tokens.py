@@ -27,6 +27,7 @@ from lib.store import db
 from lib.store.models import AccessKioskToken
 
 TOKEN_BYTES = 32
+NOT_ON_WALLS = frozenset({"admin"})  # a kiosk's viewer has no admin rights: its page is not there for it
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def add(conn: Connection, label: str, view: str, *, area: str | None = None, by:
     if conn.execute(sa.select(AccessKioskToken.id).where(AccessKioskToken.label == label)).first():
         raise AccountError("access.error.label_exists", label=label)
     page = urlsplit(view).path.strip("/")
-    if page not in pages:
+    if page not in pages or page in NOT_ON_WALLS:
         raise AccountError("access.error.page", page=page, pages=", ".join(pages))
     if area and area not in set(measures.facilities(conn)["area"]):
         raise AccountError("access.error.no_area", area=area)

@@ -169,9 +169,10 @@ def test_a_kiosk_token_opens_its_view_until_revoked_and_only_its_hash_is_kept(ur
         assert list(audit.listed(conn).query("target == 'lobby'")["action"]) == ["token.revoke", "token.add"]
 
 
-def test_a_token_for_an_unknown_page_is_refused(url):
+@pytest.mark.parametrize("view", ["admin-secrets", "admin", "/admin?x=1"])
+def test_a_token_for_an_unknown_page_or_the_admin_page_is_refused(url, view):
     with pytest.raises(accounts.AccountError, match="unknown page"), db.engine(url).begin() as conn:
-        tokens.add(conn, "nowhere", "admin-secrets", by="admin", now=NOW, pages=PAGES)
+        tokens.add(conn, "nowhere", view, by="admin", now=NOW, pages=PAGES)
 
 
 def test_a_viewer_permits_county_totals_and_its_own_units_only(url):
