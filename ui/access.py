@@ -38,11 +38,10 @@ def current(frame: Frame) -> Viewer | None:
         screen = data.kiosk_screen(st.query_params.get(TOKEN_PARAM))
         if screen is None:
             return None
-        for key, value in screen.params:  # the token's view wins over a hand-edited URL
+        view = {ROTATE_PARAM: screen.page, **dict(screen.params)}  # its page, or the playlist its query names
+        for key, value in view.items():  # the token's view wins over a hand-edited URL
             if st.query_params.get(key) != value:
                 st.query_params[key] = value
-        if ROTATE_PARAM not in st.query_params:
-            st.query_params[ROTATE_PARAM] = screen.page
         return screen.viewer
     now = clock.now()
     session = _oidc_session(st.session_state.get(SESSION_KEY), now)

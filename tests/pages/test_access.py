@@ -393,3 +393,13 @@ def test_a_leader_is_not_offered_the_operations_centres_role(url, page_as):
     assert i18n.t("access.role.area_staff", "zh") in offered
     by_centre = page_as(url, "ops", "admin").selectbox(key="admin-add-role").options
     assert i18n.t("access.role.ops_centre", "zh") in by_centre
+
+
+def test_a_kiosk_tokens_view_wins_over_a_tampered_url(url, page_as):
+    with db.engine(url).begin() as conn:
+        token = tokens.add(conn, f"foyer-{url[-6:]}", "map?area=pastoral", area="pastoral", by="ops", now=NOW,
+                           pages=PAGES)
+    at = page_as(url, None, "map", kiosk="1", token=token, rotate="admin", area="urban", period="2026-10")
+    assert (at.query_params["rotate"], at.query_params["area"]) == ("map", "pastoral")
+    assert at.get("deck_gl_json_chart")
+    assert _leaks(at) == []
