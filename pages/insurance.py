@@ -14,7 +14,7 @@ chosen, scope, _ = filter_bar.scoped(frame)
 
 
 def body() -> None:
-    view.draw(frame, data.insurance_page(scope, chosen.period))
+    view.draw(frame, data.insurance_page(scope, chosen.period, frame.viewer))
 
 
 live.region(frame, body)

@@ -20,7 +20,7 @@ def body() -> None:
     # Read here, not above: a click on the map reruns only this region (it is a fragment on a desk).
     opened = None if frame.kiosk else st.query_params.get(mapview.FACILITY_PARAM)
     mapview.draw(frame, data.status_map(chosen.period, code, in_scope, now),
-                 data.facility_profile(chosen.period, opened, code), shown, now)
+                 data.facility_profile(chosen.period, opened, code, frame.viewer), shown, now)
 
 
 live.region(frame, body)

@@ -8,4 +8,4 @@ from ui.frame import enter
 
 frame = enter()  # first: makes sure app.py's frame surrounds this run (see ui/frame.py)
 today = clock.today()
-meeting.draw(frame, data.month_scores(data.meeting_month(st.query_params.get("period"), today)), today)
+meeting.draw(frame, data.month_scores(data.meeting_month(st.query_params.get("period"), today), frame.viewer), today)

@@ -16,7 +16,7 @@ league_group = st.query_params.get(overview.LEAGUE_PARAM, DEFAULT_LEAGUE)
 
 def body() -> None:
     now = clock.now()
-    view = data.overview_page(chosen, scope, in_scope, league_group, mapview.DEFAULT_INDICATOR, now)
+    view = data.overview_page(chosen, scope, in_scope, league_group, mapview.DEFAULT_INDICATOR, now, frame.viewer)
     overview.draw(frame, view, now)
 
 

@@ -11,6 +11,6 @@ st.title(frame.t("page.rankings"))
 chosen = filters.bar(frame, today=rankings.last_complete_day(clock.today()))
 if frame.kiosk:  # a wall shows the latest published month unless the URL names one, as the meeting does
     month = data.meeting_month(st.query_params.get("period"), clock.today())
-    rankings.board(frame, data.month_scores(month), chosen)
+    rankings.board(frame, data.month_scores(month, frame.viewer), chosen)
 else:
-    rankings.draw(frame, data.month_scores(chosen.period.last_month), chosen)
+    rankings.draw(frame, data.month_scores(chosen.period.last_month, frame.viewer), chosen)

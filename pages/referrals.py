@@ -13,7 +13,7 @@ directions, disease = flowview.flow_filters(frame, data.county_settings().watche
 
 
 def body() -> None:
-    flowview.draw(frame, data.referrals_page(chosen.period, scope, in_scope, directions, disease))
+    flowview.draw(frame, data.referrals_page(chosen.period, scope, in_scope, directions, disease, frame.viewer))
 
 
 live.region(frame, body)

@@ -15,7 +15,7 @@ from lib import clock, i18n
 from lib.alerts import breaches, config, signals
 from lib.alerts.workflow import StepRefused
 from lib.kpi.engine import SCOPE_COLUMNS
-from ui import data, grid, kiosk, maps, mapview
+from ui import access, data, grid, kiosk, maps, mapview
 from ui.frame import Frame
 
 DAYS_SHOWN = 28
@@ -29,7 +29,7 @@ def draw(frame: Frame, facility_ids: list[int] | None) -> None:
     """The map, the signals and the breaches (the page's live region; on a wall one part at a time)."""
     since = clock.today() - dt.timedelta(days=DAYS_SHOWN)
     found = data.alert_signals(since, facility_ids)
-    kept = data.alert_breaches(since, facility_ids)
+    kept = data.alert_breaches(since, facility_ids, viewer=frame.viewer)
     st.caption(frame.t("alerts.how", days=DAYS_SHOWN))
 
     def lists() -> None:
@@ -174,7 +174,7 @@ def respond(frame: Frame, facility_ids: list[int] | None) -> None:
         return
     since = clock.today() - dt.timedelta(days=DAYS_SHOWN)
     open_signals = data.alert_signals(since, facility_ids, open_only=True)
-    open_breaches = data.alert_breaches(since, facility_ids, open_only=True)
+    open_breaches = data.alert_breaches(since, facility_ids, open_only=True, viewer=frame.viewer)
     left, right = st.columns(2)
     if not open_signals.empty:
         table = _table(frame, open_signals)
@@ -195,7 +195,7 @@ def _save(frame: Frame, kind: str) -> None:
     state = st.session_state
     try:
         data.respond_to_alert(kind, int(state[_key(kind)]), state[_key(kind, "step")] or "",
-                              state[_key(kind, "by")], state[_key(kind, "note")])
+                              access.author(frame, state.get(_key(kind, "by"), "")), state[_key(kind, "note")])
     except StepRefused as refused:
         state[_key(kind, "message")] = ("error", _refused(frame, refused))
     else:
@@ -216,7 +216,8 @@ def _form(frame: Frame, kind: str, labels: dict[int, str]) -> None:
         st.selectbox(frame.t(f"alerts.pick.{kind}"), list(labels), key=_key(kind), format_func=labels.__getitem__)
         st.segmented_control(frame.t("alerts.step"), STEPS[kind], key=_key(kind, "step"),
                              format_func=lambda s: frame.t(f"alerts.state.{s}"), default=STEPS[kind][0])
-        st.text_input(frame.t("alerts.by"), key=_key(kind, "by"), max_chars=64)
+        if not access.signed_in(frame):  # signed in, the step names the user
+            st.text_input(frame.t("alerts.by"), key=_key(kind, "by"), max_chars=64)
         st.text_area(frame.t("alerts.note"), key=_key(kind, "note"), placeholder=frame.t(f"alerts.note.hint.{kind}"))
         st.form_submit_button(frame.t("alerts.save"), type="primary", key=_key(kind, "save"), on_click=_save,
                               args=(frame, kind))
@@ -228,7 +229,7 @@ def _form(frame: Frame, kind: str, labels: dict[int, str]) -> None:
 def ribbon(frame: Frame) -> None:
     """On a wall: one line naming the open signals of the last days, if any."""
     since = clock.today() - dt.timedelta(days=DAYS_SHOWN)
-    found = data.alert_signals(since, None, open_only=True)
+    found = data.alert_signals(since, frame.viewer.ids(data.units()), open_only=True)  # a scoped wall: its units
     if found.empty:
         return
     names = data.units()["name_zh" if frame.lang == "zh" else "name_en"]

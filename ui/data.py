@@ -31,17 +31,26 @@ query and its TTL is listed in this module:
 | centres_trends | TREND_TTL (in the background) | 12 engine months per centre: a second or two cold |
 | centre_plan | REGISTRY_TTL | the centres' build plan, a data file that changes with the plan |
 | insurance_page, public_health_page | KPI_TTL | the fund's ledger and projection, the tiles: move with the feed |
+
+Access (lib.access: sign-in, the viewer of a session, kiosk tokens, the admin page's lists) is never cached, so
+a disabled user or a revoked token is out at the next run. Shared caches hold the county's figures; what a
+scoped viewer gets is narrowed before the engine (the scope and unit ids in the key) or cut after the cache
+(``Scores.seen_by``, lib.access.trim), never widened.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from lib import clock, kpi
+from lib.access import OPEN, AccessError, Viewer, accounts, tokens, trim
+from lib.access import audit as access_audit
+from lib.access import settings as access_settings_mod
 from lib.alerts import breaches, signals
 from lib.events import live
 from lib.ingest import kinds, quality, table, templates
@@ -121,9 +130,10 @@ def _overview_tiles(url: str, scope: kpi.Scope, period: Period, today: dt.date) 
         return headline.tiles(kpi.Engine(conn, today=today), scope, period)
 
 
-def overview_tiles(scope: kpi.Scope, period: Period) -> list[headline.Tile]:
-    """The overview's headline tiles (lib.kpi.headline.tiles), cached for KPI_TTL and shared by every screen."""
-    return _overview_tiles(db.resolve_url(), scope, period, clock.today())
+def overview_tiles(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> list[headline.Tile]:
+    """The overview's headline tiles (lib.kpi.headline.tiles), cached for KPI_TTL and shared by every screen;
+    a missing report is named only to a viewer who sees its unit."""
+    return trim.tiles(_overview_tiles(db.resolve_url(), scope, period, clock.today()), viewer, units())
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=200)
@@ -294,23 +304,28 @@ def published_months() -> list[dt.date]:
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24)
-def _export_file(kind: str, lang: str, key: tuple[object, ...], _scores: score.Scores) -> bytes | str:
-    return exports.excel(_scores, lang) if kind == "xlsx" else exports.report_html(_scores, lang)
+def _export_file(kind: str, lang: str, mark: str, key: tuple[object, ...], _scores: score.Scores) -> bytes | str:
+    return exports.excel(_scores, lang, mark) if kind == "xlsx" else exports.report_html(_scores, lang, mark)
 
 
-def export_file(scores: score.Scores, kind: str, lang: str) -> bytes | str:
-    """The month as a file (lib.scoring.exports): "xlsx" or "html", built once per store, version and language.
+def export_file(scores: score.Scores, kind: str, lang: str, mark: str = "") -> bytes | str:
+    """The month as a file (lib.scoring.exports): "xlsx" or "html", built once per store, version, language,
+    the units shown and the watermark ``mark`` (who and which minute; "" without sign-in).
 
     Plain bytes, not a deferred callable: a deferred download's id is revoked when a rerun redraws the
     button, and a click between the two fails ("Deferred file not found").
     """
     version = None if scores.published is None else scores.published.version
-    return _export_file(kind, lang, (db.resolve_url(), scores.month, version, scores.computed_at), scores)
+    shown = tuple(scores.units["facility_code"])  # a scoped viewer's file holds its units only
+    return _export_file(kind, lang, mark, (db.resolve_url(), scores.month, version, scores.computed_at, shown), scores)
 
 
-def publish_scores(month: dt.date, by: str, note: str = "") -> snapshot.Outcome:
-    """Publish the month (lib.scoring.snapshot.publish), then drop the cached scores so every screen sees it."""
-    with db.engine(db.resolve_url()).begin() as conn:
+def publish_scores(month: dt.date, by: str, note: str = "", viewer: Viewer = OPEN) -> snapshot.Outcome:
+    """Publish the month (lib.scoring.snapshot.publish), then drop the cached scores so every screen sees it;
+    refused (AccessError) for a viewer whose role may not publish."""
+    if not viewer.may_publish:
+        raise AccessError(f"{viewer.name}: role {viewer.role} may not publish")
+    with db.engine(db.resolve_write_url()).begin() as conn:
         outcome = snapshot.publish(conn, month, by=by, note=note)
     for cached in (_draft_scores, _published_scores, _score_versions, _published_months):
         cached.clear()
@@ -322,18 +337,21 @@ def publish_scores(month: dt.date, by: str, note: str = "") -> snapshot.Outcome:
 
 def status_map(period: Period, code: str, facility_ids: Sequence[int] | None,
                now: dt.datetime) -> scene.StatusMap:
-    """The units in scope coloured by ``code`` (the map page and the overview's compact map)."""
+    """The units in scope coloured by ``code`` (the map page and the overview's compact map). Only they are
+    drawn: the ambulance layer and the place names read the same points, so no other unit shows."""
     base = map_base()
     points = base.points if facility_ids is None else base.points[base.points["facility_id"].isin(facility_ids)]
     values = kpi_values([code], [kpi.Scope("facility", (c,)) for c in points["code"]], period, compare=False)
+    base = dataclasses.replace(base, points=points)
     return scene.StatusMap(base, points, facility_volumes(period), {v.scope.codes[0]: v for v in values},
                              indicator_catalogue().loc[code], dispatches(now))
 
 
-def facility_profile(period: Period, code: str | None, indicator: str) -> scene.FacilityProfile | None:
-    """The unit opened on the map (None if ``code`` names no unit)."""
+def facility_profile(period: Period, code: str | None, indicator: str,
+                     viewer: Viewer = OPEN) -> scene.FacilityProfile | None:
+    """The unit opened on the map (None if ``code`` names no unit, or one ``viewer`` does not see)."""
     points = map_base().points.set_index("code")
-    if code not in points.index:
+    if code not in points.index or not viewer.allows(code):
         return None
     unit = points.loc[code]
     series = kpi_trend(indicator, period.last_month)
@@ -346,16 +364,18 @@ def facility_profile(period: Period, code: str | None, indicator: str) -> scene.
 
 
 def overview_page(chosen: Filters, scope: kpi.Scope, facility_ids: Sequence[int] | None, league_group: str,
-                  map_indicator: str, now: dt.datetime) -> headline.Overview:
+                  map_indicator: str, now: dt.datetime, viewer: Viewer = OPEN) -> headline.Overview:
     """The overview: today's counters, the headline tiles, the compact map and the league of the last
-    published month (a draft, labelled, if none is), listing only the units the filters keep."""
+    published month (a draft, labelled, if none is), listing only the units the filters keep and the
+    viewer sees."""
     published = published_months()
     scores = published_scores(published[0]) if published else None
     if scores is None:
         scores = draft_scores(add_months(first_of_month(now.date()), -1))
+    scores = scores.seen_by(viewer)
     group = league_group if league_group in scores.groups else headline.DEFAULT_LEAGUE
     keep = chosen.keeps(scores.group(group).reset_index(drop=True), by_tier=False)
-    return headline.Overview(live_counters(facility_ids), overview_tiles(scope, chosen.period),
+    return headline.Overview(live_counters(facility_ids), overview_tiles(scope, chosen.period, viewer),
                              status_map(chosen.period, map_indicator, facility_ids, now),
                              headline.league(scores, group, keep))
 
@@ -370,26 +390,38 @@ def warm_overview(map_indicator: str, now: dt.datetime) -> None:
 
 
 def referrals_page(period: Period, scope: kpi.Scope, facility_ids: Sequence[int] | None,
-                   directions: Sequence[str], disease: str | None) -> flows.Referrals:
-    """The referrals page: arcs, the engine's referral indicators, leakage by disease, the area trend."""
+                   directions: Sequence[str], disease: str | None, viewer: Viewer = OPEN) -> flows.Referrals:
+    """The referrals page: arcs, the engine's referral indicators, leakage by disease, the area trend. A scoped
+    viewer's map shows its units and the units they referred to (an arc needs both ends), no others."""
     headline = {v.code: v for v in kpi_values(flows.HEADLINE, [scope], period)}
     base = map_base()
-    return flows.Referrals(referral_flows(period, facility_ids, directions, disease), headline,
-                           indicator_catalogue(), leakage(period, facility_ids),
-                           kpi_trend("out_of_county_rate", period.last_month), base.points, base.shapes,
-                           base.destinations)
+    flow = referral_flows(period, facility_ids, directions, disease)
+    points = base.points
+    if not viewer.sees_all:
+        ends = {int(p.id) for p in flow["to"] if p.kind == "facility"} | set(viewer.ids(units()) or ())
+        points = points[points["facility_id"].isin(ends)]
+    trend_rows = kpi_trend("out_of_county_rate", period.last_month)
+    if not viewer.sees_all:  # the county's line, the viewer's areas' and units'
+        mine = viewer.keep(units())
+        seen = trend_rows["kind"].eq("county") | (trend_rows["kind"].eq("area") & trend_rows["scope"].isin(
+            set(mine["area"]))) | (trend_rows["kind"].eq("facility") & trend_rows["scope"].isin(set(mine["code"])))
+        trend_rows = trend_rows[seen]
+    return flows.Referrals(flow, headline, indicator_catalogue(), leakage(period, facility_ids), trend_rows, points,
+                           base.shapes, base.destinations)
 
 
-def month_scores(month: dt.date) -> score.MonthScores:
-    """The rankings and meeting pages' month: draft, published versions, the latest and the one before."""
+def month_scores(month: dt.date, viewer: Viewer = OPEN) -> score.MonthScores:
+    """The rankings and meeting pages' month: draft, published versions, the latest and the one before,
+    each holding only the units ``viewer`` sees."""
     try:
-        draft, problem = draft_scores(month), None
+        draft, problem = draft_scores(month).seen_by(viewer), None
     except WeightsError as exc:  # a store missing scored indicators: the page says why
         draft, problem = None, str(exc)
     versions = score_versions(month)
     published = published_scores(month) if versions else None
     previous = published_scores(month, versions[-2].version) if len(versions) > 1 else None
-    return score.MonthScores(month, draft, problem, versions, published, previous)
+    return score.MonthScores(month, draft, problem, versions, published and published.seen_by(viewer),
+                             previous and previous.seen_by(viewer))
 
 
 def meeting_month(period: str | None, today: dt.date) -> dt.date:
@@ -410,18 +442,24 @@ def _county_units(url: str) -> tuple[str, pd.DataFrame]:
     return county, units
 
 
-def template_file(kind: str, month: dt.date, lang: str, fmt: str) -> bytes:
-    """A report template (lib.ingest.templates) with the county's units listed."""
+def template_file(kind: str, month: dt.date, lang: str, fmt: str, viewer: Viewer = OPEN) -> bytes:
+    """A report template (lib.ingest.templates) with the county's units listed (those ``viewer`` sees)."""
     county, units = _county_units(db.resolve_url())
-    return templates.build(kinds.by_code(kind), units[units["county"] == county], month, lang, fmt,
+    return templates.build(kinds.by_code(kind), viewer.keep(units[units["county"] == county]), month, lang, fmt,
                            due_day=county_settings().reporting_day)
 
 
-def check_upload(name: str, content: bytes, month: dt.date) -> tuple[ingest_monthly.Plan, ingest_monthly.Outcome]:
-    """Check a file and say what writing it would do (a dry run, rolled back); raises Refused."""
+def check_upload(name: str, content: bytes, month: dt.date,
+                 viewer: Viewer = OPEN) -> tuple[ingest_monthly.Plan, ingest_monthly.Outcome]:
+    """Check a file and say what writing it would do (a dry run, rolled back); raises Refused, or AccessError
+    for a role without uploads. A scoped clerk's file is checked against its own units: a row for another
+    unit is refused as one the county does not have."""
+    if not viewer.may_upload:
+        raise AccessError(f"{viewer.name}: role {viewer.role} may not upload")
     county, units = _county_units(db.resolve_url())
+    units = viewer.keep(units)
     plan = ingest_monthly.check(table.read(name, content), content, month, units, county, clock.today())
-    with db.engine(db.resolve_url()).connect() as conn:
+    with db.engine(db.resolve_write_url()).connect() as conn:  # the dry run writes, then rolls back
         preview = ingest_monthly.apply(conn, plan, by="", channel="upload", now=clock.now())
         conn.rollback()
     return plan, preview
@@ -429,7 +467,7 @@ def check_upload(name: str, content: bytes, month: dt.date) -> tuple[ingest_mont
 
 def write_upload(plan: ingest_monthly.Plan, by: str) -> ingest_monthly.Outcome:
     """Write a checked file in one transaction, then drop the cached reads it changes."""
-    with db.engine(db.resolve_url()).begin() as conn:
+    with db.engine(db.resolve_write_url()).begin() as conn:
         outcome = ingest_monthly.apply(conn, plan, by=by, channel="upload", now=clock.now())
     st.cache_data.clear()  # reports feed tiles, scores, maps and this page: every cached read may differ
     return outcome
@@ -453,9 +491,11 @@ def _audit(url: str) -> pd.DataFrame:
         return quality.audit_log(conn)
 
 
-def audit_log() -> pd.DataFrame:
-    """The latest accepted files (lib.ingest.quality.audit_log)."""
-    return _audit(db.resolve_url())
+def audit_log(viewer: Viewer = OPEN) -> pd.DataFrame:
+    """The latest accepted files (lib.ingest.quality.audit_log); a scoped viewer sees its own uploads only (a
+    file's sender and name may name other units)."""
+    log = _audit(db.resolve_url())
+    return log if viewer.sees_all else log[log["by"] == viewer.name].reset_index(drop=True)
 
 
 # --- information centres ---------------------------------------------------------------------------
@@ -512,10 +552,17 @@ def _breaches(url: str, since: dt.date, ids: tuple[int, ...] | None, open_only: 
         return breaches.listed(conn, since, ids, open_only=open_only)
 
 
-def alert_breaches(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False) -> pd.DataFrame:
-    """Rule breaches open or seen since ``since`` that concern the scope (lib.alerts.breaches.listed)."""
+def alert_breaches(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False,
+                   viewer: Viewer = OPEN) -> pd.DataFrame:
+    """Rule breaches open or seen since ``since`` that concern the scope (lib.alerts.breaches.listed); for a
+    scoped viewer only those found in the county as a whole or among its own units (a breach of several
+    units names them all)."""
     ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
-    return _breaches(db.resolve_url(), since, ids, open_only)
+    found = _breaches(db.resolve_url(), since, ids, open_only)
+    if viewer.sees_all or found.empty:
+        return found
+    everyone = units()
+    return found[[viewer.permits(breaches.scope_of(label), everyone) for label in found["scope"]]]
 
 
 ALERT_WORKFLOWS = {"signal": signals.WORKFLOW, "breach": breaches.WORKFLOW}
@@ -524,7 +571,7 @@ ALERT_WORKFLOWS = {"signal": signals.WORKFLOW, "breach": breaches.WORKFLOW}
 def respond_to_alert(kind: str, alert_id: int, state: str, by: str, note: str) -> None:
     """Record a step of the work on a signal or a breach (``kind``, lib.alerts.workflow), then drop the
     cached lists."""
-    with db.engine(db.resolve_url()).begin() as conn:
+    with db.engine(db.resolve_write_url()).begin() as conn:
         ALERT_WORKFLOWS[kind].respond(conn, alert_id, state, by=by, note=note, now=clock.now())
     _signals.clear()
     _breaches.clear()
@@ -580,9 +627,10 @@ def _insurance_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) 
         return insurance.page(kpi.Engine(conn, today=today), scope, period)
 
 
-def insurance_page(scope: kpi.Scope, period: Period) -> insurance.Insurance:
-    """The insurance page (lib.ops.insurance.page), cached for KPI_TTL and shared by every screen."""
-    return _insurance_page(db.resolve_url(), scope, period, clock.today())
+def insurance_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> insurance.Insurance:
+    """The insurance page (lib.ops.insurance.page), cached for KPI_TTL and shared by every screen; the lead
+    hospitals' parts only for a viewer who sees them (lib.access.trim)."""
+    return trim.insurance(_insurance_page(db.resolve_url(), scope, period, clock.today()), viewer, units())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
@@ -591,6 +639,54 @@ def _public_health_page(url: str, scope: kpi.Scope, period: Period, today: dt.da
         return public_health.page(kpi.Engine(conn, today=today), scope, period)
 
 
-def public_health_page(scope: kpi.Scope, period: Period) -> public_health.PublicHealth:
-    """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL."""
-    return _public_health_page(db.resolve_url(), scope, period, clock.today())
+def public_health_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> public_health.PublicHealth:
+    """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL; the TCM
+    table by unit lists only the units ``viewer`` sees."""
+    page = _public_health_page(db.resolve_url(), scope, period, clock.today())
+    return dataclasses.replace(page, tcm_by_unit=viewer.keep(page.tcm_by_unit),
+                               tiles={k: trim.tiles(v, viewer, units()) for k, v in page.tiles.items()})
+
+
+# --- access (lib.access): never cached, so a disabled user or a revoked token is out at the next run ----
+
+
+def access_settings() -> access_settings_mod.Settings:
+    """Whether sign-in is on, session and lockout lengths, the watermark (data/access.toml, COCKPIT_AUTH)."""
+    return access_settings_mod.load()
+
+
+def sign_in(name: str, password: str) -> accounts.SignIn:
+    """Check a local password (lib.access.accounts.authenticate), counting failures, in one transaction."""
+    with db.engine(db.resolve_write_url()).begin() as conn:
+        return accounts.authenticate(conn, name, password, access_settings(), clock.now())
+
+
+def viewer_of(name: str) -> Viewer:
+    """The viewer of an active user (raises AccessError for an unknown or disabled one)."""
+    with db.engine(db.resolve_url()).connect() as conn:
+        return accounts.viewer(conn, name)
+
+
+def kiosk_screen(token: str | None) -> tokens.Kiosk | None:
+    """The screen of a live kiosk token, or None (lib.access.tokens.resolve)."""
+    with db.engine(db.resolve_url()).connect() as conn:
+        return tokens.resolve(conn, token)
+
+
+def access_admin() -> dict[str, pd.DataFrame]:
+    """What the admin page lists: users, kiosk tokens (never the tokens themselves), the latest audit."""
+    with db.engine(db.resolve_url()).connect() as conn:
+        return {"users": accounts.listed(conn), "tokens": tokens.listed(conn), "audit": access_audit.listed(conn)}
+
+
+def access_roles() -> dict[str, accounts.Role]:
+    """The store's roles (lib.access.accounts.roles)."""
+    with db.engine(db.resolve_url()).connect() as conn:
+        return accounts.roles(conn)
+
+
+def change_access(change: Callable[..., object], /, *args: object, **kwargs: object) -> object:
+    """Run one change of lib.access (accounts.add / change, tokens.add / revoke) in its own transaction,
+    stamped with the time; the change and its audit row commit together or not at all."""
+    with db.engine(db.resolve_write_url()).begin() as conn:
+        return change(conn, *args, now=clock.now(), **kwargs)

@@ -39,15 +39,18 @@ def url_param(param: str, key: str, default: str | None) -> Callable[[], None]:
 
 
 def bar(frame: Frame, *, today: dt.date | None = None) -> Filters:
-    """Draw the bar (unless kiosk) and return the filters of this run."""
+    """Draw the bar (unless kiosk) and return the filters of this run. The URL is read against the units
+    the viewer sees, so a hand-edited ?area= or ?community= of another area is ignored, and said so."""
     today = today or clock.today()
-    units = data.units()
+    units = frame.viewer.keep(data.units())
     chosen = filters.parse(st.query_params, units, today)
     if chosen.ignored:
         st.warning(frame.t("filter.ignored", names=", ".join(chosen.ignored)))
     if frame.kiosk:
         return chosen
     names = data.choices()
+    if not frame.viewer.sees_all:  # only the communities and areas of the viewer's units are offered
+        names = {kind: names[kind][names[kind]["code"].isin(set(units[kind]))] for kind in ("community", "area")}
     col = "name_en" if frame.lang == "en" else "name_zh"
     options: dict[str, dict[str, str]] = {
         "community": {ALL: frame.t("filter.all"), **dict(zip(names["community"].code, names["community"][col],
@@ -86,8 +89,15 @@ class Scoped(NamedTuple):
 
 
 def scoped(frame: Frame, *, today: dt.date | None = None) -> Scoped:
-    """Draw the bar and resolve it against the registry: what the live pages start from."""
+    """Draw the bar and resolve it against the registry: what the live pages start from.
+
+    The viewer narrows both: the KPI scope stays a county total or holds only the viewer's units (a
+    community spanning two areas becomes the viewer's units of it), and the facility ids, which every
+    unit-level table, map and list reads, are the viewer's even when the scope is the county."""
     chosen = bar(frame, today=today)
     units = data.units()
     scope = chosen.scope(units)
-    return Scoped(chosen, scope, filters.facility_ids(scope, units))
+    if not frame.viewer.permits(scope, units):
+        mine = frame.viewer.keep(units)
+        scope = Scope("facilities", tuple(mine.loc[chosen.keeps(mine), "code"]))
+    return Scoped(chosen, scope, frame.viewer.narrow_ids(filters.facility_ids(scope, units), units))

@@ -49,8 +49,7 @@ def _prepare(build: bootstrap.Build | None) -> None:
         if build.error is not None:
             return  # the watching session shows it
     try:
-        url = db.resolve_url()
-        _once(url)
+        _once(db.resolve_write_url())  # migrations and the catalogue write: the writing role (README)
         data.warm_overview(mapview.DEFAULT_INDICATOR, clock.now())
     except Exception:  # only a head start: the first page reports any real problem itself
         _log.warning("could not prepare the first page at server start", exc_info=True)
@@ -102,7 +101,7 @@ def ensure_store(frame: Frame) -> bool:
     url = db.resolve_url()
     if bootstrap.needs_demo(url):
         _watch(frame, url)
-    _bring_current(frame, url)
+    _bring_current(frame, db.resolve_write_url())  # it writes: the writing role (README, "Running it for real")
     return bool(st.session_state.pop(_JUST_BUILT, False))
 
 

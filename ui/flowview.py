@@ -168,7 +168,8 @@ def area_trend(frame: Frame, view: Referrals) -> None:
     rows = series[series["kind"].isin(["area", "county"])].assign(
         who=lambda s: [names.get(c, county) if k == "area" else county for k, c in zip(s["kind"], s["scope"],
                                                                                        strict=True)])
-    colours = {names[c]: _hex(rgb) for c, rgb in maps.area_colours(view.shapes).items()} | {county: "#e8eaf0"}
+    colours = {names[c]: _hex(rgb) for c, rgb in maps.area_colours(view.shapes).items() if c in names} | \
+        {county: "#e8eaf0"}
     chart = alt.Chart(rows).mark_line(point=True).encode(
         x=mapview.MONTH_AXIS,
         y=alt.Y("value:Q", title=t("ref.trend.axis"), axis=alt.Axis(format=".0%")),

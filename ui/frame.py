@@ -17,14 +17,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import streamlit as st
 
 from lib import i18n
+from lib.access import OPEN, Viewer
 from lib.store import db
-from ui import first_start, outage
+from ui import access, first_start, outage
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 APP_ICON = "🩺"  # an emoji favicon is drawn inline; a ":material/...:" one comes from fonts.gstatic.com
@@ -57,17 +58,21 @@ PAGES = (
     PageDef("plan", "sec.monthly", ":material/flag:"),
     PageDef("centres", "sec.platform", ":material/hub:"),
     PageDef("data", "sec.platform", ":material/database:"),
+    PageDef("admin", "sec.platform", ":material/admin_panel_settings:"),  # leader and operations centre only
 )
 DEFAULT_PAGE = PAGES[0].name
+ADMIN_PAGE = "admin"
 DEFAULT_ROOT_NAME = "home"  # the pathname the default page reserves (it is served at "/")
 
 
 @dataclass(frozen=True)
 class Frame:
-    """What a page needs from the frame: the run's language (with ``t`` bound to it) and kiosk flag."""
+    """What a page needs from the frame: the run's language (with ``t`` bound to it), kiosk flag and the
+    viewer (who is signed in and which units they see; everything while sign-in is off)."""
 
     lang: str
     kiosk: bool
+    viewer: Viewer = field(default=OPEN)
 
     def t(self, key: str, **fmt: object) -> str:
         return i18n.t(key, self.lang, **fmt)
@@ -92,6 +97,8 @@ def _navigation(frame: Frame) -> st.Page:
     # Titles and sections go through t() on every run, so switching language relabels the menu.
     sections: dict[str, list[st.Page]] = {}
     for page in PAGES:
+        if page.name == ADMIN_PAGE and not admits(frame.viewer):
+            continue
         sections.setdefault(frame.t(page.section), []).append(
             st.Page(
                 PAGES_DIR / f"{page.name}.py",
@@ -109,6 +116,12 @@ def _navigation(frame: Frame) -> st.Page:
     return st.navigation(sections, position="hidden" if frame.kiosk else "top")
 
 
+def admits(viewer: Viewer) -> bool:
+    """Whether the admin page is there for ``viewer``: the leader and the operations centre (and, with sign-in
+    off, everyone, where it says that sign-in is off)."""
+    return viewer.may_admin
+
+
 def _switch_lang() -> None:
     lang = st.session_state[LANG_SWITCH_KEY]
     if lang == i18n.DEFAULT_LANG:
@@ -122,6 +135,7 @@ def _header(frame: Frame) -> None:
         st.caption(frame.t("app.title"), width="stretch")
         if frame.kiosk:
             return
+        access.badge(frame)
         # Not bind="query-params": a bound widget puts its *formatted* label in the URL (?lang=English).
         # The switch follows the run's language, which may come from a shared link or the back button.
         st.session_state[LANG_SWITCH_KEY] = frame.lang
@@ -164,12 +178,22 @@ def route() -> None:
         outage.banner(frame)
         outage.retry_until_reachable()
         return
+    viewer = access.current(frame)
+    if viewer is None:  # nobody signed in: the form (or a refused wall's message), no menu to open anything
+        _navigation(replace(frame, kiosk=True))
+        _header(replace(frame, kiosk=frame.kiosk and bool(st.query_params.get(access.TOKEN_PARAM))))
+        access.sign_in_page(frame)
+        return
+    frame = replace(frame, viewer=viewer)
     page = _navigation(frame)
     st.set_page_config(page_title=f"{page.title} · {frame.t('app.short')}")
     _header(frame)
+    access.overlay(frame)
     if frame.kiosk:
         from ui import kiosk  # imports this module
 
+        if frame.viewer.kiosk:
+            kiosk.stay_on_playlist(page.url_path or DEFAULT_PAGE)
         kiosk.wall(page.url_path or DEFAULT_PAGE)
     # The wall's tick reruns the page; elsewhere the guard starts its own retry timer.
     with (_around_page(frame), outage.guard(frame, retry=not frame.kiosk), first_start.first_page(frame, built),

@@ -16,7 +16,7 @@ from lib import clock, i18n
 from lib.ingest import kinds, quality, templates
 from lib.ingest.problems import Refused
 from lib.kpi.period import add_months, first_of_month
-from ui import data, grid
+from ui import access, data, grid
 from ui.frame import Frame
 
 STATUS_MARK = {"on_time": "✓", "late": "⏰", "missing": "✗", "pending": "…"}
@@ -52,16 +52,21 @@ def _month_label(frame: Frame) -> callable:
 
 
 def _upload(frame: Frame) -> None:
+    if not frame.viewer.may_upload:  # the role's right, checked again where the file is read (ui/data.py)
+        st.info(frame.t("access.upload.refused", role=frame.t(f"access.role.{frame.viewer.role}")))
+        return
     months = reportable_months(clock.today())
     month = st.selectbox(frame.t("data.month"), months, format_func=_month_label(frame), key="intake-month")
-    by = st.text_input(frame.t("data.by"), key=SENDER_KEY, placeholder=frame.t("data.by.hint"))
+    typed = "" if access.signed_in(frame) else \
+        st.text_input(frame.t("data.by"), key=SENDER_KEY, placeholder=frame.t("data.by.hint"))
+    by = access.author(frame, typed)
     sent = st.file_uploader(frame.t("data.file"), type=["xlsx", "csv"], key="intake-file",
                             help=frame.t("data.file.help"))
     if sent is None:
         st.caption(frame.t("data.upload.how", day=data.county_settings().reporting_day))
         return
     try:
-        plan, preview = data.check_upload(sent.name, sent.getvalue(), month)
+        plan, preview = data.check_upload(sent.name, sent.getvalue(), month, frame.viewer)
     except Refused as refused:
         _refusal(frame, sent.name, refused)
         return
@@ -104,7 +109,7 @@ def _templates(frame: Frame) -> None:
             st.markdown(f"**{kind.name(frame.lang)}** · "
                         + ", ".join(c.header(frame.lang) for c in kind.columns))
             for fmt in templates.FORMATS:
-                st.download_button(fmt.upper(), data.template_file(kind.code, month, frame.lang, fmt),
+                st.download_button(fmt.upper(), data.template_file(kind.code, month, frame.lang, fmt, frame.viewer),
                                    templates.file_name(kind, month, fmt, frame.lang), key=f"t-{kind.code}-{fmt}",
                                    icon=":material/download:")
 
@@ -151,7 +156,7 @@ def _metric_name(metric: str, lang: str) -> str:
 
 
 def _audit(frame: Frame) -> None:
-    log = data.audit_log()
+    log = data.audit_log(frame.viewer)
     if log.empty:
         st.caption(frame.t("data.audit.none"))
         return

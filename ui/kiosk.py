@@ -26,7 +26,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib import kiosk
-from ui.frame import PAGES, Frame
+from ui.frame import ADMIN_PAGE, PAGES, Frame
 
 TICK_SECONDS = 5  # a wall checks this often whether to rotate or refresh
 FRESH_KEY = "kiosk-fresh"  # a new page or part was asked for: its display time starts when drawn
@@ -61,7 +61,14 @@ h1 { font-size: 1.7rem !important; padding: 0.1rem 0 0.3rem 0 !important; }
 
 
 def settings() -> kiosk.Kiosk:
-    return kiosk.settings(st.query_params, [p.name for p in PAGES])
+    return kiosk.settings(st.query_params, [p.name for p in PAGES if p.name != ADMIN_PAGE])  # no wall rotates to it
+
+
+def stay_on_playlist(current: str) -> None:
+    """A wall opened by a kiosk token on a page outside its view goes to the view (the playlist's first page)."""
+    config = settings()
+    if current not in config.playlist:
+        st.switch_page(f"pages/{config.playlist[0]}.py", query_params=st.query_params.to_dict())
 
 
 def wall(current: str) -> None:

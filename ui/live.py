@@ -13,7 +13,7 @@ import streamlit as st
 
 from lib import clock, i18n
 from lib.events import live
-from ui import alerts, data, kiosk, outage
+from ui import access, alerts, data, kiosk, outage
 from ui.frame import Frame
 
 DESK_REFRESH_SECONDS = 60  # a desk user's live figures are re-read every minute
@@ -29,10 +29,15 @@ def region(frame: Frame, draw: Callable[[], None]) -> None:
                 alerts.ribbon(frame)
             draw()
 
-    if frame.kiosk:
+    def desk() -> None:
+        if not access.still_valid(frame):  # disabled since the page was drawn: the whole run decides again
+            st.rerun(scope="app")
         guarded()
+
+    if frame.kiosk:
+        guarded()  # a wall's tick reruns the whole page, whose frame checks its token first
     else:
-        st.fragment(run_every=DESK_REFRESH_SECONDS)(guarded)()
+        st.fragment(run_every=DESK_REFRESH_SECONDS)(desk)()
 
 
 def _stale_banner(frame: Frame) -> None:

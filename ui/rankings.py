@@ -21,7 +21,7 @@ from lib.kpi.period import first_of_month
 from lib.scoring import exports, snapshot, tables
 from lib.scoring.score import MonthScores, Scores, rank_change
 from lib.scoring.weights import DIMENSIONS, describe
-from ui import data, grid, kiosk, palette
+from ui import access, data, grid, kiosk, palette
 from ui.frame import Frame
 
 UNIT_PARAM = "unit"
@@ -176,12 +176,12 @@ def funnel(frame: Frame, scores: Scores, chosen: Filters) -> None:
 
 def downloads(frame: Frame, scores: Scores, key: str) -> None:
     """Excel (a sheet per peer group + detail) and the printable report, named in the reader's language."""
-    lang = frame.lang
+    lang, mark = frame.lang, access.mark(frame)
     with st.container(horizontal=True, key=f"{key}-downloads"):
-        st.download_button(frame.t("score.export.excel"), data=data.export_file(scores, "xlsx", lang),
+        st.download_button(frame.t("score.export.excel"), data=data.export_file(scores, "xlsx", lang, mark),
                            file_name=exports.file_name(scores, "xlsx", lang), mime=exports.EXCEL_MIME,
                            on_click="ignore", key=f"{key}-excel", icon=":material/table_view:")
-        st.download_button(frame.t("score.export.html"), data=data.export_file(scores, "html", lang),
+        st.download_button(frame.t("score.export.html"), data=data.export_file(scores, "html", lang, mark),
                            file_name=exports.file_name(scores, "html", lang), mime=exports.HTML_MIME,
                            on_click="ignore", key=f"{key}-html", icon=":material/print:")
 
@@ -209,11 +209,11 @@ PUBLISH_BY, PUBLISH_NOTE, PUBLISH_MESSAGE = "rankings-publish-by", "rankings-pub
 
 def _publish(frame: Frame, month: dt.date) -> None:
     """The form's callback: a callback, not the button's return value, so a rerun cannot lose the click."""
-    by = st.session_state[PUBLISH_BY].strip()
+    by = access.author(frame, st.session_state.get(PUBLISH_BY, ""))
     if not by:
         st.session_state[PUBLISH_MESSAGE] = ("error", frame.t("rankings.publish.need_by"))
         return
-    outcome = data.publish_scores(month, by, st.session_state[PUBLISH_NOTE].strip())
+    outcome = data.publish_scores(month, by, st.session_state[PUBLISH_NOTE].strip(), frame.viewer)
     key = "rankings.publish.done" if outcome.created else "rankings.publish.same"
     st.session_state[PUBLISH_MESSAGE] = ("success", frame.t(key, v=outcome.version))
 
@@ -223,7 +223,8 @@ def publish_form(frame: Frame, month: dt.date) -> None:
     with st.expander(frame.t("rankings.publish")):
         st.caption(frame.t("rankings.publish.help"))
         with st.form("rankings-publish"):
-            st.text_input(frame.t("rankings.publish.by"), max_chars=64, key=PUBLISH_BY)
+            if not access.signed_in(frame):  # signed in, the publisher is the user
+                st.text_input(frame.t("rankings.publish.by"), max_chars=64, key=PUBLISH_BY)
             st.text_input(frame.t("rankings.publish.note"), key=PUBLISH_NOTE)
             st.form_submit_button(frame.t("rankings.publish.go"), type="primary", key="rankings-publish-go",
                                   on_click=_publish, args=(frame, month))
@@ -369,5 +370,5 @@ def draw(frame: Frame, view: MonthScores, chosen: Filters) -> None:
     funnel(frame, scores, chosen)
     downloads(frame, scores, "rankings")
     rules(frame, scores)
-    if not frame.kiosk:
+    if not frame.kiosk and frame.viewer.may_publish:  # only the operations centre, once sign-in is on
         publish_form(frame, month)

@@ -4,7 +4,7 @@ Built-in indicators and a county's own go through the same door: ``sync_catalogu
 indicator of a catalogue file; ``load_targets`` replaces a county's targets from its targets file
 (the registry loader calls both, so one command sets a county up).
 
-    python -m lib.catalogue sync [--targets FILE --county CODE] [--db URL]
+    python -m lib.catalogue sync [--targets FILE --county CODE] [--db URL] [--as NAME]
 """
 
 from __future__ import annotations
@@ -173,7 +173,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--targets", type=Path, help="a county's targets file to load (replaces its targets)")
     parser.add_argument("--county", help="the county code the targets belong to")
     parser.add_argument("--db", help="store URL (default: COCKPIT_DB_URL, secrets, or data/cockpit.db)")
+    parser.add_argument("--as", dest="as_name", help="act for this user (lib.access): replacing targets is refused "
+                                                     "(exit 3) unless the user's role publishes")
     args = parser.parse_args(argv)
+    from lib.access import cli  # here: lib.access reads the registry through lib.kpi, which imports this module
+
+    if args.targets and (refused := cli.unless_publisher(args.db, args.as_name, "change targets")) is not None:
+        return refused
     try:
         with db.engine(db.resolve_url(args.db)).begin() as conn:
             print(f"{sync_catalogue(conn)} indicators in the catalogue")

@@ -1,8 +1,11 @@
 """The monthly assessment from the command line.
 
-    python -m lib.scoring show --month YYYY-MM [--published [--version N]] [--json] [--db URL]
-    python -m lib.scoring publish --month YYYY-MM [--by NAME] [--note TEXT] [--db URL]
-    python -m lib.scoring weights show | history | load FILE --by NAME [--note TEXT] [--db URL]
+    python -m lib.scoring show --month YYYY-MM [--published [--version N]] [--json] [--db URL] [--as NAME]
+    python -m lib.scoring publish --month YYYY-MM [--by NAME] [--note TEXT] [--db URL] [--as NAME]
+    python -m lib.scoring weights show | history | load FILE --by NAME [--note TEXT] [--db URL] [--as NAME]
+
+``--as NAME`` acts for that user (lib.access.cli): ``show`` lists only the units the user sees; ``publish``
+and ``weights load`` are refused (exit 3) unless the user's role publishes (the operations centre).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lib.access import OPEN, AccessError, Viewer, cli
 from lib.kpi.period import Period
 from lib.scoring import score, snapshot, tables, weights
 from lib.scoring.score import Scores
@@ -55,7 +59,7 @@ def _print(scores: Scores) -> None:
         print(frame.drop(columns=["coverage"]).to_string(index=False, na_rep="—"))
 
 
-def _show(args: argparse.Namespace) -> int:
+def _show(args: argparse.Namespace, viewer: Viewer) -> int:
     month = _month(args.month)
     try:
         with db.engine(db.resolve_url(args.db)).connect() as conn:
@@ -63,6 +67,8 @@ def _show(args: argparse.Namespace) -> int:
     except weights.WeightsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if scores is not None:
+        scores = scores.seen_by(viewer)
     if scores is None:
         print(f"{month:%Y-%m} has no published version" + (f" {args.version}" if args.version else ""),
               file=sys.stderr)
@@ -74,10 +80,17 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _publish(args: argparse.Namespace) -> int:
+def _by(args: argparse.Namespace, viewer: Viewer) -> str:
+    """Who the record names: the user acted for (``--as``), else ``--by``."""
+    return args.by if viewer is OPEN else viewer.name
+
+
+def _publish(args: argparse.Namespace, viewer: Viewer) -> int:
+    if not viewer.may_publish:
+        return cli.refuse(f"{viewer.name} ({viewer.role}) may not publish scores")
     try:
         with db.engine(db.resolve_url(args.db)).begin() as conn:
-            outcome = snapshot.publish(conn, _month(args.month), by=args.by, note=args.note)
+            outcome = snapshot.publish(conn, _month(args.month), by=_by(args, viewer), note=args.note)
     except (snapshot.PublishError, weights.WeightsError) as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -86,12 +99,14 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _weights(args: argparse.Namespace) -> int:
+def _weights(args: argparse.Namespace, viewer: Viewer) -> int:
     url = db.resolve_url(args.db)
+    if args.action == "load" and not viewer.may_publish:
+        return cli.refuse(f"{viewer.name} ({viewer.role}) may not change the weights")
     try:
         if args.action == "load":
             with db.engine(url).begin() as conn:
-                stored = weights.store(conn, weights.read_file(args.file), by=args.by, note=args.note)
+                stored = weights.store(conn, weights.read_file(args.file), by=_by(args, viewer), note=args.note)
             print(f"weights version {stored.version} stored by {stored.created_by}")
             return 0
         with db.engine(url).connect() as conn:
@@ -132,11 +147,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     w.add_argument("file", nargs="?", type=Path, default=weights.DEFAULT_FILE)
     w.add_argument("--by", default=getpass.getuser())
     w.add_argument("--note", default="")
+    parser.add_argument("--as", dest="as_name", help="act for this user of the cockpit (lib.access): their scope "
+                                                     "and their role's rights")
     for p in (show, publish, w):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.add_argument("--as", dest="as_name", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     schema.upgrade(args.db)  # a store from before the assessment tables (migration 0003) gets them first
-    return {"show": _show, "publish": _publish, "weights": _weights}[args.command](args)
+    try:
+        viewer = OPEN if args.as_name is None else cli.viewer_as(args.db, args.as_name)
+    except AccessError as exc:
+        return cli.refuse(str(exc))
+    return {"show": _show, "publish": _publish, "weights": _weights}[args.command](args, viewer)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lib import i18n
+from lib.access import watermark
 from lib.registry import settings as registry_settings
 from lib.scoring import narrative, tables
 from lib.scoring.score import Scores
@@ -108,8 +109,12 @@ def _fit_columns(ws: Worksheet) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _print_setup(ws: Worksheet) -> None:
-    """Printable as it is: A4 landscape, one page wide (as many down as needed), the header on every page."""
+def _print_setup(ws: Worksheet, mark: str) -> None:
+    """Printable as it is: A4 landscape, one page wide (as many down as needed), the header on every page;
+    the watermark (who exported it and when) in the page header and footer."""
+    if mark:
+        for part in (ws.oddHeader.right, ws.oddFooter.left, ws.evenHeader.right, ws.evenFooter.left):
+            part.text, part.color = mark, "A0A0A0"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
@@ -120,7 +125,7 @@ def _print_setup(ws: Worksheet) -> None:
 
 
 def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, headers: dict[str, str],
-           formats: dict[str, list[str]] | None = None) -> None:
+           formats: dict[str, list[str]] | None = None, mark: str = "") -> None:
     """One table on a sheet of its own: a bold, frozen header with filters, numbers formatted by column
     (COLUMN_FORMATS) or, in ``formats``, cell by cell; columns fitted, ready to print."""
     ws = wb.create_sheet(title[:31])
@@ -137,31 +142,34 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, headers: dict[str, str
     _fit_columns(ws)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    _print_setup(ws)
+    _print_setup(ws, mark)
 
 
-def _in_county_words(build: Callable[[Scores, str], T]) -> Callable[[Scores, str], T]:
+def _in_county_words(build: Callable[..., T]) -> Callable[..., T]:
     """A file made outside a page run (a CLI, a test) speaks as the county its name tells (旗 / 县 / 市)."""
     @functools.wraps(build)
-    def wrapped(scores: Scores, lang: str = "zh") -> T:
+    def wrapped(scores: Scores, *args: str, **options: str) -> T:
         with i18n.speaking_for(registry_settings.named(scores.county_zh).all_words(), unless_set=True):
-            return build(scores, lang)
+            return build(scores, *args, **options)
     return wrapped
 
 
 @_in_county_words
-def excel(scores: Scores, lang: str = "zh") -> bytes:
-    """The workbook: about, a sheet per peer group (the league table as shown), the detail."""
+def excel(scores: Scores, lang: str = "zh", mark: str = "") -> bytes:
+    """The workbook: about, a sheet per peer group (the league table as shown), the detail. ``mark`` (a
+    watermark, lib.access.watermark.label) goes on the about sheet and every page's header and footer."""
     wb = Workbook()
     wb.remove(wb.active)
     headers = tables.headers(lang) | {"field": i18n.t("score.export.field", lang),
                                       "about": i18n.t("score.export.value", lang)}
-    _sheet(wb, i18n.t("score.export.about", lang), pd.DataFrame(about(scores, lang), columns=["field", "about"]),
-           headers)
+    rows = about(scores, lang) + ([(i18n.t("access.watermark.field", lang), mark)] if mark else [])
+    _sheet(wb, i18n.t("score.export.about", lang), pd.DataFrame(rows, columns=["field", "about"]), headers, mark=mark)
     for group in scores.groups:
-        _sheet(wb, i18n.t(f"peer.{group}", lang), tables.league(scores, group, lang), headers)
+        _sheet(wb, i18n.t(f"peer.{group}", lang), tables.league(scores, group, lang), headers, mark=mark)
     _sheet(wb, i18n.t("score.export.detail", lang), tables.detail(scores, lang, formatted=False), headers,
-           _detail_formats(scores))
+           _detail_formats(scores), mark=mark)
+    if mark:
+        wb.properties.description = mark
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -212,9 +220,11 @@ def _section(kind: str, heading: str, body: str, level: int = 2) -> str:
 
 
 @_in_county_words
-def report_html(scores: Scores, lang: str = "zh") -> str:
+def report_html(scores: Scores, lang: str = "zh", mark: str = "") -> str:
     """The printable report (Chinese by default): title, version, summary, a page per group, then where each
-    unit lost points (compact: 65 units print to a few pages) and the rules. No file paths: it is for readers."""
+    unit lost points (compact: 65 units print to a few pages) and the rules. No file paths: it is for readers.
+    ``mark`` (a watermark) is tiled over every printed page."""
+    overlay = f'<div class="cockpit-watermark" title="{html.escape(mark)}"></div>' if mark else ""
     headers = tables.headers(lang)
     title = i18n.t("score.export.title", lang, county=scores.county(lang), month=i18n.fmt_month(scores.month, lang))
     summary = "".join(f"<li>{html.escape(line)}</li>" for line in narrative.opening(scores, lang))
@@ -227,7 +237,8 @@ def report_html(scores: Scores, lang: str = "zh") -> str:
                          for g in scores.groups)
     rules = html.escape(i18n.t("rankings.rules.text", lang))
     return (f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+            f"<title>{html.escape(title)}</title><style>{_CSS}{watermark.css(mark) if mark else ''}</style></head>"
+            f"<body>{overlay}"
             f"<h1>{html.escape(title)}</h1><p class=\"meta\">{html.escape(tables.status(scores, lang))}</p>"
             f"<h2>{html.escape(i18n.t('score.export.summary', lang))}</h2><ul class=\"summary\">{summary}</ul>{groups}"
             f"{_section('detail', i18n.t('score.export.shortfalls', lang), f'<p>{html.escape(note)}</p>{shortfalls}')}"

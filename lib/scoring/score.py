@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lib import clock
+from lib.access.viewer import Viewer
 from lib.kpi import catalogue
 from lib.kpi.engine import Engine, KpiValue, Scope
 from lib.kpi.period import Period, add_months
@@ -116,6 +117,14 @@ class Scores:
 
     def county(self, lang: str) -> str:
         return self.county_en if lang == "en" else self.county_zh
+
+    def seen_by(self, viewer: Viewer) -> Scores:
+        """The month as ``viewer`` may see it: its own units' rows and items only (their ranks stay the
+        county's), so leagues, explanations and exports built from it never name another unit."""
+        if viewer.sees_all:
+            return self
+        return replace(self, units=viewer.keep(self.units, "facility_code"),
+                       items=viewer.keep(self.items, "facility_code"))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,13 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
+def resolve_write_url(url: str | None = None) -> str:
+    """The URL for what the app writes (uploads, publishing, alert responses, sign-in counters, admin changes):
+    argument, then COCKPIT_DB_WRITE_URL, then the store's URL. In production the reading URL uses a database
+    role that can only read, this one a role that may also write (README, "Running it for real")."""
+    return resolve_url(url or os.environ.get("COCKPIT_DB_WRITE_URL"))
+
+
 def _secrets_url() -> str | None:
     if not SECRETS.exists():
         return None

@@ -749,5 +749,66 @@ class ScoreSnapshotItem(Base):
     previous_points: Mapped[float | None]
 
 
+# --- access: roles, users, kiosk tokens and the audit of every change (lib.access, migration 0014) --------
+
+
+class AccessRole(Base):
+    """A role and what it may do; seeded by migration 0014, read by lib.access (the code never hard-codes
+    who may publish)."""
+
+    __tablename__ = "access_role"
+    code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(32))
+    name_en: Mapped[str] = mapped_column(sa.String(64))
+    reach: Mapped[str] = mapped_column(sa.String(8))  # county | area | unit | scoped (area or unit)
+    may_publish: Mapped[bool] = mapped_column(default=False)  # publish scores, edit weights and targets
+    may_upload: Mapped[bool] = mapped_column(default=False)  # monthly report files for the units it sees
+    may_admin: Mapped[bool] = mapped_column(default=False)  # users, roles, scopes, kiosk tokens
+    interactive: Mapped[bool] = mapped_column(default=True)  # False: no sign-in (a kiosk's token only)
+
+
+class AccessUser(Base):
+    """A person who signs in: role, scope (an area or a unit code), argon2 hash, lockout state."""
+
+    __tablename__ = "access_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)  # the local login, or the OIDC e-mail
+    role: Mapped[str] = mapped_column(sa.ForeignKey("access_role.code"), index=True)
+    area_code: Mapped[str | None] = mapped_column(sa.String(32))
+    unit_code: Mapped[str | None] = mapped_column(sa.String(32))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))  # None: OIDC sign-in only
+    active: Mapped[bool] = mapped_column(default=True)
+    failures: Mapped[int] = mapped_column(default=0)  # failed sign-ins since failed_since
+    failed_since: Mapped[dt.datetime | None]
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+
+class AccessKioskToken(Base):
+    """A wall screen's token: only its SHA-256 is kept; the view it opens; revoked when revoked_at is set."""
+
+    __tablename__ = "access_kiosk_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    view: Mapped[str] = mapped_column(sa.String(255))  # a page and its query, e.g. "map?area=urban"
+    area_code: Mapped[str | None] = mapped_column(sa.String(32))
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class AccessAudit(Base):
+    """Every change to users, roles, scopes and tokens, and every refused or locked sign-in: who, what, when."""
+
+    __tablename__ = "access_audit"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    by: Mapped[str] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    target: Mapped[str] = mapped_column(sa.String(64))
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+
 # Map every class now, at import, rather than inside the first query a visitor waits for (~80 ms).
 sa.orm.configure_mappers()

@@ -1,7 +1,7 @@
 """the engine's other inputs bump a generation too: an unchanged store is answered from memory
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-01 09:00:00
 
 Issue #14: a KPI engine whose store has not changed since another engine of the process read it can
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0015'
-down_revision: str | None = '0013'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -26,8 +26,17 @@ from streamlit.testing.v1 import AppTest
 from lib import i18n
 from lib.kpi import Engine, Scope
 from lib.kpi.period import Period
+from lib.registry import settings as registry_settings
 from lib.store import db
 from tests.conftest import WAIT_SCALE
+
+
+@pytest.fixture(autouse=True)
+def _banner_words() -> Iterator[None]:
+    """The stores these pages read are banners (the tiny 小旗 and the demo's 乌拉特中旗), so the texts a test
+    expects speak as a 旗 too; a test of another county sets that county's words itself."""
+    with i18n.speaking_for(registry_settings.named("小旗").all_words()):
+        yield
 
 SCRIPT_TIMEOUT = 60 * WAIT_SCALE  # seconds a single run of the script may take
 

@@ -127,7 +127,7 @@ def test_english_names_the_breach_in_english(checked: str, open_page: Callable[.
     at = open_page(checked, "alerts", lang="en")
     by_rule = at.dataframe[1].value.set_index("rule")
     assert by_rule.loc["V2转诊积压", "scope"] == "Clinic two"
-    assert by_rule.loc["数据中断", "scope"] == "County"
+    assert by_rule.loc["数据中断", "scope"] == "Whole banner"  # the tiny county is a banner (小旗)
     assert by_rule.loc["V2转诊积压", "what"].startswith("referrals of the last 87600 hours not accepted: 1")
     assert set(by_rule["state"]) == {"Open"}
 
