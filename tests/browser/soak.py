@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, sync_playwright
+from playwright.sync_api import CDPSession, ConsoleMessage, sync_playwright
 
 from lib.store import db
 from tests.browser.conftest import AppServer, serve
@@ -48,6 +48,9 @@ class Report:
     pages_seen: list[str] = field(default_factory=list)
     page_loads: int = 0
     server_rss_mb: tuple[float, float] | None = None
+    # DOM nodes the tab holds (detached ones included, after a collection) each time the wall comes back to
+    # its first page: a page switch that leaves the old page reachable makes this climb (issue #14 item 4).
+    nodes_on_return: list[int] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -99,6 +102,8 @@ def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = N
         page.on("pageerror", lambda err: report.page_errors.append(str(err)[:300]))
         page.on("console", on_console)
         page.on("load", on_load)
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
         start_rss = rss_mb(server_pid) if server_pid else None
         page.goto(origin + QUERY)
         started = time.monotonic()
@@ -112,6 +117,8 @@ def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = N
             path = page.url.removeprefix(origin).split("?")[0].strip("/") or "overview"
             if not report.pages_seen or report.pages_seen[-1] != path:
                 report.pages_seen.append(path)
+                if path == report.pages_seen[0]:
+                    report.nodes_on_return.append(_nodes_after_collection(cdp))
             # The one timed wait of the suite, on purpose: a soak measures how a wall behaves over a span of
             # time, sampling it at a fixed cadence; its checks are on the states it samples.
             page.wait_for_timeout(SAMPLE_SECONDS * 1000)
@@ -119,6 +126,12 @@ def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = N
             report.server_rss_mb = (start_rss, rss_mb(server_pid))
         browser.close()
     return report
+
+
+def _nodes_after_collection(cdp: CDPSession) -> int:
+    """The tab's DOM nodes, attached or not, once the collector has freed what nothing holds."""
+    cdp.send("HeapProfiler.collectGarbage")
+    return int(next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "Nodes"))
 
 
 @contextlib.contextmanager
