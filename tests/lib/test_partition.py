@@ -4,6 +4,7 @@ their month's partition, idempotent, all or nothing, and a clear refusal on SQLi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 
 from lib import i18n
 from lib.events import rollup, write
+from lib.ingest import __main__ as ingest
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.period import Period
 from lib.store import db, partition
@@ -112,3 +114,28 @@ def test_sqlite_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     err = capsys.readouterr().err
     assert i18n.t("partition.sqlite", "en") in err
     assert i18n.t("partition.sqlite", "zh") in err
+
+
+def test_an_event_file_on_partitioned_tables(tiny_pg: str, tmp_path: Path) -> None:
+    """lib.ingest's upsert by source key still holds: a re-sent event changes nothing, a changed time moves
+    the row to its new month's partition, keeping its id."""
+    assert partition.main(["apply", "--db", tiny_pg]) == 0
+    sent = {"event": "visit", "source_system": "HIS-H", "source_id": "1", "facility_code": "H",
+            "ts": "2026-10-20T09:30", "kind": "outpatient", "is_tcm": False, "is_insured_resident": True,
+            "cost": 120.0, "fund_paid": 60.0}
+    path = tmp_path / "his.jsonl"
+
+    def load(**changes: object) -> int:
+        path.write_text(json.dumps({**sent, **changes}))
+        assert ingest.main(["events", str(path), "--db", tiny_pg, "--by", "his"]) == 0
+        with db.engine(tiny_pg).connect() as conn:
+            return conn.execute(sa.select(Visit.id).where(Visit.__table__.c.source_id == "1")).scalar_one()
+
+    first = load()
+    assert load() == first
+    assert where(tiny_pg, first) == "visit_p2026_10"
+    assert load(ts="2026-11-02T08:00") == first
+    assert where(tiny_pg, first) == "visit_p2026_11"
+    with db.engine(tiny_pg).connect() as conn:
+        audit = conn.execute(sa.text("SELECT inserted, updated FROM ingest_audit ORDER BY id")).all()
+    assert [tuple(a) for a in audit] == [(1, 0), (0, 1)]
