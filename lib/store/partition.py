@@ -170,9 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--months-ahead", type=int, default=MONTHS_AHEAD)
     parser.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
     args = parser.parse_args(argv)
-    run = apply if args.command == "apply" else ensure
+    run, url = (apply if args.command == "apply" else ensure), db.resolve_url(args.db)
     try:
-        with db.engine(db.resolve_url(args.db)).begin() as conn:
+        if url.startswith("sqlite"):  # said before a connection would create a missing file
+            raise PartitionError("partition.sqlite", {})
+        with db.engine(url).begin() as conn:
             done = run(conn, clock.today(), args.months_ahead)
     except PartitionError as refused:
         key, fields = refused.args

@@ -108,9 +108,13 @@ def test_all_or_nothing(tiny_pg: str) -> None:
 
 
 def test_sqlite_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "none.db"
+    assert partition.main(["apply", "--db", f"sqlite:///{missing}", "--lang", "en"]) == 1
+    assert not missing.exists()  # no store file left behind by the refusal
     with make_store("sqlite", tmp_path) as url:
-        assert partition.main(["apply", "--db", url, "--lang", "en"]) == 1
         assert partition.main(["ensure", "--db", url]) == 1
+        with db.engine(url).begin() as conn, pytest.raises(partition.PartitionError):
+            partition.apply(conn, tiny.TODAY)
     err = capsys.readouterr().err
     assert i18n.t("partition.sqlite", "en") in err
     assert i18n.t("partition.sqlite", "zh") in err
