@@ -85,7 +85,7 @@ def _units(url: str) -> pd.DataFrame:
 
 def units() -> pd.DataFrame:
     """Every member unit with tier, peer group, area, community, population (lib.kpi.measures.facilities)."""
-    return _units(db.resolve_url())
+    return _units(db.read_url())
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
@@ -96,7 +96,7 @@ def _county_settings(url: str) -> registry_settings.CountySettings:
 
 def county_settings() -> registry_settings.CountySettings:
     """The county's settings and own words (lib.registry.settings): what every page's text says of it."""
-    return _county_settings(db.resolve_url())
+    return _county_settings(db.read_url())
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
@@ -107,7 +107,7 @@ def _choices(url: str) -> dict[str, pd.DataFrame]:
 
 def choices() -> dict[str, pd.DataFrame]:
     """The county's communities and areas with their names, for filters and legends."""
-    return _choices(db.resolve_url())
+    return _choices(db.read_url())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=500)
@@ -120,7 +120,7 @@ def _kpi_values(url: str, codes: tuple[str, ...] | None, scopes: tuple[kpi.Scope
 def kpi_values(codes: Sequence[str] | None, scopes: Sequence[kpi.Scope], period: Period, *,
                compare: bool = True) -> list[kpi.KpiValue]:
     """Indicator values from lib.kpi (cached for KPI_TTL, shared by every session)."""
-    return _kpi_values(db.resolve_url(), None if codes is None else tuple(codes), tuple(scopes), period, compare,
+    return _kpi_values(db.read_url(), None if codes is None else tuple(codes), tuple(scopes), period, compare,
                        clock.today())
 
 
@@ -133,7 +133,7 @@ def _overview_tiles(url: str, scope: kpi.Scope, period: Period, today: dt.date) 
 def overview_tiles(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> list[headline.Tile]:
     """The overview's headline tiles (lib.kpi.headline.tiles), cached for KPI_TTL and shared by every screen;
     a missing report is named only to a viewer who sees its unit."""
-    return trim.tiles(_overview_tiles(db.resolve_url(), scope, period, clock.today()), viewer, units())
+    return trim.tiles(_overview_tiles(db.read_url(), scope, period, clock.today()), viewer, units())
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=200)
@@ -150,13 +150,13 @@ def _data_as_of(url: str, minute: dt.datetime) -> dt.datetime | None:
 
 def data_as_of() -> dt.datetime | None:
     """The newest event time in the store (lib.events.live.data_as_of), re-read at most every LIVE_TTL."""
-    return _data_as_of(db.resolve_url(), clock.now().replace(second=0))
+    return _data_as_of(db.read_url(), clock.now().replace(second=0))
 
 
 def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
     """Today's counters (lib.events.live.counters), re-read at most every LIVE_TTL; failures are never cached."""
     now = clock.now().replace(second=0)
-    return _live_counters(db.resolve_url(), None if facility_ids is None else tuple(facility_ids), now)
+    return _live_counters(db.read_url(), None if facility_ids is None else tuple(facility_ids), now)
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
@@ -168,7 +168,7 @@ def _map_base(url: str) -> dict[str, object]:
 
 def map_base() -> scene.MapBase:
     """What every map draws: facility points, county outline and areas, out-of-county destinations."""
-    return scene.MapBase(**_map_base(db.resolve_url()))
+    return scene.MapBase(**_map_base(db.read_url()))
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
@@ -179,7 +179,7 @@ def _indicator_catalogue(url: str) -> pd.DataFrame:
 
 def indicator_catalogue() -> pd.DataFrame:
     """The indicator catalogue's names, units and scopes, indexed by code."""
-    return _indicator_catalogue(db.resolve_url())
+    return _indicator_catalogue(db.read_url())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
@@ -190,7 +190,7 @@ def _facility_volumes(url: str, period: Period) -> pd.DataFrame:
 
 def facility_volumes(period: Period) -> pd.DataFrame:
     """Visits, admissions, referrals sent/received and ambulance calls per unit (lib.maps.scene.volumes)."""
-    return _facility_volumes(db.resolve_url(), period)
+    return _facility_volumes(db.read_url(), period)
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=500)
@@ -203,7 +203,7 @@ def _referral_flows(url: str, period: Period, origins: tuple[int, ...] | None, d
 def referral_flows(period: Period, origins: Sequence[int] | None, directions: Sequence[str],
                    disease: str | None) -> pd.DataFrame:
     """Referrals per origin → target over the period (lib.maps.flows.flows)."""
-    return _referral_flows(db.resolve_url(), period, None if origins is None else tuple(origins),
+    return _referral_flows(db.read_url(), period, None if origins is None else tuple(origins),
                            tuple(directions), disease)
 
 
@@ -215,7 +215,7 @@ def _leakage(url: str, period: Period, home_ids: tuple[int, ...] | None, watched
 
 def leakage(period: Period, home_ids: Sequence[int] | None) -> pd.DataFrame:
     """Residents' out-of-county and in-county admissions per disease group (lib.maps.flows.leakage_by_disease)."""
-    return _leakage(db.resolve_url(), period, None if home_ids is None else tuple(home_ids),
+    return _leakage(db.read_url(), period, None if home_ids is None else tuple(home_ids),
                     county_settings().watched_diseases)
 
 
@@ -228,7 +228,7 @@ def _facility_links(url: str, period: Period, facility_id: int) -> dict[str, pd.
 
 def facility_links(period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
     """A unit's referral partners over the period and the doctors sent to it (the map's profile)."""
-    return _facility_links(db.resolve_url(), period, facility_id)
+    return _facility_links(db.read_url(), period, facility_id)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=20)
@@ -239,7 +239,7 @@ def _dispatches(url: str, minute: dt.datetime) -> pd.DataFrame:
 
 def dispatches(now: dt.datetime) -> pd.DataFrame:
     """Ambulance runs under way (lib.maps.scene.dispatches_under_way), re-read at most every LIVE_TTL."""
-    return _dispatches(db.resolve_url(), now.replace(second=0, microsecond=0))
+    return _dispatches(db.read_url(), now.replace(second=0, microsecond=0))
 
 
 @st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=50, refresh_mode="background")
@@ -251,7 +251,7 @@ def _kpi_trend(url: str, code: str, end: dt.date, today: dt.date) -> pd.DataFram
 def kpi_trend(code: str, end: dt.date) -> pd.DataFrame:
     """``code`` per month for 13 months to ``end`` for every scope (lib.kpi.trend.monthly); served stale while
     a background run refreshes it, so a page never waits on the 13 periods once they were read."""
-    return _kpi_trend(db.resolve_url(), code, end, clock.today())
+    return _kpi_trend(db.read_url(), code, end, clock.today())
 
 
 # --- monthly assessment (lib.scoring) -------------------------------------------------------------
@@ -267,7 +267,7 @@ def _draft_scores(url: str, month: dt.date) -> score.Scores:
 
 def draft_scores(month: dt.date) -> score.Scores:
     """The month's live scores, the unpublished draft (lib.scoring.score.draft)."""
-    return _draft_scores(db.resolve_url(), month)
+    return _draft_scores(db.read_url(), month)
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=48)
@@ -278,7 +278,7 @@ def _published_scores(url: str, month: dt.date, version: int | None) -> score.Sc
 
 def published_scores(month: dt.date, version: int | None = None) -> score.Scores | None:
     """A published version of the month (the latest by default), or None (lib.scoring.snapshot.load)."""
-    return _published_scores(db.resolve_url(), month, version)
+    return _published_scores(db.read_url(), month, version)
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=48)
@@ -289,7 +289,7 @@ def _score_versions(url: str, month: dt.date) -> list[score.Published]:
 
 def score_versions(month: dt.date) -> list[score.Published]:
     """The month's published versions, oldest first."""
-    return _score_versions(db.resolve_url(), month)
+    return _score_versions(db.read_url(), month)
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=STORES)
@@ -300,7 +300,7 @@ def _published_months(url: str) -> list[dt.date]:
 
 def published_months() -> list[dt.date]:
     """Months with a published version, newest first."""
-    return _published_months(db.resolve_url())
+    return _published_months(db.read_url())
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24)
@@ -317,7 +317,7 @@ def export_file(scores: score.Scores, kind: str, lang: str, mark: str = "") -> b
     """
     version = None if scores.published is None else scores.published.version
     shown = tuple(scores.units["facility_code"])  # a scoped viewer's file holds its units only
-    return _export_file(kind, lang, mark, (db.resolve_url(), scores.month, version, scores.computed_at, shown), scores)
+    return _export_file(kind, lang, mark, (db.read_url(), scores.month, version, scores.computed_at, shown), scores)
 
 
 def publish_scores(month: dt.date, by: str, note: str = "", viewer: Viewer = OPEN) -> snapshot.Outcome:
@@ -444,7 +444,7 @@ def _county_units(url: str) -> tuple[str, pd.DataFrame]:
 
 def template_file(kind: str, month: dt.date, lang: str, fmt: str, viewer: Viewer = OPEN) -> bytes:
     """A report template (lib.ingest.templates) with the county's units listed (those ``viewer`` sees)."""
-    county, units = _county_units(db.resolve_url())
+    county, units = _county_units(db.read_url())
     return templates.build(kinds.by_code(kind), viewer.keep(units[units["county"] == county]), month, lang, fmt,
                            due_day=county_settings().reporting_day)
 
@@ -456,7 +456,7 @@ def check_upload(name: str, content: bytes, month: dt.date,
     unit is refused as one the county does not have."""
     if not viewer.may_upload:
         raise AccessError(f"{viewer.name}: role {viewer.role} may not upload")
-    county, units = _county_units(db.resolve_url())
+    county, units = _county_units(db.read_url())
     units = viewer.keep(units)
     plan = ingest_monthly.check(table.read(name, content), content, month, units, county, clock.today())
     with db.engine(db.resolve_write_url()).connect() as conn:  # the dry run writes, then rolls back
@@ -482,7 +482,7 @@ def _quality(url: str, month: dt.date, ids: tuple[int, ...], now: dt.datetime, d
 def report_quality(month: dt.date, facility_ids: Sequence[int] | None, now: dt.datetime) -> quality.Quality:
     """Completeness, timeliness and outliers of the monthly reports (lib.ingest.quality) for units in scope."""
     ids = tuple(units().index) if facility_ids is None else tuple(facility_ids)
-    return _quality(db.resolve_url(), month, ids, now.replace(minute=0, second=0), county_settings().reporting_day)
+    return _quality(db.read_url(), month, ids, now.replace(minute=0, second=0), county_settings().reporting_day)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=STORES)
@@ -494,7 +494,7 @@ def _audit(url: str) -> pd.DataFrame:
 def audit_log(viewer: Viewer = OPEN) -> pd.DataFrame:
     """The latest accepted files (lib.ingest.quality.audit_log); a scoped viewer sees its own uploads only (a
     file's sender and name may name other units)."""
-    log = _audit(db.resolve_url())
+    log = _audit(db.read_url())
     return log if viewer.sees_all else log[log["by"] == viewer.name].reset_index(drop=True)
 
 
@@ -522,7 +522,7 @@ def _centre_plan(url: str) -> centre_plans.Plan | None:
 def centres_page(period: Period, scope: kpi.Scope) -> centres.Centres:
     """The information centres page (lib.ops.centres) for the scope and period, on the county's clock; a
     plan file that cannot be read is named on the page, the figures still shown."""
-    url, today = db.resolve_url(), clock.today()
+    url, today = db.read_url(), clock.today()
     try:
         plan, problem = _centre_plan(url), ""
     except InputError as exc:
@@ -543,7 +543,7 @@ def _signals(url: str, since: dt.date, ids: tuple[int, ...] | None, open_only: b
 def alert_signals(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False) -> pd.DataFrame:
     """Signals raised since ``since`` in the townships in scope (lib.alerts.signals.listed)."""
     ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
-    return _signals(db.resolve_url(), since, ids, open_only)
+    return _signals(db.read_url(), since, ids, open_only)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=50)
@@ -558,7 +558,7 @@ def alert_breaches(since: dt.date, facility_ids: Sequence[int] | None, *, open_o
     scoped viewer only those found in the county as a whole or among its own units (a breach of several
     units names them all)."""
     ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
-    found = _breaches(db.resolve_url(), since, ids, open_only)
+    found = _breaches(db.read_url(), since, ids, open_only)
     if viewer.sees_all or found.empty:
         return found
     everyone = units()
@@ -593,7 +593,7 @@ def _sinking_page(url: str, scope: kpi.Scope, period: Period, facility_ids: tupl
 
 def sinking_page(scope: kpi.Scope, period: Period, facility_ids: Sequence[int] | None) -> ops_sinking.Sinking:
     """The resources-sent-down page (lib.ops.sinking.build)."""
-    return _sinking_page(db.resolve_url(), scope, period, _ids(facility_ids), clock.today())
+    return _sinking_page(db.read_url(), scope, period, _ids(facility_ids), clock.today())
 
 
 @st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=100, refresh_mode="background")
@@ -605,7 +605,7 @@ def _capacity_page(url: str, scope: kpi.Scope, period: Period, facility_ids: tup
 
 def capacity_page(scope: kpi.Scope, period: Period, facility_ids: Sequence[int] | None) -> ops_capacity.Capacity:
     """The capacity page (lib.ops.capacity.build)."""
-    return _capacity_page(db.resolve_url(), scope, period, _ids(facility_ids), clock.today())
+    return _capacity_page(db.read_url(), scope, period, _ids(facility_ids), clock.today())
 
 
 @st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=100, refresh_mode="background")
@@ -617,7 +617,7 @@ def _plan_page(url: str, period: Period, units: tuple[str, ...] | None, today: d
 def plan_page(period: Period, facility_ids: Sequence[int] | None) -> ops_plan.PlanView:
     """The plan page (lib.ops.plan.build): milestones owned by the filtered units, and the county's own."""
     codes = None if facility_ids is None else tuple(units().loc[list(facility_ids), "code"])
-    return _plan_page(db.resolve_url(), period, codes, clock.today())
+    return _plan_page(db.read_url(), period, codes, clock.today())
 # --- insurance fund and public health (issue #13 items 3-4) ---------------------------------------
 
 
@@ -630,7 +630,7 @@ def _insurance_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) 
 def insurance_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> insurance.Insurance:
     """The insurance page (lib.ops.insurance.page), cached for KPI_TTL and shared by every screen; the lead
     hospitals' parts only for a viewer who sees them (lib.access.trim)."""
-    return trim.insurance(_insurance_page(db.resolve_url(), scope, period, clock.today()), viewer, units())
+    return trim.insurance(_insurance_page(db.read_url(), scope, period, clock.today()), viewer, units())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
@@ -642,7 +642,7 @@ def _public_health_page(url: str, scope: kpi.Scope, period: Period, today: dt.da
 def public_health_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> public_health.PublicHealth:
     """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL; the TCM
     table by unit lists only the units ``viewer`` sees."""
-    page = _public_health_page(db.resolve_url(), scope, period, clock.today())
+    page = _public_health_page(db.read_url(), scope, period, clock.today())
     return dataclasses.replace(page, tcm_by_unit=viewer.keep(page.tcm_by_unit),
                                tiles={k: trim.tiles(v, viewer, units()) for k, v in page.tiles.items()})
 

@@ -41,10 +41,10 @@ def guard(frame: Frame, *, retry: bool) -> Iterator[None]:
 
 
 def retry_until_reachable() -> None:
-    """Rerun the app as soon as the store answers again."""
+    """Rerun the app as soon as the store answers again (and the read replica, when the pages read one)."""
     @st.fragment(run_every=RETRY_SECONDS)
     def wait_for_store() -> None:
-        if db.reachable():
+        if db.reachable() and db.reachable(db.read_url()):
             st.rerun(scope="app")
 
     wait_for_store()

@@ -43,11 +43,21 @@ def resolve_write_url(url: str | None = None) -> str:
     return resolve_url(url or os.environ.get("COCKPIT_DB_WRITE_URL"))
 
 
-def _secrets_url() -> str | None:
+def _secrets_url(name: str = "cockpit") -> str | None:
     if not SECRETS.exists():
         return None
     with SECRETS.open("rb") as fh:
-        return tomllib.load(fh).get("connections", {}).get("cockpit", {}).get("url")
+        return tomllib.load(fh).get("connections", {}).get(name, {}).get("url")
+
+
+# --- the viewing side's store (region scale: README "Deployment at region scale") -----------------
+
+
+def read_url() -> str:
+    """Where the pages read: COCKPIT_DB_READ_URL, then [connections.cockpit_read] in secrets, else the store's
+    URL. At region scale a streaming replica; writes (ingest, publishing, the engine's kept months) always
+    go to :func:`resolve_url`, and a replica refusing the engine's snapshot write is logged, not raised."""
+    return resolve_url(os.environ.get("COCKPIT_DB_READ_URL") or _secrets_url("cockpit_read"))
 
 
 @functools.cache
