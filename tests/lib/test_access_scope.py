@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 import subprocess
@@ -36,16 +37,10 @@ URBAN = ("H", "T1", "V1")
 URBAN_NAMES = ("旗医院", "一号卫生院", "一号卫生室", "Hospital", "THC one", "Clinic one")
 
 
-def _fill(url: str) -> None:
-    tiny.build(url)
-    with db.engine(url).begin() as conn:
-        for name, (role, scope) in USERS.items():
-            accounts.add(conn, name, role, PASSWORD, by="setup", now=NOW, **scope)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with make_store(request.param, tmp_path_factory.mktemp("access-scope"), fill=_fill) as store:
+    with make_store(request.param, tmp_path_factory.mktemp("access-scope"),
+                    fill=functools.partial(tiny.build_with_users, users=USERS, password=PASSWORD, now=NOW)) as store:
         yield store
 
 

@@ -6,6 +6,7 @@ token opens its view until revoked; the watermark names the viewer. With sign-in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,20 +32,15 @@ URBAN_NAMES = ("旗医院", "一号卫生院", "一号卫生室")  # H, T1, V1: 
 PASTORAL_NAMES = ("二号卫生院", "二号卫生室")
 USERS = {"pastor": ("area_staff", {"area": "pastoral"}), "t1-staff": ("unit_staff", {"unit": "T1"}),
          "ops": ("ops_centre", {}), "boss": ("leader", {}), "clerk": ("data_clerk", {"area": "pastoral"})}
+FILL = functools.partial(tiny.build_with_users, users=USERS, password=PASSWORD, now=NOW)
 INJECTIONS = ("' OR '1'='1' --", "1; DROP TABLE facility; --", "<script>window.pwned=1</script>",
               "\"><img src=x onerror=alert(1)>", "../../etc/passwd", "%27%20OR%201%3D1")
 
 
-def _fill(url: str) -> None:
-    tiny.build(url)
-    with db.engine(url).begin() as conn:
-        for name, (role, scope) in USERS.items():
-            accounts.add(conn, name, role, PASSWORD, by="setup", now=NOW, **scope)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with make_store(request.param, tmp_path_factory.mktemp("access-pages"), fill=_fill) as store:
+    with make_store(request.param, tmp_path_factory.mktemp("access-pages"),
+                    fill=FILL) as store:
         yield store
 
 
@@ -331,7 +327,7 @@ def test_a_scoped_clerk_sees_its_own_uploads_in_the_audit_not_others(url, page_a
 def read_only(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[str]:
     """A PostgreSQL store (tiny county and users) whose viewing URL logs in as a role that may only read;
     what the app writes goes through COCKPIT_DB_WRITE_URL, the owner's URL here."""
-    with make_store("postgresql", tmp_path, fill=_fill) as owner:
+    with make_store("postgresql", tmp_path, fill=FILL) as owner:
         schema_name = owner.split("search_path%3D", 1)[1]
         role = f"view_{schema_name}"
         admin = db.engine(PG_URL)
