@@ -14,15 +14,10 @@ from lib.store import db, schema
 PAGES = tuple(sorted(p.stem for p in (db.ROOT / "pages").glob("*.py")))
 
 
-def _user(args: argparse.Namespace) -> int:
-    url = db.resolve_url(args.db)
-    if args.action == "list":
-        with db.engine(url).connect() as conn:
-            print(accounts.listed(conn).to_string(index=False, na_rep="—"))
-        return 0
-    if not args.name:
-        print(f"user {args.action} needs a NAME", file=sys.stderr)
-        return 2
+LISTS = {"user": accounts.listed, "token": tokens.listed}
+
+
+def _user(args: argparse.Namespace, url: str) -> None:
     with db.engine(url).begin() as conn:
         if args.action == "add":
             password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
@@ -34,26 +29,32 @@ def _user(args: argparse.Namespace) -> int:
         else:
             accounts.change(conn, args.name, active=args.action == "enable", by=args.by, now=clock.now())
     print(f"user {args.name}: {args.action} done")
-    return 0
 
 
-def _token(args: argparse.Namespace) -> int:
-    url = db.resolve_url(args.db)
-    if args.action == "list":
-        with db.engine(url).connect() as conn:
-            print(tokens.listed(conn).to_string(index=False, na_rep="—"))
-        return 0
-    if not args.label:
-        print(f"token {args.action} needs a LABEL", file=sys.stderr)
-        return 2
+def _token(args: argparse.Namespace, url: str) -> None:
     with db.engine(url).begin() as conn:
         if args.action == "revoke":
             tokens.revoke(conn, args.label, by=args.by, now=clock.now())
             print(f"token {args.label}: revoked")
-            return 0
+            return
         token = tokens.add(conn, args.label, args.view, area=args.area, by=args.by, now=clock.now(), pages=PAGES)
     print(f"token {args.label} (shown once, keep it with the screen): {token}")
     print(f"open: /{args.view.split('?')[0]}?kiosk=1&token={token}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    """List, or make one change to a user or a token (each change and its audit row in one transaction)."""
+    url = db.resolve_url(args.db)
+    if args.action == "list":
+        with db.engine(url).connect() as conn:
+            print(LISTS[args.command](conn).to_string(index=False, na_rep="—"))
+        return 0
+    subject = args.name if args.command == "user" else args.label
+    if not subject:
+        print(f"{args.command} {args.action} needs a {'NAME' if args.command == 'user' else 'LABEL'}",
+              file=sys.stderr)
+        return 2
+    {"user": _user, "token": _token}[args.command](args, url)
     return 0
 
 
@@ -84,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("user add needs --role")
     schema.upgrade(args.db)  # a store from before migration 0014 gets the access tables first
     try:
-        return {"user": _user, "token": _token}[args.command](args)
+        return _run(args)
     except accounts.AccountError as exc:
         print(exc, file=sys.stderr)
         return 2
