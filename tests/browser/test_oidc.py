@@ -114,6 +114,10 @@ def test_an_email_without_a_cockpit_user_is_refused_in_words(page: Page, app_ser
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_role("heading", level=1).first).to_have_text(i18n.t("access.signin.title", "zh"))
     assert [n for n in URBAN_NAMES if n in page.content()] == []
+    page.goto(app_server.origin + "/rankings?lang=en")  # still refused on the next run, now in English
+    wait_for_app_run(page)
+    expect(page.get_by_text(i18n.t("access.signin.no_account", "en", name=stranger))).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def test_signing_out_ends_the_provider_sign_in_too(page: Page, app_server: AppServer) -> None:
