@@ -53,8 +53,10 @@ def current(frame: Frame) -> Viewer | None:
     try:
         viewer = data.viewer_of(session.name)
     except AccessError:  # disabled since, or an identity of the provider without an account here
-        _end("access.signin.no_account" if session.via == "oidc" else "access.signin.disabled",
-             name=session.name)
+        if session.via == "oidc":  # the provider's sign-in stays (see _end): the page says why, offers another
+            _end("access.signin.no_account", provider_too=False, name=session.name)
+        else:
+            _end("access.signin.disabled", name=session.name)
         return None
     st.session_state[SESSION_KEY] = session.touched(now)
     return viewer
@@ -89,10 +91,14 @@ def _oidc_session(session: sessions.Session | None, now: dt.datetime) -> session
     return session
 
 
-def _end(message: str, **fields: object) -> None:
+def _end(message: str, *, provider_too: bool = True, **fields: object) -> None:
+    """End the session, leaving ``message`` for the sign-in page; ``provider_too``: and the provider's sign-in
+    it came from. That sign-out leaves the app for the provider and comes back in a new session, so the
+    message is lost: an identity without an account keeps its provider sign-in and is told why on every
+    run, until someone signs in otherwise (an account added meanwhile signs it in at the next run)."""
     session = st.session_state.pop(SESSION_KEY, None)
     st.session_state[MESSAGE_KEY] = (message, fields)
-    if session is not None and session.via == "oidc" and _oidc_configured():
+    if provider_too and session is not None and session.via == "oidc" and _oidc_configured():
         st.logout()
 
 

@@ -76,7 +76,7 @@ class AppServer:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -98,14 +98,16 @@ def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve(store_url: str, log_dir: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[AppServer]:
+def serve(store_url: str, log_dir: Path, *options: str, env: dict[str, str] | None = None,
+          port: int | None = None) -> Iterator[AppServer]:
     """Run ``streamlit run app.py [options]`` on a free port until the block ends (``env``: more of the
-    server's environment, e.g. a benchmark's COCKPIT_QUERY_LOG).
+    server's environment, e.g. a benchmark's COCKPIT_QUERY_LOG; ``port``: one chosen beforehand, from
+    :func:`free_port`, when the options must name it, e.g. an identity provider's redirect URI).
 
     Fails with the server's log if it won't start. A failed test that uses the server (directly or
     through a fixture holding it) gets the log's tail in its report: pytest_runtest_makereport below.
     """
-    port = _free_port()
+    port = port or free_port()
     log = log_dir / f"streamlit-{port}.log"
     env = {**os.environ, **(env or {}), "COCKPIT_DB_URL": store_url}
     cmd = [
