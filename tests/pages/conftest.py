@@ -76,10 +76,12 @@ def new_app(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
 @pytest.fixture
 def open_page(new_app: Callable[..., AppTest]) -> Callable[..., AppTest]:
     """Open pages/<name>.py (None: the default page, the overview) on a store with URL parameters; no
-    exception allowed."""
+    exception allowed. ``session`` presets session state (a signed-in user, tests/pages/test_access.py)."""
 
-    def _open(url: str, name: str | None, **params: str) -> AppTest:
+    def _open(url: str, name: str | None, *, session: dict[str, object] | None = None, **params: str) -> AppTest:
         at = new_app(url, **params)
+        for key, value in (session or {}).items():
+            at.session_state[key] = value
         if name is not None:
             at.switch_page(f"pages/{name}.py")
         at.run()

@@ -50,18 +50,12 @@ def signed_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def page_as(signed_on: None, new_app: Callable[..., AppTest]) -> Callable[..., AppTest]:
+def page_as(signed_on: None, open_page: Callable[..., AppTest]) -> Callable[..., AppTest]:
     """Open pages/<name>.py signed in as ``user`` (None: nobody) with URL parameters; no exception allowed."""
 
     def _open(url: str, user: str | None, name: str | None, **params: str) -> AppTest:
-        at = new_app(url, **params)
-        if user is not None:
-            at.session_state[access.SESSION_KEY] = sessions.start(user, clock.now())
-        if name is not None:
-            at.switch_page(f"pages/{name}.py")
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        session = None if user is None else {access.SESSION_KEY: sessions.start(user, clock.now())}
+        return open_page(url, name, session=session, **params)
 
     return _open
 
