@@ -48,8 +48,8 @@ class Report:
     pages_seen: list[str] = field(default_factory=list)
     page_loads: int = 0
     server_rss_mb: tuple[float, float] | None = None
-    # DOM nodes the tab holds (detached ones included, after a collection) each time the wall comes back to
-    # its first page: a page switch that leaves the old page reachable makes this climb (issue #14 item 4).
+    # DOM nodes the tab holds (detached ones included, after a collection) at the end of each visit to the
+    # wall's first page: a page switch that leaves the old page reachable makes this climb (issue #14 item 4).
     nodes_on_return: list[int] = field(default_factory=list)
 
     @property
@@ -108,6 +108,7 @@ def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = N
         page.goto(origin + QUERY)
         started = time.monotonic()
         blank_since: float | None = None
+        held: int | None = None  # the tab's nodes, sampled while the wall shows its first page
         while (now := time.monotonic()) - started < seconds:
             if page.evaluate(STATE_JS):
                 blank_since = None
@@ -117,11 +118,16 @@ def watch(origin: str, seconds: float, chromium: str, server_pid: int | None = N
             path = page.url.removeprefix(origin).split("?")[0].strip("/") or "overview"
             if not report.pages_seen or report.pages_seen[-1] != path:
                 report.pages_seen.append(path)
-                if path == report.pages_seen[0]:
-                    report.nodes_on_return.append(_nodes_after_collection(cdp))
+            if path == report.pages_seen[0]:  # the last sample of a visit: the page fully drawn
+                held = _nodes_after_collection(cdp)
+            elif held is not None:
+                report.nodes_on_return.append(held)
+                held = None
             # The one timed wait of the suite, on purpose: a soak measures how a wall behaves over a span of
             # time, sampling it at a fixed cadence; its checks are on the states it samples.
             page.wait_for_timeout(SAMPLE_SECONDS * 1000)
+        if held is not None:  # a visit still under way when the watch ended (a partial page holds less)
+            report.nodes_on_return.append(held)
         if server_pid:
             report.server_rss_mb = (start_rss, rss_mb(server_pid))
         browser.close()
