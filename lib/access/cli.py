@@ -7,9 +7,7 @@ Without ``--as`` the tools act as the store's owner, as before (they run on the 
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable, Sequence
 
 from lib.access import accounts
 from lib.access.viewer import AccessError, Viewer
@@ -42,28 +40,12 @@ def refuse(message: str) -> int:
     return REFUSED
 
 
-def kpi_show(argv: Sequence[str], run: Callable[[Sequence[str]], int]) -> int:
-    """``python -m lib.kpi`` with ``--as NAME``: the scope asked for is checked against the user's before
-    ``run`` (lib.kpi.engine.main) is given the rest of the arguments."""
-    peek = argparse.ArgumentParser(add_help=False)
-    peek.add_argument("--as", dest="as_name")
-    peek.add_argument("--db")
-    for kind in ("area", "community", "facility"):
-        peek.add_argument(f"--{kind}")
-    known, _ = peek.parse_known_args(argv)
-    if known.as_name is None:
-        return run(argv)
-    rest = list(argv)
-    at = next(i for i, arg in enumerate(rest) if arg == "--as" or arg.startswith("--as="))
-    del rest[at:at + (1 if "=" in rest[at] else 2)]
+def unless_sees(url: str | None, name: str, scope: Scope) -> int | None:
+    """None if the user ``name`` sees every unit of ``scope`` (a county total always), else the refusal's status."""
     try:
-        viewer = viewer_as(known.db, known.as_name)
+        viewer = viewer_as(url, name)
     except AccessError as exc:
         return refuse(str(exc))
-    scope = next((Scope(k, (getattr(known, k),)) for k in ("area", "community", "facility") if getattr(known, k)),
-                 Scope())
-    with db.engine(db.resolve_url(known.db)).connect() as conn:
+    with db.engine(db.resolve_url(url)).connect() as conn:
         units = measures.facilities(conn)
-    if not viewer.permits(scope, units):
-        return refuse(f"{viewer.name} ({viewer.role}) does not see {scope.label}")
-    return run(rest)
+    return None if viewer.permits(scope, units) else refuse(f"{viewer.name} ({viewer.role}) does not see {scope.label}")

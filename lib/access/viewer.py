@@ -50,7 +50,8 @@ class Viewer:
         mine = self.ids(units)
         if mine is None:
             return None if ids is None else list(ids)
-        return mine if ids is None else [i for i in ids if i in set(mine)]
+        seen = set(mine)
+        return mine if ids is None else [i for i in ids if i in seen]
 
     def permits(self, scope: Scope, units: pd.DataFrame) -> bool:
         """A county total always; any other scope only if every unit in it is the viewer's."""

@@ -2,22 +2,16 @@
 
 Every gauge, ranking and export goes through ``Engine.compute``. Measures are aggregated per facility
 in SQL once per period (lib.kpi.measures), then summed over each scope, so computing 70 scopes costs
-about what one does.
-
-    python -m lib.kpi show --period YYYY-MM [--ytd | --r12 | --today] [--area CODE | --community CODE |
-                           --facility CODE] [--json] [--db URL]
+about what one does. Its command line is lib/kpi/__main__.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
-import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -30,7 +24,6 @@ from lib.kpi import catalogue, measures, months
 from lib.kpi.indicators import FORMULAS, FUND_ALL, NO_GAPS, Batch, Gaps, Ratio, Sums, UnitMeasures, UnitTable
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.kpi.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
-from lib.store import db
 from lib.store.models import County, FundBudget
 
 ScopeKind = Literal["county", "community", "area", "facility", "facilities"]
@@ -402,54 +395,3 @@ def compute(conn: Connection, codes: Iterable[str] | None = None, scopes: Iterab
     """Indicators (all by default) for each scope over one period."""
     engine = Engine(conn, today=today, margin=margin)
     return engine.compute(codes, scopes, period or Period("month", engine.today))
-
-
-def _scope_from_args(args: argparse.Namespace) -> Scope:
-    for kind in ("area", "community", "facility"):
-        if getattr(args, kind):
-            return Scope(kind, (getattr(args, kind),))
-    return Scope()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.kpi", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    show = sub.add_parser("show", help="print indicators for a scope and period")
-    show.add_argument("--period", required=True, help="YYYY-MM (the month, or the end of the period)")
-    kinds = show.add_mutually_exclusive_group()
-    kinds.add_argument("--ytd", action="store_true", help="year to date, to the end of that month")
-    kinds.add_argument("--r12", action="store_true", help="rolling 12 months to the end of that month")
-    kinds.add_argument("--today", action="store_true", help="one day: --period YYYY-MM-DD")
-    where = show.add_mutually_exclusive_group()
-    where.add_argument("--area")
-    where.add_argument("--community")
-    where.add_argument("--facility")
-    show.add_argument("--json", action="store_true")
-    show.add_argument("--db", help="store URL (default: COCKPIT_DB_URL, secrets, or data/cockpit.db)")
-    args = parser.parse_args(argv)
-    if args.today:
-        period = Period("today", dt.date.fromisoformat(args.period))
-    else:
-        period = Period("ytd" if args.ytd else "r12" if args.r12 else "month", Period.month(args.period[:7]).end)
-    with db.engine(db.resolve_url(args.db)).connect() as conn:
-        engine = Engine(conn)
-        values = engine.compute(None, [_scope_from_args(args)], period)
-        names = engine.catalogue["name_zh"]
-    if args.json:
-        print(json.dumps([{**asdict(v), "scope": v.scope.label} for v in values], ensure_ascii=False, default=str,
-                         indent=1))
-        return 0
-    print(f"{'code':<30} {'value':>12} {'numerator':>14} {'denominator':>14} {'target':>10} {'status':<7} "
-          f"{'previous':>10} {'last year':>10}  name")
-    for v in values:
-        def f(x: float | None) -> str:
-            return "—" if x is None else f"{x:.4f}" if abs(x) < 10 else f"{x:,.1f}"
-        print(f"{v.code:<30} {f(v.value):>12} {f(v.numerator):>14} {f(v.denominator):>14} {f(v.target):>10} "
-              f"{v.status or '—':<7} {f(v.previous):>10} {f(v.last_year):>10}  {names[v.code]}"
-              + ("  [small denominator]" if v.small_denominator else ""))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
