@@ -40,12 +40,16 @@ scoped viewer gets is narrowed before the engine (the scope and unit ids in the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.engine import Connection
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib import clock, kpi
 from lib.access import OPEN, AccessError, Viewer, accounts, tokens, trim
@@ -68,190 +72,248 @@ from lib.registry import facilities
 from lib.registry import settings as registry_settings
 from lib.scoring import exports, score, snapshot
 from lib.scoring.weights import WeightsError
+from lib.store import counties as counties_mod
 from lib.store import db
 
 REGISTRY_TTL = "10m"  # the registry changes by import only, a few times a year
 KPI_TTL = "60s"
 LIVE_TTL = "15s"
 TREND_TTL = "10m"
-STORES = 4  # entries of a cache keyed by the store alone: one store serves, a test process opens a few
+STORES = 8  # entries of a cache keyed by the store and county alone: a region's store shows several counties
+COUNTY_PARAM = "county"  # ?county=CODE: which county of the store the page shows (the first by default)
+COUNTY_KEY = "county-shown"  # the session's county, kept across page switches (which drop the query string)
+
+
+class Here(NamedTuple):
+    """Where a run reads: the store's URL and the county shown (None: a store with no county yet). Every
+    cache below is keyed by it, so two stores or two counties never share a cached frame."""
+
+    url: str
+    county: str | None
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
-def _units(url: str) -> pd.DataFrame:
+def _counties(url: str) -> list[counties_mod.CountyRef]:
     with db.engine(url).connect() as conn:
-        return measures.facilities(conn)
+        return counties_mod.listed(conn)
+
+
+def counties() -> list[counties_mod.CountyRef]:
+    """The counties the store holds, in the order they were loaded."""
+    return _counties(db.read_url())
+
+
+def here() -> Here:
+    """This run's store and county: ``?county=`` when the store holds it, else the session's last county,
+    else the store's first (a hand-edited or stale code never fails; the filter bar says it was ignored)."""
+    url = db.read_url()
+    codes = [c.code for c in _counties(url)]
+    if get_script_run_ctx() is not None:  # a page's run, not the server start's warming thread
+        for asked in (st.query_params.get(COUNTY_PARAM), st.session_state.get(COUNTY_KEY)):
+            if asked in codes:
+                return Here(url, asked)
+    return Here(url, codes[0] if codes else None)
+
+
+def county() -> counties_mod.CountyRef | None:
+    """The county this run shows (None: the store holds none yet)."""
+    shown = here().county
+    return next((c for c in counties() if c.code == shown), None)
+
+
+@contextlib.contextmanager
+def _reading(at: Here) -> Iterator[Connection]:
+    with db.engine(at.url).connect() as conn:
+        yield conn
+
+
+def _county_id(conn: Connection, at: Here) -> int:
+    return counties_mod.resolve(conn, at.county).id
+
+
+def _ids(facility_ids: Sequence[int] | None) -> tuple[int, ...] | None:
+    """Unit ids as a cache key. lib's readers take None for every unit of the store, which is the county's
+    units only while the store holds one county; with several, None becomes the county's units."""
+    if facility_ids is not None:
+        return tuple(int(i) for i in facility_ids)
+    return tuple(int(i) for i in units().index) if len(counties()) > 1 else None
+
+
+@st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
+def _units(at: Here) -> pd.DataFrame:
+    with _reading(at) as conn:
+        return measures.facilities(conn, _county_id(conn, at))
 
 
 def units() -> pd.DataFrame:
-    """Every member unit with tier, peer group, area, community, population (lib.kpi.measures.facilities)."""
-    return _units(db.read_url())
+    """The county's member units with tier, peer group, area, community, population
+    (lib.kpi.measures.facilities)."""
+    return _units(here())
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
-def _county_settings(url: str) -> registry_settings.CountySettings:
-    with db.engine(url).connect() as conn:
-        return registry_settings.read(conn)
+def _county_settings(at: Here) -> registry_settings.CountySettings:
+    with _reading(at) as conn:
+        return registry_settings.read(conn, at.county)
 
 
 def county_settings() -> registry_settings.CountySettings:
     """The county's settings and own words (lib.registry.settings): what every page's text says of it."""
-    return _county_settings(db.read_url())
+    return _county_settings(here())
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
-def _choices(url: str) -> dict[str, pd.DataFrame]:
-    with db.engine(url).connect() as conn:
-        return facilities.choices(conn)
+def _choices(at: Here) -> dict[str, pd.DataFrame]:
+    with _reading(at) as conn:
+        return facilities.choices(conn, _county_id(conn, at))
 
 
 def choices() -> dict[str, pd.DataFrame]:
     """The county's communities and areas with their names, for filters and legends."""
-    return _choices(db.read_url())
+    return _choices(here())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=500)
-def _kpi_values(url: str, codes: tuple[str, ...] | None, scopes: tuple[kpi.Scope, ...], period: Period,
+def _kpi_values(at: Here, codes: tuple[str, ...] | None, scopes: tuple[kpi.Scope, ...], period: Period,
                 compare: bool, today: dt.date) -> list[kpi.KpiValue]:
-    with db.engine(url).connect() as conn:
-        return kpi.Engine(conn, today=today).compute(codes, scopes, period, compare=compare)
+    with _reading(at) as conn:
+        return kpi.Engine(conn, county=at.county, today=today).compute(codes, scopes, period, compare=compare)
 
 
 def kpi_values(codes: Sequence[str] | None, scopes: Sequence[kpi.Scope], period: Period, *,
                compare: bool = True) -> list[kpi.KpiValue]:
     """Indicator values from lib.kpi (cached for KPI_TTL, shared by every session)."""
-    return _kpi_values(db.read_url(), None if codes is None else tuple(codes), tuple(scopes), period, compare,
+    return _kpi_values(here(), None if codes is None else tuple(codes), tuple(scopes), period, compare,
                        clock.today())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
-def _overview_tiles(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> list[headline.Tile]:
-    with db.engine(url).connect() as conn:
-        return headline.tiles(kpi.Engine(conn, today=today), scope, period)
+def _overview_tiles(at: Here, scope: kpi.Scope, period: Period, today: dt.date) -> list[headline.Tile]:
+    with _reading(at) as conn:
+        return headline.tiles(kpi.Engine(conn, county=at.county, today=today), scope, period)
 
 
 def overview_tiles(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> list[headline.Tile]:
     """The overview's headline tiles (lib.kpi.headline.tiles), cached for KPI_TTL and shared by every screen;
     a missing report is named only to a viewer who sees its unit."""
-    return trim.tiles(_overview_tiles(db.read_url(), scope, period, clock.today()), viewer, units())
+    return trim.tiles(_overview_tiles(here(), scope, period, clock.today()), viewer, units())
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=200)
-def _live_counters(url: str, facility_ids: tuple[int, ...] | None, minute: dt.datetime) -> live.Counters:
-    with db.engine(url).connect() as conn:
+def _live_counters(at: Here, facility_ids: tuple[int, ...] | None, minute: dt.datetime) -> live.Counters:
+    with _reading(at) as conn:
         return live.counters(conn, minute, facility_ids)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=20)
-def _data_as_of(url: str, minute: dt.datetime) -> dt.datetime | None:
-    with db.engine(url).connect() as conn:
+def _data_as_of(at: Here, minute: dt.datetime) -> dt.datetime | None:
+    with _reading(at) as conn:
         return live.data_as_of(conn)
 
 
 def data_as_of() -> dt.datetime | None:
     """The newest event time in the store (lib.events.live.data_as_of), re-read at most every LIVE_TTL."""
-    return _data_as_of(db.read_url(), clock.now().replace(second=0))
+    return _data_as_of(here(), clock.now().replace(second=0))
 
 
 def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
     """Today's counters (lib.events.live.counters), re-read at most every LIVE_TTL; failures are never cached."""
     now = clock.now().replace(second=0)
-    return _live_counters(db.read_url(), None if facility_ids is None else tuple(facility_ids), now)
+    return _live_counters(here(), _ids(facility_ids), now)
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
-def _map_base(url: str) -> dict[str, object]:
-    with db.engine(url).connect() as conn:
-        return {"points": scene.facility_points(conn), "shapes": scene.shapes(conn),
-                "destinations": flows.destinations(conn)}
+def _map_base(at: Here) -> dict[str, object]:
+    with _reading(at) as conn:
+        place = counties_mod.resolve(conn, at.county)
+        return {"points": scene.facility_points(conn, place), "shapes": scene.shapes(conn, place),
+                "destinations": flows.destinations(conn, place.id)}
 
 
 def map_base() -> scene.MapBase:
     """What every map draws: facility points, county outline and areas, out-of-county destinations."""
-    return scene.MapBase(**_map_base(db.read_url()))
+    return scene.MapBase(**_map_base(here()))
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
-def _indicator_catalogue(url: str) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
+def _indicator_catalogue(at: Here) -> pd.DataFrame:
+    with _reading(at) as conn:
         return catalogue.read(conn)
 
 
 def indicator_catalogue() -> pd.DataFrame:
     """The indicator catalogue's names, units and scopes, indexed by code."""
-    return _indicator_catalogue(db.read_url())
+    return _indicator_catalogue(here())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
-def _facility_volumes(url: str, period: Period) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
+def _facility_volumes(at: Here, period: Period) -> pd.DataFrame:
+    with _reading(at) as conn:
         return scene.volumes(conn, period)
 
 
 def facility_volumes(period: Period) -> pd.DataFrame:
     """Visits, admissions, referrals sent/received and ambulance calls per unit (lib.maps.scene.volumes)."""
-    return _facility_volumes(db.read_url(), period)
+    return _facility_volumes(here(), period)
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=500)
-def _referral_flows(url: str, period: Period, origins: tuple[int, ...] | None, directions: tuple[str, ...],
+def _referral_flows(at: Here, period: Period, origins: tuple[int, ...] | None, directions: tuple[str, ...],
                     disease: str | None) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
+    with _reading(at) as conn:
         return flows.flows(conn, period, origins=origins, directions=directions, disease=disease)
 
 
 def referral_flows(period: Period, origins: Sequence[int] | None, directions: Sequence[str],
                    disease: str | None) -> pd.DataFrame:
     """Referrals per origin → target over the period (lib.maps.flows.flows)."""
-    return _referral_flows(db.read_url(), period, None if origins is None else tuple(origins),
-                           tuple(directions), disease)
+    return _referral_flows(here(), period, _ids(origins), tuple(directions), disease)
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
-def _leakage(url: str, period: Period, home_ids: tuple[int, ...] | None, watched: tuple[str, ...]) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
+def _leakage(at: Here, period: Period, home_ids: tuple[int, ...] | None, watched: tuple[str, ...]) -> pd.DataFrame:
+    with _reading(at) as conn:
         return flows.leakage_by_disease(conn, period, home_ids, watched)
 
 
 def leakage(period: Period, home_ids: Sequence[int] | None) -> pd.DataFrame:
     """Residents' out-of-county and in-county admissions per disease group (lib.maps.flows.leakage_by_disease)."""
-    return _leakage(db.read_url(), period, None if home_ids is None else tuple(home_ids),
-                    county_settings().watched_diseases)
+    return _leakage(here(), period, _ids(home_ids), county_settings().watched_diseases)
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
-def _facility_links(url: str, period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
-    with db.engine(url).connect() as conn:
+def _facility_links(at: Here, period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
+    with _reading(at) as conn:
         return {"referrals": flows.facility_referrals(conn, period, facility_id),
                 "doctors": scene.doctors_hosted(conn, facility_id, period.last_date)}
 
 
 def facility_links(period: Period, facility_id: int) -> dict[str, pd.DataFrame]:
     """A unit's referral partners over the period and the doctors sent to it (the map's profile)."""
-    return _facility_links(db.read_url(), period, facility_id)
+    return _facility_links(here(), period, facility_id)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=20)
-def _dispatches(url: str, minute: dt.datetime) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
-        return scene.dispatches_under_way(conn, minute)
+def _dispatches(at: Here, minute: dt.datetime) -> pd.DataFrame:
+    with _reading(at) as conn:
+        return scene.dispatches_under_way(conn, minute, counties_mod.resolve(conn, at.county))
 
 
 def dispatches(now: dt.datetime) -> pd.DataFrame:
     """Ambulance runs under way (lib.maps.scene.dispatches_under_way), re-read at most every LIVE_TTL."""
-    return _dispatches(db.read_url(), now.replace(second=0, microsecond=0))
+    return _dispatches(here(), now.replace(second=0, microsecond=0))
 
 
 @st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=50, refresh_mode="background")
-def _kpi_trend(url: str, code: str, end: dt.date, today: dt.date) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
-        return trend.monthly(conn, code, end, today=today)
+def _kpi_trend(at: Here, code: str, end: dt.date, today: dt.date) -> pd.DataFrame:
+    with _reading(at) as conn:
+        return trend.monthly(conn, code, end, county=at.county, today=today)
 
 
 def kpi_trend(code: str, end: dt.date) -> pd.DataFrame:
     """``code`` per month for 13 months to ``end`` for every scope (lib.kpi.trend.monthly); served stale while
     a background run refreshes it, so a page never waits on the 13 periods once they were read."""
-    return _kpi_trend(db.read_url(), code, end, clock.today())
+    return _kpi_trend(here(), code, end, clock.today())
 
 
 # --- monthly assessment (lib.scoring) -------------------------------------------------------------
@@ -260,47 +322,47 @@ SCORES_TTL = "5m"  # a month's scores move only with late data; publishing clear
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24, refresh_mode="background")
-def _draft_scores(url: str, month: dt.date) -> score.Scores:
-    with db.engine(url).connect() as conn:
-        return score.draft(conn, month)
+def _draft_scores(at: Here, month: dt.date) -> score.Scores:
+    with _reading(at) as conn:
+        return score.draft(conn, month, county=at.county)
 
 
 def draft_scores(month: dt.date) -> score.Scores:
     """The month's live scores, the unpublished draft (lib.scoring.score.draft)."""
-    return _draft_scores(db.read_url(), month)
+    return _draft_scores(here(), month)
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=48)
-def _published_scores(url: str, month: dt.date, version: int | None) -> score.Scores | None:
-    with db.engine(url).connect() as conn:
-        return snapshot.load(conn, month, version)
+def _published_scores(at: Here, month: dt.date, version: int | None) -> score.Scores | None:
+    with _reading(at) as conn:
+        return snapshot.load(conn, month, version, county=at.county)
 
 
 def published_scores(month: dt.date, version: int | None = None) -> score.Scores | None:
     """A published version of the month (the latest by default), or None (lib.scoring.snapshot.load)."""
-    return _published_scores(db.read_url(), month, version)
+    return _published_scores(here(), month, version)
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=48)
-def _score_versions(url: str, month: dt.date) -> list[score.Published]:
-    with db.engine(url).connect() as conn:
-        return snapshot.versions(conn, month)
+def _score_versions(at: Here, month: dt.date) -> list[score.Published]:
+    with _reading(at) as conn:
+        return snapshot.versions(conn, month, at.county)
 
 
 def score_versions(month: dt.date) -> list[score.Published]:
     """The month's published versions, oldest first."""
-    return _score_versions(db.read_url(), month)
+    return _score_versions(here(), month)
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=STORES)
-def _published_months(url: str) -> list[dt.date]:
-    with db.engine(url).connect() as conn:
-        return snapshot.published_months(conn)
+def _published_months(at: Here) -> list[dt.date]:
+    with _reading(at) as conn:
+        return snapshot.published_months(conn, at.county)
 
 
 def published_months() -> list[dt.date]:
     """Months with a published version, newest first."""
-    return _published_months(db.read_url())
+    return _published_months(here())
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False, max_entries=24)
@@ -317,7 +379,7 @@ def export_file(scores: score.Scores, kind: str, lang: str, mark: str = "") -> b
     """
     version = None if scores.published is None else scores.published.version
     shown = tuple(scores.units["facility_code"])  # a scoped viewer's file holds its units only
-    return _export_file(kind, lang, mark, (db.read_url(), scores.month, version, scores.computed_at, shown), scores)
+    return _export_file(kind, lang, mark, (here(), scores.month, version, scores.computed_at, shown), scores)
 
 
 def publish_scores(month: dt.date, by: str, note: str = "", viewer: Viewer = OPEN) -> snapshot.Outcome:
@@ -326,7 +388,7 @@ def publish_scores(month: dt.date, by: str, note: str = "", viewer: Viewer = OPE
     if not viewer.may_publish:
         raise AccessError(f"{viewer.name}: role {viewer.role} may not publish")
     with db.engine(db.resolve_write_url()).begin() as conn:
-        outcome = snapshot.publish(conn, month, by=by, note=note)
+        outcome = snapshot.publish(conn, month, by=by, county=here().county, note=note)
     for cached in (_draft_scores, _published_scores, _score_versions, _published_months):
         cached.clear()
     return outcome
@@ -436,15 +498,15 @@ def meeting_month(period: str | None, today: dt.date) -> dt.date:
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
-def _county_units(url: str) -> tuple[str, pd.DataFrame]:
-    with db.engine(url).connect() as conn:
-        _, county, units = ingest_monthly.county_units(conn, None)
+def _county_units(at: Here) -> tuple[str, pd.DataFrame]:
+    with _reading(at) as conn:
+        _, county, units = ingest_monthly.county_units(conn, at.county)
     return county, units
 
 
 def template_file(kind: str, month: dt.date, lang: str, fmt: str, viewer: Viewer = OPEN) -> bytes:
     """A report template (lib.ingest.templates) with the county's units listed (those ``viewer`` sees)."""
-    county, units = _county_units(db.read_url())
+    county, units = _county_units(here())
     return templates.build(kinds.by_code(kind), viewer.keep(units[units["county"] == county]), month, lang, fmt,
                            due_day=county_settings().reporting_day)
 
@@ -456,7 +518,7 @@ def check_upload(name: str, content: bytes, month: dt.date,
     unit is refused as one the county does not have."""
     if not viewer.may_upload:
         raise AccessError(f"{viewer.name}: role {viewer.role} may not upload")
-    county, units = _county_units(db.read_url())
+    county, units = _county_units(here())
     units = viewer.keep(units)
     plan = ingest_monthly.check(table.read(name, content), content, month, units, county, clock.today())
     with db.engine(db.resolve_write_url()).connect() as conn:  # the dry run writes, then rolls back
@@ -474,27 +536,27 @@ def write_upload(plan: ingest_monthly.Plan, by: str) -> ingest_monthly.Outcome:
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=50)
-def _quality(url: str, month: dt.date, ids: tuple[int, ...], now: dt.datetime, due_day: int) -> quality.Quality:
-    with db.engine(url).connect() as conn:
+def _quality(at: Here, month: dt.date, ids: tuple[int, ...], now: dt.datetime, due_day: int) -> quality.Quality:
+    with _reading(at) as conn:
         return quality.build(conn, month, ids, now, due_day)
 
 
 def report_quality(month: dt.date, facility_ids: Sequence[int] | None, now: dt.datetime) -> quality.Quality:
     """Completeness, timeliness and outliers of the monthly reports (lib.ingest.quality) for units in scope."""
     ids = tuple(units().index) if facility_ids is None else tuple(facility_ids)
-    return _quality(db.read_url(), month, ids, now.replace(minute=0, second=0), county_settings().reporting_day)
+    return _quality(here(), month, ids, now.replace(minute=0, second=0), county_settings().reporting_day)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=STORES)
-def _audit(url: str) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
+def _audit(at: Here) -> pd.DataFrame:
+    with _reading(at) as conn:
         return quality.audit_log(conn)
 
 
 def audit_log(viewer: Viewer = OPEN) -> pd.DataFrame:
     """The latest accepted files (lib.ingest.quality.audit_log); a scoped viewer sees its own uploads only (a
     file's sender and name may name other units)."""
-    log = _audit(db.read_url())
+    log = _audit(here())
     return log if viewer.sees_all else log[log["by"] == viewer.name].reset_index(drop=True)
 
 
@@ -502,53 +564,52 @@ def audit_log(viewer: Viewer = OPEN) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=200)
-def _centres_now(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> centres.Now:
-    with db.engine(url).connect() as conn:
-        return centres.now(kpi.Engine(conn, today=today), scope, period)
+def _centres_now(at: Here, scope: kpi.Scope, period: Period, today: dt.date) -> centres.Now:
+    with _reading(at) as conn:
+        return centres.now(kpi.Engine(conn, county=at.county, today=today), scope, period)
 
 
 @st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=50, refresh_mode="background")
-def _centres_trends(url: str, scope: kpi.Scope, end: dt.date, today: dt.date) -> dict[str, pd.DataFrame]:
-    with db.engine(url).connect() as conn:
-        return centres.trends(kpi.Engine(conn, today=today), scope, end)
+def _centres_trends(at: Here, scope: kpi.Scope, end: dt.date, today: dt.date) -> dict[str, pd.DataFrame]:
+    with _reading(at) as conn:
+        return centres.trends(kpi.Engine(conn, county=at.county, today=today), scope, end)
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
-def _centre_plan(url: str) -> centre_plans.Plan | None:
-    with db.engine(url).connect() as conn:
-        return centre_plans.for_store(conn)
+def _centre_plan(at: Here) -> centre_plans.Plan | None:
+    with _reading(at) as conn:
+        return centre_plans.for_store(conn, at.county)
 
 
 def centres_page(period: Period, scope: kpi.Scope) -> centres.Centres:
     """The information centres page (lib.ops.centres) for the scope and period, on the county's clock; a
     plan file that cannot be read is named on the page, the figures still shown."""
-    url, today = db.read_url(), clock.today()
+    at, today = here(), clock.today()
     try:
-        plan, problem = _centre_plan(url), ""
+        plan, problem = _centre_plan(at), ""
     except InputError as exc:
         plan, problem = None, str(exc)
-    return centres.page(period, today, _centres_now(url, scope, period, today),
-                        _centres_trends(url, scope, period.last_month, today), plan, problem)
+    return centres.page(period, today, _centres_now(at, scope, period, today),
+                        _centres_trends(at, scope, period.last_month, today), plan, problem)
 
 
 # --- early warning: signals and rule breaches (lib.alerts) ----------------------------------------------
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=50)
-def _signals(url: str, since: dt.date, ids: tuple[int, ...] | None, open_only: bool) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
+def _signals(at: Here, since: dt.date, ids: tuple[int, ...] | None, open_only: bool) -> pd.DataFrame:
+    with _reading(at) as conn:
         return signals.listed(conn, since, ids, open_only=open_only)
 
 
 def alert_signals(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False) -> pd.DataFrame:
     """Signals raised since ``since`` in the townships in scope (lib.alerts.signals.listed)."""
-    ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
-    return _signals(db.read_url(), since, ids, open_only)
+    return _signals(here(), since, _ids(facility_ids), open_only)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=50)
-def _breaches(url: str, since: dt.date, ids: tuple[int, ...] | None, open_only: bool) -> pd.DataFrame:
-    with db.engine(url).connect() as conn:
+def _breaches(at: Here, since: dt.date, ids: tuple[int, ...] | None, open_only: bool) -> pd.DataFrame:
+    with _reading(at) as conn:
         return breaches.listed(conn, since, ids, open_only=open_only)
 
 
@@ -557,8 +618,7 @@ def alert_breaches(since: dt.date, facility_ids: Sequence[int] | None, *, open_o
     """Rule breaches open or seen since ``since`` that concern the scope (lib.alerts.breaches.listed); for a
     scoped viewer only those found in the county as a whole or among its own units (a breach of several
     units names them all)."""
-    ids = None if facility_ids is None else tuple(int(i) for i in facility_ids)
-    found = _breaches(db.read_url(), since, ids, open_only)
+    found = _breaches(here(), since, _ids(facility_ids), open_only)
     if viewer.sees_all or found.empty:
         return found
     everyone = units()
@@ -580,69 +640,65 @@ def respond_to_alert(kind: str, alert_id: int, state: str, by: str, note: str) -
 # --- sinking, capacity, plan (#13 items 2, 5, 6) ---
 
 
-def _ids(facility_ids: Sequence[int] | None) -> tuple[int, ...] | None:
-    return None if facility_ids is None else tuple(facility_ids)
-
-
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100, refresh_mode="background")
-def _sinking_page(url: str, scope: kpi.Scope, period: Period, facility_ids: tuple[int, ...] | None,
+def _sinking_page(at: Here, scope: kpi.Scope, period: Period, facility_ids: tuple[int, ...] | None,
                   today: dt.date) -> ops_sinking.Sinking:
-    with db.engine(url).connect() as conn:
-        return ops_sinking.build(kpi.Engine(conn, today=today), scope, period, facility_ids)
+    with _reading(at) as conn:
+        return ops_sinking.build(kpi.Engine(conn, county=at.county, today=today), scope, period, facility_ids)
 
 
 def sinking_page(scope: kpi.Scope, period: Period, facility_ids: Sequence[int] | None) -> ops_sinking.Sinking:
     """The resources-sent-down page (lib.ops.sinking.build)."""
-    return _sinking_page(db.read_url(), scope, period, _ids(facility_ids), clock.today())
+    return _sinking_page(here(), scope, period, _ids(facility_ids), clock.today())
 
 
 @st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=100, refresh_mode="background")
-def _capacity_page(url: str, scope: kpi.Scope, period: Period, facility_ids: tuple[int, ...] | None,
+def _capacity_page(at: Here, scope: kpi.Scope, period: Period, facility_ids: tuple[int, ...] | None,
                    today: dt.date) -> ops_capacity.Capacity:
-    with db.engine(url).connect() as conn:
-        return ops_capacity.build(kpi.Engine(conn, today=today), scope, period, facility_ids)
+    with _reading(at) as conn:
+        return ops_capacity.build(kpi.Engine(conn, county=at.county, today=today), scope, period, facility_ids)
 
 
 def capacity_page(scope: kpi.Scope, period: Period, facility_ids: Sequence[int] | None) -> ops_capacity.Capacity:
     """The capacity page (lib.ops.capacity.build)."""
-    return _capacity_page(db.read_url(), scope, period, _ids(facility_ids), clock.today())
+    return _capacity_page(here(), scope, period, _ids(facility_ids), clock.today())
 
 
 @st.cache_data(ttl=TREND_TTL, show_spinner=False, max_entries=100, refresh_mode="background")
-def _plan_page(url: str, period: Period, units: tuple[str, ...] | None, today: dt.date) -> ops_plan.PlanView:
-    with db.engine(url).connect() as conn:
-        return ops_plan.build(kpi.Engine(conn, today=today), period, units)
+def _plan_page(at: Here, period: Period, units: tuple[str, ...] | None, today: dt.date) -> ops_plan.PlanView:
+    with _reading(at) as conn:
+        return ops_plan.build(kpi.Engine(conn, county=at.county, today=today), period, units)
 
 
 def plan_page(period: Period, facility_ids: Sequence[int] | None) -> ops_plan.PlanView:
     """The plan page (lib.ops.plan.build): milestones owned by the filtered units, and the county's own."""
     codes = None if facility_ids is None else tuple(units().loc[list(facility_ids), "code"])
-    return _plan_page(db.read_url(), period, codes, clock.today())
+    return _plan_page(here(), period, codes, clock.today())
 # --- insurance fund and public health (issue #13 items 3-4) ---------------------------------------
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
-def _insurance_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> insurance.Insurance:
-    with db.engine(url).connect() as conn:
-        return insurance.page(kpi.Engine(conn, today=today), scope, period)
+def _insurance_page(at: Here, scope: kpi.Scope, period: Period, today: dt.date) -> insurance.Insurance:
+    with _reading(at) as conn:
+        return insurance.page(kpi.Engine(conn, county=at.county, today=today), scope, period)
 
 
 def insurance_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> insurance.Insurance:
     """The insurance page (lib.ops.insurance.page), cached for KPI_TTL and shared by every screen; the lead
     hospitals' parts only for a viewer who sees them (lib.access.trim)."""
-    return trim.insurance(_insurance_page(db.read_url(), scope, period, clock.today()), viewer, units())
+    return trim.insurance(_insurance_page(here(), scope, period, clock.today()), viewer, units())
 
 
 @st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=100)
-def _public_health_page(url: str, scope: kpi.Scope, period: Period, today: dt.date) -> public_health.PublicHealth:
-    with db.engine(url).connect() as conn:
-        return public_health.page(kpi.Engine(conn, today=today), scope, period)
+def _public_health_page(at: Here, scope: kpi.Scope, period: Period, today: dt.date) -> public_health.PublicHealth:
+    with _reading(at) as conn:
+        return public_health.page(kpi.Engine(conn, county=at.county, today=today), scope, period)
 
 
 def public_health_page(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> public_health.PublicHealth:
     """The public health, TCM and elderly-care page (lib.ops.public_health.page), cached for KPI_TTL; the TCM
     table by unit lists only the units ``viewer`` sees."""
-    page = _public_health_page(db.read_url(), scope, period, clock.today())
+    page = _public_health_page(here(), scope, period, clock.today())
     return dataclasses.replace(page, tcm_by_unit=viewer.keep(page.tcm_by_unit),
                                tiles={k: trim.tiles(v, viewer, units()) for k, v in page.tiles.items()})
 

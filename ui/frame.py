@@ -130,9 +130,13 @@ def _switch_lang() -> None:
         st.query_params[LANG_KEY] = lang
 
 
-def _header(frame: Frame) -> None:
+def _header(frame: Frame, *, county_switch: bool = False) -> None:
     with st.container(key=FRAME_KEY, horizontal=True, vertical_alignment="center"):
         st.caption(frame.t("app.title"), width="stretch")
+        if county_switch:
+            from ui import county  # imports ui.data: not before a page runs
+
+            county.switch(frame)
         if frame.kiosk:
             return
         access.badge(frame)
@@ -187,7 +191,7 @@ def route() -> None:
     frame = replace(frame, viewer=viewer)
     page = _navigation(frame)
     st.set_page_config(page_title=f"{page.title} · {frame.t('app.short')}")
-    _header(frame)
+    _header(frame, county_switch=True)
     access.overlay(frame)
     if frame.kiosk:
         from ui import kiosk  # imports this module

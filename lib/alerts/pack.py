@@ -14,13 +14,15 @@ from lib import i18n
 from lib.alerts import outbox, robots
 from lib.alerts.config import Settings
 from lib.scoring import narrative, snapshot
+from lib.store import counties
 from lib.store.models import AlertOutbox, County, ScoreSnapshot
 
 LOOK_BACK_DAYS = 40  # versions published since then are still news
 
 
-def topic(month: dt.date, version: int) -> str:
-    return f"pack:{month:%Y-%m}:v{version}"
+def topic(month: dt.date, version: int, county: str) -> str:
+    """The outbox topic of a county's published version: a pack is sent once per channel."""
+    return f"pack:{county}:{month:%Y-%m}:v{version}"
 
 
 def queue_new(conn: Connection, settings: Settings, now: dt.datetime, lang: str = outbox.LANG) -> int:
@@ -28,19 +30,22 @@ def queue_new(conn: Connection, settings: Settings, now: dt.datetime, lang: str 
     if not settings.channels:
         return 0
     s = ScoreSnapshot
-    recent = conn.execute(sa.select(s.month, s.version).where(s.published_at >= now - dt.timedelta(days=LOOK_BACK_DAYS))
-                          .order_by(s.month, s.version)).all()
+    recent = conn.execute(sa.select(s.month, s.version, County.code).join(County, County.id == s.county_id)
+                          .where(s.published_at >= now - dt.timedelta(days=LOOK_BACK_DAYS))
+                          .order_by(County.id, s.month, s.version)).all()
+    several = len(counties.listed(conn)) > 1
     queued = 0
-    for month, version in recent:
+    for month, version, code in recent:
         month = month if isinstance(month, dt.date) else dt.date.fromisoformat(str(month))
-        sent_to = set(conn.execute(sa.select(AlertOutbox.channel).where(AlertOutbox.topic == topic(month, version)))
-                      .scalars())
+        key = topic(month, version, code)
+        sent_to = set(conn.execute(sa.select(AlertOutbox.channel).where(AlertOutbox.topic == key)).scalars())
         if {c.name for c in settings.channels} <= sent_to:
             continue
-        scores = snapshot.load(conn, month, version)
-        county = conn.execute(sa.select(County.name_zh if lang == "zh" else County.name_en)).scalars().first() or ""
-        title = i18n.t("alerts.pack.title", lang, county=county, month=i18n.fmt_month(month, lang), v=version)
-        link = f"{settings.link_base}/meeting?period={month:%Y-%m}" if settings.link_base else ""
+        scores = snapshot.load(conn, month, version, county=code)
+        title = i18n.t("alerts.pack.title", lang, county=scores.county(lang), month=i18n.fmt_month(month, lang),
+                       v=version)
+        query = f"period={month:%Y-%m}" + (f"&county={code}" if several else "")
+        link = f"{settings.link_base}/meeting?{query}" if settings.link_base else ""
         text = robots.Message(title, tuple(narrative.opening(scores, lang)), link)
-        queued += outbox.queue(conn, topic(month, version), text, settings, now)
+        queued += outbox.queue(conn, key, text, settings, now)
     return queued

@@ -1,7 +1,9 @@
 """Any indicator for any scope and period from the command line (lib.kpi.engine computes them).
 
     python -m lib.kpi show --period YYYY-MM [--ytd | --r12 | --today] [--area CODE | --community CODE |
-                           --facility CODE] [--json] [--db URL] [--as NAME]
+                           --facility CODE] [--county CODE] [--json] [--db URL] [--as NAME]
+
+``--county`` picks a county of a store that holds several (default: the store's first).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import asdict
 from lib.access import cli
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.period import Period
-from lib.store import db
+from lib.store import counties, db
 
 
 def _scope_from_args(args: argparse.Namespace) -> Scope:
@@ -40,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     where.add_argument("--area")
     where.add_argument("--community")
     where.add_argument("--facility")
+    show.add_argument("--county", help="the county's administrative code (default: the store's first county)")
     show.add_argument("--json", action="store_true")
     show.add_argument("--db", help="store URL (default: COCKPIT_DB_URL, secrets, or data/cockpit.db)")
     show.add_argument("--as", dest="as_name", metavar="NAME",
@@ -52,10 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         period = Period("today", dt.date.fromisoformat(args.period))
     else:
         period = Period("ytd" if args.ytd else "r12" if args.r12 else "month", Period.month(args.period[:7]).end)
-    with db.engine(db.resolve_url(args.db)).connect() as conn:
-        engine = Engine(conn)
-        values = engine.compute(None, [scope], period)
-        names = engine.catalogue["name_zh"]
+    try:
+        with db.engine(db.resolve_url(args.db)).connect() as conn:
+            engine = Engine(conn, county=args.county)
+            values = engine.compute(None, [scope], period)
+            names = engine.catalogue["name_zh"]
+    except counties.UnknownCountyError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps([{**asdict(v), "scope": v.scope.label} for v in values], ensure_ascii=False, default=str,
                          indent=1))

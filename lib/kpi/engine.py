@@ -24,7 +24,8 @@ from lib.kpi import catalogue, measures, months
 from lib.kpi.indicators import FORMULAS, FUND_ALL, NO_GAPS, Batch, Gaps, Ratio, Sums, UnitMeasures, UnitTable
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.kpi.targets import DEFAULT_MARGIN, Status, Target, TargetBook, status
-from lib.store.models import County, FundBudget
+from lib.store import counties
+from lib.store.models import FundBudget
 
 ScopeKind = Literal["county", "community", "area", "facility", "facilities"]
 # Below this many people or events a rate is flagged unreliable (kpi-catalogue, "Small denominators":
@@ -105,8 +106,8 @@ class _Knowledge:
     Every input of these is under a generation (migrations 0010 and 0015), so a state's knowledge is true
     for any engine that finds the store in that state."""
 
-    def __init__(self, conn: Connection) -> None:
-        units = measures.facilities(conn)
+    def __init__(self, conn: Connection, county: counties.CountyRef) -> None:
+        units = measures.facilities(conn, county.id)
         # Plain object columns: boolean masks over Arrow-backed strings cost ~10× more, and scopes mask often.
         self.units = units.astype({c: object for c in units.columns if c != "population"})
         self.catalogue = catalogue.read(conn)
@@ -116,8 +117,8 @@ class _Knowledge:
         self.unit_at = list(self.unit_rows.values())  # by position in ``units``
         self.tier_at = self.units["tier"].tolist()
         self.table = UnitTable(self.units)
-        county = conn.execute(sa.select(County.id, County.resident_population).order_by(County.id).limit(1)).one()
-        self.county_id, self.residents = county.id, float(county.resident_population)
+        self.county = county
+        self.county_id, self.residents = county.id, county.residents
         self.targets = TargetBook(conn, self.county_id)
         reporting = measures.reporting_tiers(conn)
         self.reporting_tiers = reporting.groupby("measure")["tier"].agg(frozenset).to_dict()
@@ -140,18 +141,21 @@ class _Knowledge:
 
 _KNOWN: OrderedDict[tuple[object, ...], _Knowledge] = OrderedDict()
 _KNOWN_LOCK = threading.Lock()
-KNOWN_STATES = 2  # the state being read and the one before it (a live feed moves the state every few seconds)
+# The state being read and the one before it (a live feed moves the state every few seconds), for a few
+# counties at once (a region's store shown on several screens).
+KNOWN_STATES = 8
 
 
-def _known(conn: Connection, today: dt.date, at: months.StoreState) -> _Knowledge:
-    """The process's knowledge of the store in this state, or a new one (kept unless read inside a write)."""
-    key = (at.store, at.version, today)
+def _known(conn: Connection, today: dt.date, at: months.StoreState, county: str | None) -> _Knowledge:
+    """The process's knowledge of a county of the store in this state, or a new one (kept unless read inside
+    a write)."""
+    key = (at.store, at.version, today, county)
     with _KNOWN_LOCK:
         held = _KNOWN.get(key)
         if held is not None:
             _KNOWN.move_to_end(key)
             return held
-    fresh = _Knowledge(conn)
+    fresh = _Knowledge(conn, counties.resolve(conn, county))
     if not at.dirty:
         with _KNOWN_LOCK:
             fresh = _KNOWN.setdefault(key, fresh)
@@ -166,15 +170,16 @@ class Engine:
     Formulas run over batches of scopes (lib.kpi.indicators.Batch): an indicator costs one evaluation per
     period whatever the number of scopes it is shown for."""
 
-    def __init__(self, conn: Connection, *, today: dt.date | None = None, margin: float = DEFAULT_MARGIN) -> None:
+    def __init__(self, conn: Connection, *, county: str | None = None, today: dt.date | None = None,
+                 margin: float = DEFAULT_MARGIN) -> None:
         self.conn = conn
         self.today = today or clock.today()
         self.margin = margin
         self.state = months.state(conn)
-        self._known = _known(conn, self.today, self.state)
+        self._known = _known(conn, self.today, self.state, county)
         k = self._known
         self.units, self.catalogue, self.table, self.targets = k.units, k.catalogue, k.table, k.targets
-        self.county_id, self.residents = k.county_id, k.residents
+        self.county, self.county_id, self.residents = k.county, k.county_id, k.residents
 
     # -- scopes and measures -----------------------------------------------------------------------
 
@@ -390,8 +395,8 @@ def _months_to(end: Period, months: int) -> list[Period]:
 
 
 def compute(conn: Connection, codes: Iterable[str] | None = None, scopes: Iterable[Scope] = (Scope(),),
-            period: Period | None = None, *, today: dt.date | None = None,
+            period: Period | None = None, *, county: str | None = None, today: dt.date | None = None,
             margin: float = DEFAULT_MARGIN) -> list[KpiValue]:
-    """Indicators (all by default) for each scope over one period."""
-    engine = Engine(conn, today=today, margin=margin)
+    """Indicators (all by default) for each scope over one period, of county ``county`` (None: the first)."""
+    engine = Engine(conn, county=county, today=today, margin=margin)
     return engine.compute(codes, scopes, period or Period("month", engine.today))

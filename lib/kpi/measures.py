@@ -327,11 +327,13 @@ def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.dat
     return out
 
 
-def facilities(conn: Connection) -> pd.DataFrame:
-    """Every member unit with what scopes, formulas, filters and maps need, in tier order (tens of rows).
+def facilities(conn: Connection, county_id: int | None = None) -> pd.DataFrame:
+    """The member units of county ``county_id`` (None: of every county in the store) with what scopes,
+    formulas, filters and maps need, in tier order (tens of rows).
 
     The one registry query for units: the KPI engine, the filters, the maps and the demo all read it.
     """
+    where = "" if county_id is None else f"WHERE f.county_id = {int(county_id)} "
     return db.read_frame(conn, sa.text(
         "SELECT f.id AS facility_id, f.code, f.name_zh, f.name_en, f.tier_code AS tier, t.name_zh AS tier_zh, "
         "t.name_en AS tier_en, t.level, t.peer_group, t.is_primary, a.code AS area, a.name_zh AS area_zh, "
@@ -339,5 +341,5 @@ def facilities(conn: Connection) -> pd.DataFrame:
         "f.population_served AS population, f.latitude, f.longitude, f.is_lead, f.is_sub_centre, "
         "f.is_border_port, f.coord_source, f.county_id, f.parent_id, f.role "
         "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN area a ON a.id = f.area_id "
-        "JOIN community c ON c.id = f.community_id ORDER BY t.sort, f.id"
+        "JOIN community c ON c.id = f.community_id " + where + "ORDER BY t.sort, f.id"
     )).set_index("facility_id")

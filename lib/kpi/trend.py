@@ -27,11 +27,12 @@ def scopes(engine: Engine) -> list[Scope]:
     return out
 
 
-def monthly(conn: Connection, code: str, end: dt.date, *, months: int = MONTHS,
+def monthly(conn: Connection, code: str, end: dt.date, *, county: str | None = None, months: int = MONTHS,
             today: dt.date | None = None) -> pd.DataFrame:
-    """``code`` per month up to ``end``'s month for every scope it applies to: month, kind, scope
-    (the area/community/facility code, '' for the county), value, numerator, denominator."""
-    engine = Engine(conn, today=today)
+    """``code`` per month up to ``end``'s month for every scope of county ``county`` (None: the store's first)
+    it applies to: month, kind, scope (the area/community/facility code, '' for the county), value, numerator,
+    denominator."""
+    engine = Engine(conn, county=county, today=today)
     periods = [Period("month", add_months(end.replace(day=1), -i)) for i in reversed(range(months))]
     engine.prefetch(periods)
     shown = [scope for scope in scopes(engine) if engine.applies(code, scope)]

@@ -82,10 +82,11 @@ def out_by_destination(flow: pd.DataFrame) -> dict[int, int]:
     return {int(place.id): int(n) for place, n in out.groupby("to", sort=False)["n"].sum().items()}
 
 
-def destinations(conn: Connection) -> pd.DataFrame:
-    """Out-of-county destinations (tens of rows at most)."""
+def destinations(conn: Connection, county_id: int) -> pd.DataFrame:
+    """County ``county_id``'s out-of-county destinations (tens of rows at most)."""
     d = Destination
-    return db.read_frame(conn, sa.select(d.id, d.code, d.name_zh, d.name_en, d.latitude, d.longitude).order_by(d.id))
+    return db.read_frame(conn, sa.select(d.id, d.code, d.name_zh, d.name_en, d.latitude, d.longitude)
+                         .where(d.county_id == county_id).order_by(d.id))
 
 
 def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -27,7 +27,8 @@ from lib.kpi.period import Period
 from lib.maps.flows import Bbox
 from lib.registry import geo
 from lib.store import db
-from lib.store.models import Area, EmergencyDispatch, SinkingDeployment, Staff
+from lib.store.counties import CountyRef
+from lib.store.models import Area, EmergencyDispatch, Facility, SinkingDeployment, Staff
 from lib.store.sqlfn import plus_days
 
 SIMPLIFY_DEG = 0.01  # ~1 km: outlines for a county-wide view; the deck JSON is re-sent on every refresh
@@ -71,9 +72,10 @@ class FacilityProfile:
     doctors: pd.DataFrame  # :func:`doctors_hosted`
 
 
-def facility_points(conn: Connection) -> pd.DataFrame:
-    """Every member unit with its coordinates, flags and display names (lib.kpi.measures.facilities, as columns)."""
-    return measures.facilities(conn).reset_index()
+def facility_points(conn: Connection, county: CountyRef) -> pd.DataFrame:
+    """The county's member units with their coordinates, flags and display names (lib.kpi.measures.facilities,
+    as columns)."""
+    return measures.facilities(conn, county.id).reset_index()
 
 
 def _light(geom: Any) -> Any:
@@ -92,13 +94,14 @@ def area_cells(outline: Any, points: pd.DataFrame) -> dict[str, Any]:
     return {code: unary_union(parts).intersection(outline) for code, parts in by_area.items()}
 
 
-def shapes(conn: Connection) -> dict[str, Any]:
-    """The banner outline and its shaded areas (in registry order) as small GeoJSON, with the outline's box."""
-    outline = geo.boundary(registry.boundary_path(conn))
-    points = facility_points(conn)
+def shapes(conn: Connection, county: CountyRef) -> dict[str, Any]:
+    """The county's outline and its shaded areas (in registry order) as small GeoJSON, with the outline's box."""
+    outline = geo.boundary(registry.boundary_path(conn, county.code))
+    points = facility_points(conn, county)
     names = points.drop_duplicates("area").set_index("area")
     cells = area_cells(outline, points)
-    order = [code for code in conn.execute(sa.select(Area.code).order_by(Area.id)).scalars() if code in cells]
+    order = [code for code in conn.execute(sa.select(Area.code).where(Area.county_id == county.id)
+                                           .order_by(Area.id)).scalars() if code in cells]
     features = [
         {"type": "Feature", "geometry": mapping(_light(geom)),
          "properties": {"area": code, "name_zh": names.at[code, "area_zh"], "name_en": names.at[code, "area_en"],
@@ -120,7 +123,7 @@ def volumes(conn: Connection, period: Period) -> pd.DataFrame:
     return wide
 
 
-def dispatches_under_way(conn: Connection, now: dt.datetime) -> pd.DataFrame:
+def dispatches_under_way(conn: Connection, now: dt.datetime, county: CountyRef) -> pd.DataFrame:
     """Ambulance runs not completed, per station, scene (~1 km) and stage: station_id, latitude, longitude,
     stage (waiting | en_route | on_scene), calls, first_call. "Under way" is lib.events.live's definition, so the
     map shows what the overview counts."""
@@ -130,7 +133,9 @@ def dispatches_under_way(conn: Connection, now: dt.datetime) -> pd.DataFrame:
     return db.read_frame(conn, sa.select(
         d.facility_id.label("station_id"), d.latitude, d.longitude, stage.label("stage"),
         sa.func.count().label("calls"), sa.func.min(d.call_at).label("first_call"))
-        .where(d.completed_at.is_(None), d.call_at >= now - dt.timedelta(hours=live.UNDER_WAY_HOURS),
+        .join(Facility, Facility.id == d.facility_id)
+        .where(Facility.county_id == county.id, d.completed_at.is_(None),
+               d.call_at >= now - dt.timedelta(hours=live.UNDER_WAY_HOURS),
                d.latitude.is_not(None), d.longitude.is_not(None))
         .group_by(d.facility_id, d.latitude, d.longitude, stage).order_by(sa.func.min(d.call_at)))
 

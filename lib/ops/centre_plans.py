@@ -13,12 +13,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lib.problems import InputError
-from lib.store import db
-from lib.store.models import County
+from lib.store import counties, db
 
 PLAN_DIR = db.ROOT / "data" / "centres"
 # Codes in the order of seed 000 主要目标: the five due by end-2025, then the five due by end-2026.
@@ -117,7 +115,11 @@ def for_county(county: str, folder: Path | None = None) -> Plan | None:
     return mine[0] if mine else None
 
 
-def for_store(conn: Connection, folder: Path | None = None) -> Plan | None:
-    """The plan of the store's county (None: no county loaded, or no plan file names it)."""
-    county = conn.execute(sa.select(County.code).order_by(County.id).limit(1)).scalar_one_or_none()
-    return None if county is None else for_county(county, folder)
+def for_store(conn: Connection, county: str | None = None, folder: Path | None = None) -> Plan | None:
+    """The plan of the store's county ``county`` (None: its first; None back: no county loaded, or no plan
+    file names it)."""
+    try:
+        code = counties.resolve(conn, county).code
+    except counties.UnknownCountyError:
+        return None
+    return for_county(code, folder)

@@ -10,10 +10,8 @@ from lib.store import db
 from lib.store.models import Area, Community
 
 
-def choices(conn: Connection) -> dict[str, pd.DataFrame]:
-    """The county's own communities and areas (code, name_zh, name_en), in registry order, for filters."""
-    return {
-        "community": db.read_frame(conn, sa.select(Community.code, Community.name_zh, Community.name_en)
-                                   .order_by(Community.id)),
-        "area": db.read_frame(conn, sa.select(Area.code, Area.name_zh, Area.name_en).order_by(Area.id)),
-    }
+def choices(conn: Connection, county_id: int) -> dict[str, pd.DataFrame]:
+    """County ``county_id``'s own communities and areas (code, name_zh, name_en), in registry order, for filters."""
+    return {kind: db.read_frame(conn, sa.select(model.code, model.name_zh, model.name_en)
+                                .where(model.county_id == county_id).order_by(model.id))
+            for kind, model in (("community", Community), ("area", Area))}

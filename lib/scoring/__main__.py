@@ -1,9 +1,11 @@
 """The monthly assessment from the command line.
 
-    python -m lib.scoring show --month YYYY-MM [--published [--version N]] [--json] [--db URL] [--as NAME]
-    python -m lib.scoring publish --month YYYY-MM [--by NAME] [--note TEXT] [--db URL] [--as NAME]
+    python -m lib.scoring show --month YYYY-MM [--published [--version N]] [--json] [--county CODE] [--db URL]
+                               [--as NAME]
+    python -m lib.scoring publish --month YYYY-MM [--by NAME] [--note TEXT] [--county CODE] [--db URL] [--as NAME]
     python -m lib.scoring weights show | history | load FILE --by NAME [--note TEXT] [--db URL] [--as NAME]
 
+``--county CODE`` picks a county of a store that holds several (default: the store's first).
 ``--as NAME`` acts for that user (lib.access.cli): ``show`` lists only the units the user sees; ``publish``
 and ``weights load`` are refused (exit 3) unless the user's role publishes (the operations centre).
 """
@@ -24,7 +26,7 @@ from lib.access import OPEN, AccessError, Viewer, cli
 from lib.kpi.period import Period
 from lib.scoring import score, snapshot, tables, weights
 from lib.scoring.score import Scores
-from lib.store import db, schema
+from lib.store import counties, db, schema
 
 
 def _month(text: str) -> dt.date:
@@ -63,8 +65,9 @@ def _show(args: argparse.Namespace, viewer: Viewer) -> int:
     month = _month(args.month)
     try:
         with db.engine(db.resolve_url(args.db)).connect() as conn:
-            scores = snapshot.load(conn, month, args.version) if args.published else score.draft(conn, month)
-    except weights.WeightsError as exc:
+            scores = snapshot.load(conn, month, args.version, county=args.county) if args.published else \
+                score.draft(conn, month, county=args.county)
+    except (weights.WeightsError, counties.UnknownCountyError) as exc:
         print(exc, file=sys.stderr)
         return 2
     if scores is not None:
@@ -90,8 +93,9 @@ def _publish(args: argparse.Namespace, viewer: Viewer) -> int:
         return cli.refuse(f"{viewer.name} ({viewer.role}) may not publish scores")
     try:
         with db.engine(db.resolve_url(args.db)).begin() as conn:
-            outcome = snapshot.publish(conn, _month(args.month), by=_by(args, viewer), note=args.note)
-    except (snapshot.PublishError, weights.WeightsError) as exc:
+            outcome = snapshot.publish(conn, _month(args.month), by=_by(args, viewer), county=args.county,
+                                       note=args.note)
+    except (snapshot.PublishError, weights.WeightsError, counties.UnknownCountyError) as exc:
         print(exc, file=sys.stderr)
         return 2
     what = "published as version" if outcome.created else "unchanged since version"
@@ -149,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     w.add_argument("--note", default="")
     parser.add_argument("--as", dest="as_name", help="act for this user of the cockpit (lib.access): their scope "
                                                      "and their role's rights")
+    for p in (show, publish):
+        p.add_argument("--county", help="the county's administrative code (default: the store's first county)")
     for p in (show, publish, w):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         p.add_argument("--as", dest="as_name", default=argparse.SUPPRESS, help=argparse.SUPPRESS)

@@ -34,7 +34,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lib import clock
@@ -54,7 +53,6 @@ from lib.scoring.weights import (
     WeightsError,
     current,
 )
-from lib.store.models import County
 
 TREND_MONTHS = 12
 
@@ -220,12 +218,13 @@ def unit_totals(items: pd.DataFrame, units: pd.DataFrame, weights: Weights) -> p
     return out
 
 
-def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, now: dt.datetime | None = None,
-          trend_months: int = TREND_MONTHS) -> Scores:
-    """The live scores of ``month`` from the store as it is now (the unpublished draft)."""
+def draft(conn: Connection, month: dt.date, *, county: str | None = None, weights: Weights | None = None,
+          now: dt.datetime | None = None, trend_months: int = TREND_MONTHS) -> Scores:
+    """The live scores of ``month`` of county ``county`` (None: the store's first) from the store as it is now
+    (the unpublished draft)."""
     now = now or clock.now()
     weights = weights or current(conn)
-    engine = Engine(conn, today=now.date())
+    engine = Engine(conn, county=county, today=now.date())
     unknown = [c for c in weights.codes if c not in engine.catalogue.index]
     if unknown:  # a store loaded before these indicators existed
         raise WeightsError("indicator catalogue", [f"{c}: not in the store's catalogue; run python -m lib.catalogue "
@@ -236,8 +235,7 @@ def draft(conn: Connection, month: dt.date, *, weights: Weights | None = None, n
     months = read[pooling.WINDOW - 1:]  # the months shown; the ones before only feed the pooled rates
     engine.prefetch([q for m in read
                      for q in engine.related_periods(Period("month", m), weights.codes, compare=False)])
-    county = conn.execute(sa.select(County.code, County.name_zh, County.name_en)
-                          .where(County.id == engine.county_id)).one()
+    county = engine.county
     due_day = county_settings.read(conn, county.code).reporting_day
     raw = {m: score_items(engine, weights, units, m, now, due_day) for m in read}
     groups = units.set_index("code")["peer_group"]

@@ -22,8 +22,8 @@ from lib import clock
 from lib.kpi.period import first_of_month
 from lib.scoring import score, weights
 from lib.scoring.score import ITEM_COLUMNS, UNIT_COLUMNS, Published, Scores
-from lib.store import db
-from lib.store.models import County, ScoreSnapshot, ScoreSnapshotItem, ScoreSnapshotUnit
+from lib.store import counties, db
+from lib.store.models import ScoreSnapshot, ScoreSnapshotItem, ScoreSnapshotUnit
 
 SAME_DIGITS = 6  # two versions are the same when every number agrees to this many decimals
 
@@ -47,24 +47,31 @@ def _records(frame: pd.DataFrame) -> list[dict]:
             for row in out.to_dict("records")]
 
 
-def versions(conn: Connection, month: dt.date) -> list[Published]:
-    """The month's published versions, oldest first."""
+def versions(conn: Connection, month: dt.date, county: str | None = None) -> list[Published]:
+    """The month's published versions of county ``county`` (None: the store's first), oldest first."""
     s = ScoreSnapshot
     rows = conn.execute(sa.select(s.version, s.published_at, s.published_by, s.data_as_of, s.note)
-                        .where(s.month == month).order_by(s.version)).all()
+                        .where(s.county_id == counties.resolve(conn, county).id, s.month == month)
+                        .order_by(s.version)).all()
     return [Published(*r) for r in rows]
 
 
-def published_months(conn: Connection) -> list[dt.date]:
-    """Months with at least one published version, newest first."""
-    rows = conn.execute(sa.select(ScoreSnapshot.month).distinct().order_by(ScoreSnapshot.month.desc())).scalars()
+def published_months(conn: Connection, county: str | None = None) -> list[dt.date]:
+    """Months of county ``county`` (None: the store's first) with at least one published version, newest first."""
+    s = ScoreSnapshot
+    rows = conn.execute(sa.select(s.month).distinct().where(s.county_id == counties.resolve(conn, county).id)
+                        .order_by(s.month.desc())).scalars()
     return [pd.Timestamp(m).date() for m in rows]
 
 
-def load(conn: Connection, month: dt.date, version: int | None = None) -> Scores | None:
-    """A published version of the month (the latest by default), as the same Scores a draft is."""
+def load(conn: Connection, month: dt.date, version: int | None = None, county: str | None = None) -> Scores | None:
+    """A published version of the month of county ``county`` (None: the store's first; the latest version by
+    default), as the same Scores a draft is."""
     s = ScoreSnapshot
-    where = s.month == month if version is None else sa.and_(s.month == month, s.version == version)
+    place = counties.resolve(conn, county)
+    where = sa.and_(s.county_id == place.id, s.month == month)
+    if version is not None:
+        where = sa.and_(where, s.version == version)
     head = conn.execute(sa.select(s).where(where).order_by(s.version.desc()).limit(1)).first()
     if head is None:
         return None
@@ -73,11 +80,10 @@ def load(conn: Connection, month: dt.date, version: int | None = None) -> Scores
     items = db.read_frame(conn, sa.select(*(getattr(i, c) for c in ITEM_COLUMNS)).where(i.snapshot_id == head.id))
     units = units.astype({"rank": "Int64", "previous_rank": "Int64"})
     units["report_received_at"] = pd.to_datetime(units["report_received_at"])
-    county = conn.execute(sa.select(County.name_zh, County.name_en).order_by(County.id).limit(1)).one()
     used = weights.load(conn, head.weights_id)
     items, names = score.order_items(items), score.indicators(conn, used.codes)
     return Scores(month=month, weights=used, units=score.derive(score.order(units), items, used, names), items=items,
-                  indicators=names, county_zh=county.name_zh, county_en=county.name_en,
+                  indicators=names, county_zh=place.name_zh, county_en=place.name_en,
                   computed_at=head.published_at, data_as_of=head.data_as_of,
                   published=Published(head.version, head.published_at, head.published_by, head.data_as_of, head.note))
 
@@ -99,20 +105,22 @@ def _canon(frame: pd.DataFrame, *key: str) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None).reset_index(drop=True)
 
 
-def publish(conn: Connection, month: dt.date, *, by: str, now: dt.datetime | None = None,
+def publish(conn: Connection, month: dt.date, *, by: str, county: str | None = None, now: dt.datetime | None = None,
             note: str = "") -> Outcome:
-    """Freeze the month's draft as its next version (storing the default weights first if none are)."""
+    """Freeze the month's draft of county ``county`` (None: the store's first) as its next version (storing the
+    default weights first if none are)."""
     now = now or clock.now()
     if month >= first_of_month(now.date()):
         raise PublishError(f"{month:%Y-%m} is not over yet: a month is published after its last day")
     stored = weights.ensure_stored(conn, by=by)
-    draft = score.draft(conn, month, weights=stored, now=now)
-    latest = load(conn, month)
+    place = counties.resolve(conn, county)
+    draft = score.draft(conn, month, county=place.code, weights=stored, now=now)
+    latest = load(conn, month, county=place.code)
     if latest is not None and same(latest, draft):
         return Outcome(latest.published.version, created=False)  # type: ignore[union-attr]
     version = 1 if latest is None else latest.published.version + 1  # type: ignore[union-attr]
     snapshot_id = conn.execute(sa.insert(ScoreSnapshot).values(
-        month=month, version=version, weights_id=stored.version, published_at=now, published_by=by,
+        county_id=place.id, month=month, version=version, weights_id=stored.version, published_at=now, published_by=by,
         data_as_of=draft.data_as_of, note=note).returning(ScoreSnapshot.id)).scalar_one()
     conn.execute(sa.insert(ScoreSnapshotUnit), [{"snapshot_id": snapshot_id, **r}
                                                 for r in _records(draft.units[list(UNIT_COLUMNS)])])

@@ -687,8 +687,9 @@ class ScoreSnapshot(Base):
     """A published (frozen) month: version n of that month, the weights it used and the data's date."""
 
     __tablename__ = "score_snapshot"
-    __table_args__ = (sa.UniqueConstraint("month", "version"),)
+    __table_args__ = (sa.UniqueConstraint("county_id", "month", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = _fk("county.id")  # migration 0016: each county publishes its own months
     month: Mapped[dt.date]
     version: Mapped[int]
     weights_id: Mapped[int] = mapped_column(sa.ForeignKey("score_weights.id"))

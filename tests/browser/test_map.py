@@ -20,7 +20,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from lib import i18n
 from lib.maps import scene
-from lib.store import db
+from lib.store import counties, db
 from tests.browser.conftest import wait_for_app_run, wait_ms
 from tests.conftest import make_store, wait_until
 from tests.fixtures import tiny
@@ -94,7 +94,7 @@ def _pixel_of(canvas: Locator, lon: float, lat: float, view: object) -> tuple[fl
 def test_clicking_a_facility_opens_its_profile(open_app: Callable[[str], Page], reference_store: str,
                                                 outside_requests: list[str]) -> None:
     with db.engine(reference_store).connect() as conn:
-        points, shapes = scene.facility_points(conn), scene.shapes(conn)
+        points, shapes = scene.facility_points(conn, counties.resolve(conn)), scene.shapes(conn, counties.resolve(conn))
     top = points.iloc[-1]  # drawn last, so nothing covers the centre of its dot
     page = open_app("/map?period=2026-10&lang=en")
     canvas = _canvas(page)

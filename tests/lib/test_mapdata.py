@@ -15,7 +15,7 @@ from lib.events import write as events
 from lib.kpi.period import Period
 from lib.maps import scene
 from lib.registry import geo
-from lib.store import bootstrap, db
+from lib.store import bootstrap, counties, db
 from lib.store.models import EmergencyDispatch, Facility
 from tests.fixtures import tiny
 
@@ -24,7 +24,7 @@ MONTH = Period("month", dt.date(2026, 10, 1))
 
 def test_points_carry_names_tiers_areas_and_flags(tiny_url: str) -> None:
     with db.engine(tiny_url).connect() as conn:
-        points = scene.facility_points(conn).set_index("code")
+        points = scene.facility_points(conn, counties.resolve(conn)).set_index("code")
     assert list(points.index) == ["H", "T1", "T2", "V1", "V2"]  # tier order: hospital, THCs, clinics
     assert points.loc["T2", ["name_en", "tier", "level", "area_zh", "community_en"]].tolist() == [
         "THC two", "thc", "township", "牧区", "Community"]
@@ -34,8 +34,8 @@ def test_points_carry_names_tiers_areas_and_flags(tiny_url: str) -> None:
 def test_areas_shade_each_facilitys_own_area_inside_the_outline(sqlite_url: str) -> None:
     bootstrap.load_reference(sqlite_url)
     with db.engine(sqlite_url).connect() as conn:
-        shapes = scene.shapes(conn)
-        points = scene.facility_points(conn)
+        shapes = scene.shapes(conn, counties.resolve(conn))
+        points = scene.facility_points(conn, counties.resolve(conn))
         outline = geo.boundary(registry.boundary_path(conn))
     areas = {f["properties"]["area"]: shape(f["geometry"]) for f in shapes["areas"]["features"]}
     assert list(areas) == ["urban", "irrigation", "mountain_dry", "pastoral"]  # registry order
@@ -89,7 +89,7 @@ def test_dispatches_under_way_by_station_scene_and_stage(store_url: str) -> None
             run(90, 42.3, dispatched_at=2, arrived_at=40, completed_at=80),  # done: not under way
             run(60 * 13, 42.3),  # older than lib.events.live.UNDER_WAY_HOURS: a data gap, not a live run
         ])
-        live = scene.dispatches_under_way(conn, now)
+        live = scene.dispatches_under_way(conn, now, counties.resolve(conn))
     got = [(r.latitude, r.stage, r.calls) for r in live.itertuples()]
     assert got == [(42.3, "on_scene", 1), (42.2, "en_route", 1), (42.1, "waiting", 2)]  # oldest call first
     assert set(live["station_id"]) == {ids["T2"]}
