@@ -10,7 +10,7 @@ query and its TTL is listed in this module:
 
 | function | TTL | why |
 |---|---|---|
-| units, choices | REGISTRY_TTL (10 min) | the registry changes by import only |
+| counties, units, choices | REGISTRY_TTL (10 min) | the registry changes by import only |
 | kpi_values, overview_tiles | KPI_TTL (60 s) | indicators move with the live feed; a minute is near real time |
 | live_counters | LIVE_TTL (15 s) | today's counters and data freshness, the wall screen's "now" |
 | map_base, indicator_catalogue | REGISTRY_TTL | facility points, county shapes, destinations, indicator names |
@@ -31,6 +31,7 @@ query and its TTL is listed in this module:
 | centres_trends | TREND_TTL (in the background) | 12 engine months per centre: a second or two cold |
 | centre_plan | REGISTRY_TTL | the centres' build plan, a data file that changes with the plan |
 | insurance_page, public_health_page | KPI_TTL | the fund's ledger and projection, the tiles: move with the feed |
+| region_page | KPI_TTL | every county's headline values and outline (keyed by the store, not the county) |
 
 Access (lib.access: sign-in, the viewer of a session, kiosk tokens, the admin page's lists) is never cached, so
 a disabled user or a revoked token is out at the next run. Shared caches hold the county's figures; what a
@@ -59,7 +60,7 @@ from lib.alerts import breaches, signals
 from lib.events import live
 from lib.ingest import kinds, quality, table, templates
 from lib.ingest import monthly as ingest_monthly
-from lib.kpi import catalogue, filters, headline, measures, trend
+from lib.kpi import catalogue, filters, headline, measures, region, trend
 from lib.kpi.filters import Filters
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.maps import flows, scene
@@ -674,6 +675,20 @@ def plan_page(period: Period, facility_ids: Sequence[int] | None) -> ops_plan.Pl
     """The plan page (lib.ops.plan.build): milestones owned by the filtered units, and the county's own."""
     codes = None if facility_ids is None else tuple(units().loc[list(facility_ids), "code"])
     return _plan_page(here(), period, codes, clock.today())
+# --- the region: every county of the store side by side (issue #15 item 6) --------------------------
+
+
+@st.cache_data(ttl=KPI_TTL, show_spinner=False, max_entries=50)
+def _region_page(url: str, period: Period, today: dt.date) -> region.Region:
+    with db.engine(url).connect() as conn:
+        return region.compare(conn, period, today=today)
+
+
+def region_page(period: Period) -> region.Region:
+    """Every county on the headline indicators against its own targets (lib.kpi.region.compare)."""
+    return _region_page(db.read_url(), period, clock.today())
+
+
 # --- insurance fund and public health (issue #13 items 3-4) ---------------------------------------
 
 

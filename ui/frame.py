@@ -49,6 +49,7 @@ PAGES = (
     PageDef("map", "sec.live", ":material/map:"),
     PageDef("referrals", "sec.live", ":material/swap_vert:"),
     PageDef("alerts", "sec.live", ":material/campaign:"),
+    PageDef("region", "sec.live", ":material/public:"),  # the store's counties side by side
     PageDef("rankings", "sec.monthly", ":material/leaderboard:"),
     PageDef("meeting", "sec.monthly", ":material/slideshow:"),
     PageDef("sinking", "sec.monthly", ":material/move_down:"),

@@ -130,11 +130,11 @@ def county_layers(shapes: Mapping[str, Any], lang: str, *, shade: bool = True, l
     if labels:
         rows = [{"p": _xy(f["properties"]["label_lon"], f["properties"]["label_lat"]),
                  "t": f["properties"][f"name_{lang}"]} for f in features]
-        layers.append(_text("area-labels", rows, size=18, colour=[235, 238, 245, 200]))
+        layers.append(text_layer("area-labels", rows, size=18, colour=[235, 238, 245, 200]))
     return layers
 
 
-def _text(layer_id: str, rows: list[dict[str, Any]], *, size: int, colour: RGB,
+def text_layer(layer_id: str, rows: list[dict[str, Any]], *, size: int, colour: RGB,
           offset: Sequence[int] = (0, 0), anchor: str = "middle") -> pdk.Layer:
     """Labels in any script: the glyph atlas is built in the browser from system fonts (characterSet auto)."""
     return pdk.Layer("TextLayer", rows, id=layer_id, get_position="p", get_text="t", get_size=size,
@@ -236,7 +236,7 @@ def port_layers(points: pd.DataFrame, lang: str) -> list[pdk.Layer]:
     return [pdk.Layer("ScatterplotLayer", rows, id="border-port", get_position="p", get_radius=30,
                       radius_units='"pixels"', stroked=True, filled=False, get_line_color=PORT_RGB,
                       get_line_width=3, line_width_units='"pixels"', pickable=True),
-            _text("port-label", rows, size=16, colour=PORT_RGB, offset=(36, 0), anchor="start")]
+            text_layer("port-label", rows, size=16, colour=PORT_RGB, offset=(36, 0), anchor="start")]
 
 
 # -- live emergency dispatches ---------------------------------------------------------------------------
@@ -317,5 +317,5 @@ def destination_layers(places: pd.DataFrame, out_by_dest: Mapping[int, int], lan
     return [pdk.Layer("ScatterplotLayer", rows, id="destinations", get_position="p", get_radius=9,
                       radius_units='"pixels"', get_fill_color=DESTINATION_RGB, stroked=True,
                       get_line_color=[255, 255, 255], get_line_width=2, line_width_units='"pixels"', pickable=True),
-            _text("destination-labels", rows, size=16, colour=[255, 200, 170], offset=(0, 20))]
+            text_layer("destination-labels", rows, size=16, colour=[255, 200, 170], offset=(0, 20))]
 

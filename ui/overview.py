@@ -41,7 +41,7 @@ def _part(x: float | None, lang: str, *, money: bool = False) -> str:
     return i18n.fmt_number(x, lang, 0 if x is None or float(x).is_integer() else 1)
 
 
-def _target_text(frame: Frame, v: KpiValue) -> str:
+def target_text(frame: Frame, v: KpiValue) -> str:
     status = frame.t(f"status.{v.status or 'none'}")
     if v.target is None:
         return status
@@ -148,7 +148,7 @@ def tile(frame: Frame, t: Tile) -> None:
         if points:
             st.vega_lite_chart(spec=sparkline(frame, points), width="stretch", height=kiosk.px(frame, 36))
         st.vega_lite_chart(spec=bullet(frame, v), width="stretch", height=kiosk.px(frame, 34))
-        st.caption(_target_text(frame, v))
+        st.caption(target_text(frame, v))
         trajectory = _trajectory_text(frame, t)
         if trajectory:
             st.caption(trajectory)

@@ -94,24 +94,37 @@ def area_cells(outline: Any, points: pd.DataFrame) -> dict[str, Any]:
     return {code: unary_union(parts).intersection(outline) for code, parts in by_area.items()}
 
 
+def outline(conn: Connection, county: CountyRef) -> Any:
+    """The county's outline (a shapely geometry) from its registry's boundary file."""
+    return geo.boundary(registry.boundary_path(conn, county.code))
+
+
+def light_geojson(geom: Any) -> dict[str, Any]:
+    """A geometry as small GeoJSON: simplified to what a screen shows, on a coarse grid."""
+    return mapping(_light(geom))
+
+
+def bounds(geom: Any) -> Bbox:
+    return tuple(round(v, 4) for v in geom.bounds)  # type: ignore[return-value]
+
+
 def shapes(conn: Connection, county: CountyRef) -> dict[str, Any]:
     """The county's outline and its shaded areas (in registry order) as small GeoJSON, with the outline's box."""
-    outline = geo.boundary(registry.boundary_path(conn, county.code))
+    border = outline(conn, county)
     points = facility_points(conn, county)
     names = points.drop_duplicates("area").set_index("area")
-    cells = area_cells(outline, points)
+    cells = area_cells(border, points)
     order = [code for code in conn.execute(sa.select(Area.code).where(Area.county_id == county.id)
                                            .order_by(Area.id)).scalars() if code in cells]
     features = [
-        {"type": "Feature", "geometry": mapping(_light(geom)),
+        {"type": "Feature", "geometry": light_geojson(geom),
          "properties": {"area": code, "name_zh": names.at[code, "area_zh"], "name_en": names.at[code, "area_en"],
                         "label_lon": round(geom.representative_point().x, 3),
                         "label_lat": round(geom.representative_point().y, 3)}}
         for code, geom in ((code, cells[code]) for code in order)
     ]
-    bbox: Bbox = tuple(round(v, 4) for v in outline.bounds)  # type: ignore[assignment]
-    return {"outline": mapping(_light(outline)), "areas": {"type": "FeatureCollection", "features": features},
-            "bbox": bbox}
+    return {"outline": light_geojson(border), "areas": {"type": "FeatureCollection", "features": features},
+            "bbox": bounds(border)}
 
 
 def volumes(conn: Connection, period: Period) -> pd.DataFrame:

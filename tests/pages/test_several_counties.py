@@ -8,10 +8,12 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 
 import pytest
+from shapely.geometry import shape
 from streamlit.testing.v1 import AppTest
 
 from lib import registry
 from lib.demo import build
+from lib.kpi import region
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.period import Period
 from lib.scoring import score, snapshot
@@ -88,7 +90,7 @@ def test_each_county_scores_and_publishes_its_own_units(both_url: str, xiaohe_al
     with db.engine(xiaohe_alone).connect() as conn:
         own = score.draft(conn, MONTH, trend_months=2)
     assert set(first.units["facility_code"]) == {"H", "T1", "T2", "V1", "V2"}
-    assert mixed.county_zh == "小河县" and first.county_zh == "小旗"
+    assert (mixed.county_zh, first.county_zh) == ("小河县", "小旗")
     assert mixed.units[["facility_code", "total", "rank"]].equals(own.units[["facility_code", "total", "rank"]])
     assert [o.version for o in outcomes] == [1, 1]
     assert {c: [v.version for v in vs] for c, vs in versions.items()} == {TINY_CODE: [1], XIAOHE_CODE: [1]}
@@ -98,7 +100,7 @@ def test_each_county_scores_and_publishes_its_own_units(both_url: str, xiaohe_al
 def test_an_unknown_county_is_named_with_the_loaded_ones(both_url: str) -> None:
     with db.engine(both_url).connect() as conn, pytest.raises(counties.UnknownCountyError) as found:
         Engine(conn, county="123456")
-    assert "123456" in str(found.value) and TINY_CODE in str(found.value) and XIAOHE_CODE in str(found.value)
+    assert all(code in str(found.value) for code in ("123456", TINY_CODE, XIAOHE_CODE))
 
 
 @pytest.mark.parametrize("page", [p.name for p in PAGES])
@@ -112,10 +114,10 @@ def test_the_switcher_moves_to_the_other_county_and_drops_its_filters(both_url: 
                                                                       open_page: Callable[..., AppTest]) -> None:
     at = open_page(both_url, None, area="pastoral")
     switch = at.selectbox(key="county-switch")
-    assert switch.value == TINY_CODE and switch.options == ["小旗", "小河县"]
+    assert (switch.value, switch.options) == (TINY_CODE, ["小旗", "小河县"])
     switch.set_value(XIAOHE_CODE).run()
     assert not at.exception
-    assert at.query_params.get("county") == XIAOHE_CODE and "area" not in at.query_params
+    assert (at.query_params.get("county"), at.query_params.get("area")) == (XIAOHE_CODE, None)
     assert "小河县" in "\n".join(_texts(at._tree))
 
 
@@ -129,3 +131,33 @@ def test_a_link_to_a_county_not_in_the_store_shows_the_first_and_says_so(both_ur
 def test_a_store_with_one_county_draws_no_switcher(tiny_alone: str, open_page: Callable[..., AppTest]) -> None:
     at = open_page(tiny_alone, None)
     assert [s for s in at.selectbox if s.key == "county-switch"] == []
+
+
+def test_the_region_compares_each_county_on_its_own_figures_and_targets(both_url: str) -> None:
+    with db.engine(both_url).connect() as conn:
+        compared = region.compare(conn, Period("month", MONTH))
+        own = {c: {v.code: v for v in Engine(conn, county=c).compute(region.HEADLINE, [Scope()],
+                                                                      Period("month", MONTH))}
+               for c in (TINY_CODE, XIAOHE_CODE)}
+    assert [c.county.code for c in compared.counties] == [TINY_CODE, XIAOHE_CODE]
+    for c in compared.counties:
+        assert {k: (v.value, v.target, v.status) for k, v in c.values.items()} == \
+            {k: (v.value, v.target, v.status) for k, v in own[c.county.code].items()}
+        x0, y0, x1, y1 = shape(c.outline).bounds
+        lon0, lat0, lon1, lat1 = compared.bbox
+        assert (lon0 <= x0 + 1e-3, lat0 <= y0 + 1e-3, lon1 >= x1 - 1e-3, lat1 >= y1 - 1e-3) == (True,) * 4
+
+
+def test_the_region_page_lists_every_county_with_a_link_to_its_overview(both_url: str,
+                                                                        open_page: Callable[..., AppTest]) -> None:
+    at = open_page(both_url, "region")
+    shown = at.dataframe[0].value
+    assert list(shown.iloc[:, 0]) == ["小旗", "小河县"]
+    assert list(shown.iloc[:, 1]) == [f"./?county={TINY_CODE}", f"./?county={XIAOHE_CODE}"]
+    assert len(at.get("deck_gl_json_chart")) == 1
+
+
+def test_the_region_page_of_a_one_county_store_says_how_to_add_one(tiny_alone: str,
+                                                                   open_page: Callable[..., AppTest]) -> None:
+    at = open_page(tiny_alone, "region", lang="en")
+    assert any("registry" in i.value for i in at.info)
