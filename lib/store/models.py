@@ -519,7 +519,7 @@ class AlertBreachStep(Base):
 class AlertOutbox(Base):
     """A message owed to a channel: kept until the endpoint takes it, so nothing is lost while it is down.
 
-    ``topic`` names what the message is about ("signal:12", "pack:2026-10:v1"): one row per topic and
+    ``topic`` names what the message is about ("signal:12", "pack:150824:2026-10:v1"): one row per topic and
     channel (the unique key), so each is sent once to each channel."""
 
     __tablename__ = "alert_outbox"

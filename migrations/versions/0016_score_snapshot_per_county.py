@@ -32,47 +32,95 @@ def _sqlite_guard(create: bool) -> None:
                    f"BEGIN SELECT RAISE(ABORT, 'score_snapshot: {MESSAGE}'); END" if create else f"DROP TRIGGER {name}")
 
 
-def _scope(old: list[str], new: list[str]) -> None:
-    """Rekey the snapshot's version from ``old`` columns to ``new`` ones, with county_id's link and index."""
-    postgres = op.get_bind().dialect.name == "postgresql"
-    if postgres:
-        op.execute("ALTER TABLE score_snapshot DISABLE TRIGGER score_snapshot_insert_only")
-    else:  # the table is rebuilt: its children's links are checked at commit, its guard comes back after
-        op.execute("PRAGMA defer_foreign_keys=ON")
-        _sqlite_guard(create=False)
-    adding = "county_id" in new
-    with op.batch_alter_table("score_snapshot", recreate="auto") as batch:
-        if adding:
-            batch.add_column(sa.Column("county_id", sa.Integer(), nullable=True))
-    if adding:
-        op.execute(f"UPDATE score_snapshot SET county_id = {FIRST_COUNTY}")
-    with op.batch_alter_table("score_snapshot", recreate="auto") as batch:
-        batch.drop_constraint(f"uq_score_snapshot_{'_'.join(old)}", type_="unique")
-        if adding:
-            batch.alter_column("county_id", existing_type=sa.Integer(), nullable=False)
-            batch.create_foreign_key("fk_score_snapshot_county_id_county", "county", ["county_id"], ["id"])
-            batch.create_index("ix_score_snapshot_county_id", ["county_id"])
-        else:
-            batch.drop_index("ix_score_snapshot_county_id")
-            batch.drop_constraint("fk_score_snapshot_county_id_county", type_="foreignkey")
-            batch.drop_column("county_id")
-        batch.create_unique_constraint(f"uq_score_snapshot_{'_'.join(new)}", new)
-    if postgres:
-        op.execute("ALTER TABLE score_snapshot ENABLE TRIGGER score_snapshot_insert_only")
+COLUMNS = ("id", "month", "version", "weights_id", "published_at", "published_by", "data_as_of", "note")
+
+
+def _create(with_county: bool) -> None:
+    """score_snapshot as migration 0003 made it, with county_id and its key when ``with_county``."""
+    county = [sa.Column("county_id", sa.Integer(), nullable=False),
+              sa.ForeignKeyConstraint(["county_id"], ["county.id"], name="fk_score_snapshot_county_id_county")] \
+        if with_county else []
+    key = ["county_id", "month", "version"] if with_county else ["month", "version"]
+    op.create_table(
+        "score_snapshot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("weights_id", sa.Integer(), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=False),
+        sa.Column("published_by", sa.String(length=64), nullable=False),
+        sa.Column("data_as_of", sa.DateTime(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        *county,
+        sa.ForeignKeyConstraint(["weights_id"], ["score_weights.id"], name="fk_score_snapshot_weights_id_score_weights"),
+        sa.PrimaryKeyConstraint("id", name="pk_score_snapshot"),
+        sa.UniqueConstraint(*key, name=f"uq_score_snapshot_{'_'.join(key)}"),
+    )
+    if with_county:
+        op.create_index("ix_score_snapshot_county_id", "score_snapshot", ["county_id"])
+
+
+def _rebuild_sqlite(with_county: bool) -> None:
+    """SQLite changes a table's keys by rebuilding it. Its rows wait in a plain copy while the table is
+    dropped and made again; the published units and items that point at them are checked at commit
+    (defer_foreign_keys), when their snapshots are back under the same ids. The driver opens a transaction
+    only before DML, and the pragma lasts only until the end of one: it is opened here first."""
+    if not op.get_bind().connection.dbapi_connection.in_transaction:
+        op.execute("BEGIN")
+    op.execute("PRAGMA defer_foreign_keys=ON")
+    _sqlite_guard(create=False)
+    op.execute("CREATE TABLE score_snapshot_copy AS SELECT * FROM score_snapshot")
+    op.drop_table("score_snapshot")
+    _create(with_county)
+    columns = ", ".join(COLUMNS)
+    if with_county:
+        op.execute(f"INSERT INTO score_snapshot ({columns}, county_id) SELECT {columns}, {FIRST_COUNTY} "
+                   "FROM score_snapshot_copy")
     else:
-        _sqlite_guard(create=True)
+        op.execute(f"INSERT INTO score_snapshot ({columns}) SELECT {columns} FROM score_snapshot_copy")
+    op.drop_table("score_snapshot_copy")
+    _sqlite_guard(create=True)
+
+
+def _alter_postgres(with_county: bool) -> None:
+    """PostgreSQL alters the table in place; its insert-only guard is lifted for the back-fill."""
+    op.execute("ALTER TABLE score_snapshot DISABLE TRIGGER score_snapshot_insert_only")
+    if with_county:
+        op.add_column("score_snapshot", sa.Column("county_id", sa.Integer(), nullable=True))
+        op.execute(f"UPDATE score_snapshot SET county_id = {FIRST_COUNTY}")
+        op.alter_column("score_snapshot", "county_id", nullable=False)
+        op.create_foreign_key("fk_score_snapshot_county_id_county", "score_snapshot", "county", ["county_id"], ["id"])
+        op.create_index("ix_score_snapshot_county_id", "score_snapshot", ["county_id"])
+        op.drop_constraint("uq_score_snapshot_month_version", "score_snapshot", type_="unique")
+        op.create_unique_constraint("uq_score_snapshot_county_id_month_version", "score_snapshot",
+                                    ["county_id", "month", "version"])
+    else:
+        op.drop_constraint("uq_score_snapshot_county_id_month_version", "score_snapshot", type_="unique")
+        op.create_unique_constraint("uq_score_snapshot_month_version", "score_snapshot", ["month", "version"])
+        op.drop_index("ix_score_snapshot_county_id", "score_snapshot")
+        op.drop_constraint("fk_score_snapshot_county_id_county", "score_snapshot", type_="foreignkey")
+        op.drop_column("score_snapshot", "county_id")
+    op.execute("ALTER TABLE score_snapshot ENABLE TRIGGER score_snapshot_insert_only")
+
+
+def _scope(with_county: bool) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        _alter_postgres(with_county)
+    else:
+        _rebuild_sqlite(with_county)
 
 
 FIRST_CODE = "(SELECT code FROM county WHERE id = (SELECT MIN(id) FROM county))"
 
 
 def upgrade() -> None:
-    _scope(["month", "version"], ["county_id", "month", "version"])
-    op.execute(f"UPDATE alert_outbox SET topic = 'pack:' || {FIRST_CODE} || ':' || substr(topic, 6) "
-               "WHERE topic LIKE 'pack:____-__:v%'")
+    _scope(with_county=True)
+    # "\\:" is a colon to SQLAlchemy's text(), not the start of a bind parameter
+    op.execute(f"UPDATE alert_outbox SET topic = 'pack\\:' || {FIRST_CODE} || '\\:' || substr(topic, 6) "
+               "WHERE topic LIKE 'pack\\:____-__\\:v%'")
 
 
 def downgrade() -> None:
-    op.execute("UPDATE alert_outbox SET topic = 'pack:' || substr(topic, 7 + length(" + FIRST_CODE + ")) "
-               "WHERE topic LIKE 'pack:%:____-__:v%'")
-    _scope(["county_id", "month", "version"], ["month", "version"])
+    op.execute("UPDATE alert_outbox SET topic = 'pack\\:' || substr(topic, 7 + length(" + FIRST_CODE + ")) "
+               "WHERE topic LIKE 'pack\\:%\\:____-__\\:v%'")
+    _scope(with_county=False)

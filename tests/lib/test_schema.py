@@ -34,3 +34,34 @@ def test_models_and_migrations_agree(store_url):
     with db.engine(store_url).connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diffs == []
+
+
+def test_published_months_and_sent_packs_before_0016_belong_to_the_first_county(store_url):
+    """Migration 0016: a snapshot published before it is the store's first county's, found again as it was;
+    a pack already sent keeps being sent once (its topic now names the county); and back down."""
+    import datetime as dt
+
+    from alembic import command
+
+    from lib.scoring import snapshot
+    from tests.fixtures import tiny
+
+    tiny.build(store_url)
+    month, now = dt.date(2026, 10, 1), dt.datetime(2026, 11, 20, 9)
+    with db.engine(store_url).begin() as conn:
+        snapshot.publish(conn, month, by="test", now=now)
+    command.downgrade(schema._config(store_url), "0015")
+    with db.engine(store_url).begin() as conn:
+        conn.execute(sa.text("INSERT INTO alert_outbox (topic, channel, title, body, link, created_at, attempts, "
+                             "next_try_at, last_error) VALUES ('pack:2026-10:v1', 'wecom', 't', 'b', '', :now, 0, "
+                             ":now, '')"), {"now": now})
+    schema.upgrade(store_url)
+    with db.engine(store_url).connect() as conn:
+        published = snapshot.load(conn, month, county="000001")
+        topics = list(conn.execute(sa.text("SELECT topic FROM alert_outbox")).scalars())
+    assert published is not None
+    assert published.published.version == 1
+    assert topics == ["pack:000001:2026-10:v1"]
+    command.downgrade(schema._config(store_url), "0015")
+    with db.engine(store_url).connect() as conn:
+        assert list(conn.execute(sa.text("SELECT topic FROM alert_outbox")).scalars()) == ["pack:2026-10:v1"]
