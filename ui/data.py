@@ -508,7 +508,8 @@ def _county_units(at: Here) -> tuple[str, pd.DataFrame]:
 def template_file(kind: str, month: dt.date, lang: str, fmt: str, viewer: Viewer = OPEN) -> bytes:
     """A report template (lib.ingest.templates) with the county's units listed (those ``viewer`` sees)."""
     county, units = _county_units(here())
-    return templates.build(kinds.by_code(kind), viewer.keep(units[units["county"] == county]), month, lang, fmt,
+    listed = measures.active(units[units["county"] == county], month)  # a retired unit owes no new report
+    return templates.build(kinds.by_code(kind), viewer.keep(listed), month, lang, fmt,
                            due_day=county_settings().reporting_day)
 
 
@@ -544,7 +545,7 @@ def _quality(at: Here, month: dt.date, ids: tuple[int, ...], now: dt.datetime, d
 
 def report_quality(month: dt.date, facility_ids: Sequence[int] | None, now: dt.datetime) -> quality.Quality:
     """Completeness, timeliness and outliers of the monthly reports (lib.ingest.quality) for units in scope."""
-    ids = tuple(units().index) if facility_ids is None else tuple(facility_ids)
+    ids = tuple(measures.active(units(), month).index) if facility_ids is None else tuple(facility_ids)
     return _quality(here(), month, ids, now.replace(minute=0, second=0), county_settings().reporting_day)
 
 

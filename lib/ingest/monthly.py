@@ -76,7 +76,7 @@ def county_units(conn: Connection, county: str | None) -> tuple[int, str, pd.Dat
         raise ValueError(msg)
     units = db.read_frame(conn, sa.text(
         "SELECT f.id AS facility_id, f.code, f.name_zh, f.name_en, t.level, t.name_zh AS tier_zh, "
-        "t.name_en AS tier_en, c.code AS county "
+        "t.name_en AS tier_en, c.code AS county, f.retired_on "
         "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN county c ON c.id = f.county_id "
         "ORDER BY t.sort, f.code"))
     return int(chosen["id"].iloc[0]), county, units

@@ -327,6 +327,13 @@ def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.dat
     return out
 
 
+def active(units: pd.DataFrame, month: dt.date) -> pd.DataFrame:
+    """The units of ``units`` (``facilities``) still in the registry in ``month``: a unit retired from it
+    keeps its history in every total, but is no longer drawn, listed, expected to report or ranked."""
+    retired = pd.to_datetime(units["retired_on"]).dt.date
+    return units[retired.isna() | (retired > month)]
+
+
 def facilities(conn: Connection, county_id: int | None = None) -> pd.DataFrame:
     """The member units of county ``county_id`` (None: of every county in the store) with what scopes,
     formulas, filters and maps need, in tier order (tens of rows).
@@ -339,7 +346,7 @@ def facilities(conn: Connection, county_id: int | None = None) -> pd.DataFrame:
         "t.name_en AS tier_en, t.level, t.peer_group, t.is_primary, a.code AS area, a.name_zh AS area_zh, "
         "a.name_en AS area_en, a.rural, c.code AS community, c.name_zh AS community_zh, c.name_en AS community_en, "
         "f.population_served AS population, f.latitude, f.longitude, f.is_lead, f.is_sub_centre, "
-        "f.is_border_port, f.coord_source, f.county_id, f.parent_id, f.role "
+        "f.is_border_port, f.coord_source, f.county_id, f.parent_id, f.role, f.retired_on "
         "FROM facility f JOIN tier t ON t.code = f.tier_code JOIN area a ON a.id = f.area_id "
         "JOIN community c ON c.id = f.community_id " + where + "ORDER BY t.sort, f.id"
     )).set_index("facility_id")

@@ -18,7 +18,7 @@ from shapely.geometry import MultiPoint, Point, mapping
 from shapely.ops import unary_union, voronoi_diagram
 from sqlalchemy.engine import Connection
 
-from lib import registry
+from lib import clock, registry
 from lib.events import live
 from lib.events import read as rollup_read
 from lib.kpi import measures
@@ -72,10 +72,10 @@ class FacilityProfile:
     doctors: pd.DataFrame  # :func:`doctors_hosted`
 
 
-def facility_points(conn: Connection, county: CountyRef) -> pd.DataFrame:
-    """The county's member units with their coordinates, flags and display names (lib.kpi.measures.facilities,
-    as columns)."""
-    return measures.facilities(conn, county.id).reset_index()
+def facility_points(conn: Connection, county: CountyRef, today: dt.date | None = None) -> pd.DataFrame:
+    """The county's units in its registry today, with their coordinates, flags and display names
+    (lib.kpi.measures.facilities, as columns)."""
+    return measures.active(measures.facilities(conn, county.id), today or clock.today()).reset_index()
 
 
 def _light(geom: Any) -> Any:

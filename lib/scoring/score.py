@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 
 from lib import clock
 from lib.access.viewer import Viewer
-from lib.kpi import catalogue
+from lib.kpi import catalogue, measures
 from lib.kpi.engine import Engine, KpiValue, Scope
 from lib.kpi.period import Period, add_months
 from lib.registry import settings as county_settings
@@ -230,7 +230,8 @@ def draft(conn: Connection, month: dt.date, *, county: str | None = None, weight
         raise WeightsError("indicator catalogue", [f"{c}: not in the store's catalogue; run python -m lib.catalogue "
                                                    "sync --targets FILE --county CODE" for c in unknown])
     # The member units are assessed, auxiliary hospitals with them; a partner is no member (issue #15).
-    units = engine.units[engine.units["peer_group"].isin(weights.groups) & (engine.units["role"] != "partner")]
+    units = measures.active(engine.units, month)
+    units = units[units["peer_group"].isin(weights.groups) & (units["role"] != "partner")]
     read = [add_months(month, -i) for i in reversed(range(max(trend_months, 2) + pooling.WINDOW - 1))]
     months = read[pooling.WINDOW - 1:]  # the months shown; the ones before only feed the pooled rates
     engine.prefetch([q for m in read

@@ -159,3 +159,35 @@ def test_the_cli_shows_the_difference_and_a_failed_load_leaves_no_new_store(tmp_
         assert conn.execute(sa.select(Facility.name_en).where(Facility.code == "XH-T3")).scalar_one() == "Hills THC"
     assert registry.main(["load", str(v2), "--db", url]) == 0
     assert "XH-T3 变更：name_en" in capsys.readouterr().out
+
+
+def test_a_retired_unit_leaves_the_map_and_the_ranking_but_its_history_stays_in_the_totals(store_url, tmp_path):
+    from lib.kpi import measures
+    from lib.kpi.engine import Engine, Scope
+    from lib.kpi.period import Period
+    from lib.maps import scene
+    from lib.scoring import score
+    from lib.store import counties
+
+    with db.engine(store_url).begin() as conn:
+        registry.load(conn, XIAOHE)
+        unit = conn.execute(sa.select(Facility.id).where(Facility.code == "XH-V2")).scalar_one()
+        events.record(conn, Visit, [{"facility_id": unit, "home_facility_id": unit, "ts": dt.datetime(2026, 10, 3, 9),
+                                     "kind": "outpatient", "is_tcm": False, "is_insured_resident": True,
+                                     "cost": 20, "fund_paid": 10}])
+    with db.engine(store_url).begin() as conn:
+        registry.load(conn, _copy(tmp_path, ('[[facility]]\ncode = "XH-V2"', '[[facility]]\ncode = "XH-V4"')),
+                      today=RETIRED_ON)
+    october, december = dt.date(2026, 10, 1), dt.date(2026, 12, 1)
+    with db.engine(store_url).connect() as conn:
+        xiaohe = counties.resolve(conn, "990101")
+        drawn = set(scene.facility_points(conn, xiaohe, december)["code"])
+        before = set(scene.facility_points(conn, xiaohe, october)["code"])
+        units = measures.facilities(conn, xiaohe.id)
+        visits = Engine(conn, county="990101").sums(Scope(), Period("month", october))["visits"]
+        ranked = set(score.draft(conn, december, county="990101", trend_months=2).units["facility_code"])
+        ranked_before = set(score.draft(conn, october, county="990101", trend_months=2).units["facility_code"])
+    assert ("XH-V2" in drawn, "XH-V2" in before) == (False, True)
+    assert "XH-V2" in set(units["code"])  # still a unit of the engine: its October visit is in the total
+    assert visits == 1
+    assert ("XH-V2" in ranked, "XH-V2" in ranked_before) == (False, True)
