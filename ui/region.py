@@ -16,7 +16,7 @@ import streamlit as st
 from lib import i18n
 from lib.kpi.engine import KpiValue
 from lib.kpi.region import Region
-from ui import kiosk, maps, overview, palette
+from ui import grid, kiosk, maps, overview, palette
 from ui.filters import url_param
 from ui.frame import Frame
 
@@ -107,6 +107,6 @@ def draw(frame: Frame, region: Region) -> None:
                                   scale=kiosk.scale(frame)), key=MAP_KEY, height=height)
     st.caption(frame.t("region.legend"))
     shown = table(frame, region)
-    st.dataframe(shown.style.apply(lambda _: _status_colours(frame, region), axis=None), hide_index=True,
+    grid.dataframe(shown.style.apply(lambda _: _status_colours(frame, region), axis=None), hide_index=True,
                  column_config={frame.t("region.open"): st.column_config.LinkColumn(
                      display_text=frame.t("region.open_text"))})

@@ -330,8 +330,8 @@ def facility_measures(conn: Connection, periods: Sequence[Period], today: dt.dat
 def active(units: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     """The units of ``units`` (``facilities``) still in the registry in ``month``: a unit retired from it
     keeps its history in every total, but is no longer drawn, listed, expected to report or ranked."""
-    retired = pd.to_datetime(units["retired_on"]).dt.date
-    return units[retired.isna() | (retired > month)]
+    retired = pd.to_datetime(units["retired_on"])
+    return units[(retired.isna() | (retired > pd.Timestamp(month))).to_numpy(dtype=bool)]
 
 
 def facilities(conn: Connection, county_id: int | None = None) -> pd.DataFrame:
