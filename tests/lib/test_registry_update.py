@@ -40,6 +40,16 @@ def _units(url: str) -> dict[str, tuple[str, dt.date | None]]:
     return {code: (name, retired) for code, name, retired in rows}
 
 
+def _load_with_a_visit_at_v2(url: str) -> None:
+    """The test county loaded, with one October visit at its unit XH-V2 (the one the updates retire)."""
+    with db.engine(url).begin() as conn:
+        registry.load(conn, XIAOHE)
+        unit = conn.execute(sa.select(Facility.id).where(Facility.code == "XH-V2")).scalar_one()
+        events.record(conn, Visit, [{"facility_id": unit, "home_facility_id": unit, "ts": dt.datetime(2026, 10, 3, 9),
+                                     "kind": "outpatient", "is_tcm": False, "is_insured_resident": True,
+                                     "cost": 20, "fund_paid": 10}])
+
+
 def test_a_second_county_loads_beside_the_first_with_the_same_destination_code(store_url):
     tiny.build(store_url)  # 小旗, whose one destination is coded D1 too
     with db.engine(store_url).begin() as conn:
@@ -62,12 +72,7 @@ def test_a_second_county_loads_beside_the_first_with_the_same_destination_code(s
 
 
 def test_an_update_lists_new_changed_and_retired_units_and_keeps_the_retired_ones_history(store_url, tmp_path):
-    with db.engine(store_url).begin() as conn:
-        registry.load(conn, XIAOHE)
-        unit = conn.execute(sa.select(Facility.id).where(Facility.code == "XH-V2")).scalar_one()
-        events.record(conn, Visit, [{"facility_id": unit, "home_facility_id": unit, "ts": dt.datetime(2026, 10, 3, 9),
-                                     "kind": "outpatient", "is_tcm": False, "is_insured_resident": True,
-                                     "cost": 20, "fund_paid": 10}])
+    _load_with_a_visit_at_v2(store_url)
     v2 = _copy(tmp_path, ('name_zh = "平原乡卫生院"', 'name_zh = "平原镇卫生院"'),
                ('[[facility]]\ncode = "XH-V2"', '[[facility]]\ncode = "XH-V4"'),
                ('latitude = 35.14\nlongitude = 114.22', 'latitude = 35.12\nlongitude = 114.23'))
@@ -169,12 +174,7 @@ def test_a_retired_unit_leaves_the_map_and_the_ranking_but_its_history_stays_in_
     from lib.scoring import score
     from lib.store import counties
 
-    with db.engine(store_url).begin() as conn:
-        registry.load(conn, XIAOHE)
-        unit = conn.execute(sa.select(Facility.id).where(Facility.code == "XH-V2")).scalar_one()
-        events.record(conn, Visit, [{"facility_id": unit, "home_facility_id": unit, "ts": dt.datetime(2026, 10, 3, 9),
-                                     "kind": "outpatient", "is_tcm": False, "is_insured_resident": True,
-                                     "cost": 20, "fund_paid": 10}])
+    _load_with_a_visit_at_v2(store_url)
     with db.engine(store_url).begin() as conn:
         registry.load(conn, _copy(tmp_path, ('[[facility]]\ncode = "XH-V2"', '[[facility]]\ncode = "XH-V4"')),
                       today=RETIRED_ON)
