@@ -141,9 +141,9 @@ class _Knowledge:
 
 _KNOWN: OrderedDict[tuple[object, ...], _Knowledge] = OrderedDict()
 _KNOWN_LOCK = threading.Lock()
-# The state being read and the one before it (a live feed moves the state every few seconds), for a few
-# counties at once (a region's store shown on several screens).
-KNOWN_STATES = 8
+# Per county: the state being read and the one before it (a live feed moves the state every few seconds);
+# at most KNOWN_COUNTIES counties at once (a region's store shown on several screens).
+KNOWN_STATES, KNOWN_COUNTIES = 2, 8
 
 
 def _known(conn: Connection, today: dt.date, at: months.StoreState, county: str | None) -> _Knowledge:
@@ -159,7 +159,10 @@ def _known(conn: Connection, today: dt.date, at: months.StoreState, county: str 
     if not at.dirty:
         with _KNOWN_LOCK:
             fresh = _KNOWN.setdefault(key, fresh)
-            while len(_KNOWN) > KNOWN_STATES:
+            mine = [k for k in _KNOWN if k[3] == county]
+            for old in mine[:-KNOWN_STATES]:
+                del _KNOWN[old]
+            while len(_KNOWN) > KNOWN_STATES * KNOWN_COUNTIES:
                 _KNOWN.popitem(last=False)
     return fresh
 
