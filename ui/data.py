@@ -116,12 +116,6 @@ def here() -> Here:
     return Here(url, codes[0] if codes else None)
 
 
-def county() -> counties_mod.CountyRef | None:
-    """The county this run shows (None: the store holds none yet)."""
-    shown = here().county
-    return next((c for c in counties() if c.code == shown), None)
-
-
 @contextlib.contextmanager
 def _reading(at: Here) -> Iterator[Connection]:
     with db.engine(at.url).connect() as conn:

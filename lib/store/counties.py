@@ -41,10 +41,13 @@ class UnknownCountyError(LookupError):
 _COLUMNS = (County.id, County.code, County.name_zh, County.name_en, County.resident_population)
 
 
+def _ref(row: sa.Row) -> CountyRef:
+    return CountyRef(row.id, row.code, row.name_zh, row.name_en, float(row.resident_population))
+
+
 def listed(conn: Connection) -> list[CountyRef]:
     """Every loaded county, in the order they were loaded."""
-    return [CountyRef(r.id, r.code, r.name_zh, r.name_en, float(r.resident_population))
-            for r in conn.execute(sa.select(*_COLUMNS).order_by(County.id))]
+    return [_ref(r) for r in conn.execute(sa.select(*_COLUMNS).order_by(County.id))]
 
 
 def resolve(conn: Connection, county: str | None = None) -> CountyRef:
@@ -56,10 +59,5 @@ def resolve(conn: Connection, county: str | None = None) -> CountyRef:
     row = conn.execute(query).first()
     if row is None:
         raise UnknownCountyError(county or "", [c.code for c in listed(conn)])
-    return CountyRef(row.id, row.code, row.name_zh, row.name_en, float(row.resident_population))
+    return _ref(row)
 
-
-def code_or_first(conn: Connection, county: str | None) -> str | None:
-    """``county`` if loaded, else the first county's code (None in an empty store): for URLs, which never fail."""
-    codes = [c.code for c in listed(conn)]
-    return county if county in codes else (codes[0] if codes else None)
