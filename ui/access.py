@@ -62,6 +62,11 @@ def current(frame: Frame) -> Viewer | None:
     return viewer
 
 
+def confine(viewer: Viewer) -> None:
+    """Keep the run's viewer's county for ui.data.here: a viewer confined to a county sees only that one."""
+    st.session_state[data.CONFINED_KEY] = viewer.county
+
+
 def still_valid(frame: Frame) -> bool:
     """Whether the run's signed-in user is still allowed (a desk's live region asks before re-reading
     figures; a wall's refresh reruns the whole page, whose :func:`current` checks its token)."""

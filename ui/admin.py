@@ -1,7 +1,10 @@
 """The admin page: users (role, scope, active), kiosk tokens (made, shown once, revoked) and the audit.
 
 Only the leader and the operations centre reach it (ui/frame.admits); every change goes through
-lib.access, which audits it in the same transaction, and the audit is listed below the forms.
+lib.access, which audits it in the same transaction, and the audit is listed below the forms. In a store
+of several counties, users and screens made here are the county shown (its areas and units are the ones
+offered); region-wide accounts are made with ``python -m lib.access`` without ``--county``. An admin
+confined to a county lists and manages that county's only.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def draw(frame: Frame) -> None:
         st.success(frame.t("access.admin.done", what=done))
     if error := st.session_state.pop(ERROR_KEY, None):
         st.error(error)
-    listed = data.access_admin()
+    listed = {k: _own(frame, v) for k, v in data.access_admin().items()}
     users, screens, audit = st.tabs([frame.t(f"access.admin.tab.{k}") for k in ("users", "tokens", "audit")])
     with users:
         _users(frame, listed["users"])
@@ -39,6 +42,19 @@ def draw(frame: Frame) -> None:
     with audit:
         steps = listed["audit"].assign(action=lambda a: [frame.t(f"access.action.{x}") for x in a["action"]])
         _table(frame, steps, "admin-audit")
+
+
+def _own(frame: Frame, listed: pd.DataFrame) -> pd.DataFrame:
+    """The users or screens a confined admin manages (its county's); everything for anyone else."""
+    if frame.viewer.county is None or "county" not in listed:
+        return listed
+    return listed[listed["county"] == frame.viewer.county]
+
+
+def _county(frame: Frame) -> str | None:
+    """The county an account or screen made here is confined to: the one shown, once the store holds several
+    (or the admin is confined); None in a store of one county (lib.access confines an area or unit to it)."""
+    return data.here().county if frame.viewer.county or len(data.counties()) > 1 else None
 
 
 def _table(frame: Frame, table: pd.DataFrame, key: str) -> None:
@@ -89,7 +105,8 @@ def _add_user(frame: Frame) -> None:
     """The form's callback (a callback, not the button's return value, so a rerun cannot lose the click)."""
     name, password = st.session_state["admin-add-name"].strip(), st.session_state["admin-add-password"]
     chosen = _chosen("admin-add")
-    _apply(frame, name, accounts.add, name, chosen.pop("role"), password or None, grantor=frame.viewer, **chosen)
+    _apply(frame, name, accounts.add, name, chosen.pop("role"), password or None, county=_county(frame),
+           grantor=frame.viewer, **chosen)
 
 
 def _change_user(frame: Frame) -> None:
@@ -98,13 +115,14 @@ def _change_user(frame: Frame) -> None:
     if who == frame.viewer.name and (not active or chosen["role"] != frame.viewer.role):
         st.session_state[ERROR_KEY] = frame.t("access.admin.self")
         return
-    _apply(frame, who, accounts.change, who, active=active, grantor=frame.viewer, **chosen)
+    _apply(frame, who, accounts.change, who, active=active, county=_county(frame), grantor=frame.viewer, **chosen)
 
 
 def _add_token(frame: Frame, pages: tuple[str, ...]) -> None:
     label, page, area = (st.session_state[k] for k in ("admin-token-label", "admin-token-page", "admin-token-area"))
     view = f"{page}?area={area}" if area else page
-    token = _apply(frame, label, tokens.add, label.strip(), view, area=area or None, pages=pages)
+    token = _apply(frame, label, tokens.add, label.strip(), view, area=area or None, county=_county(frame),
+                   pages=pages)
     if token is not None:
         st.session_state[MADE_KEY] = (label, view, token)
 

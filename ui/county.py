@@ -36,7 +36,7 @@ def switch(frame: Frame) -> None:
     shown = data.here().county
     if asked and asked != shown:
         st.warning(frame.t("filter.ignored", names=f"{data.COUNTY_PARAM}={asked}"))
-    if len(loaded) < 2 or shown is None:
+    if len(loaded) < 2 or shown is None or frame.viewer.county is not None:
         return
     st.session_state[data.COUNTY_KEY] = shown
     if asked != shown:

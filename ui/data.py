@@ -81,8 +81,9 @@ KPI_TTL = "60s"
 LIVE_TTL = "15s"
 TREND_TTL = "10m"
 STORES = 8  # entries of a cache keyed by the store and county alone: a region's store shows several counties
-COUNTY_PARAM = "county"  # ?county=CODE: which county of the store the page shows (the first by default)
+COUNTY_PARAM = counties_mod.PARAM  # ?county=CODE: which county of the store the page shows (the first by default)
 COUNTY_KEY = "county-shown"  # the session's county, kept across page switches (which drop the query string)
+CONFINED_KEY = "county-confined"  # the viewer's own county (lib.access.Viewer.county), set by ui.frame.route
 
 
 class Here(NamedTuple):
@@ -105,11 +106,14 @@ def counties() -> list[counties_mod.CountyRef]:
 
 
 def here() -> Here:
-    """This run's store and county: ``?county=`` when the store holds it, else the session's last county,
-    else the store's first (a hand-edited or stale code never fails; the filter bar says it was ignored)."""
+    """This run's store and county: a viewer confined to a county sees that one, whatever the URL; anyone else
+    ``?county=`` when the store holds it, else the session's last county, else the store's first (a
+    hand-edited or stale code never fails; the filter bar says it was ignored)."""
     url = db.read_url()
     codes = [c.code for c in _counties(url)]
     if get_script_run_ctx() is not None:  # a page's run, not the server start's warming thread
+        if confined := st.session_state.get(CONFINED_KEY):
+            return Here(url, confined)
         for asked in (st.query_params.get(COUNTY_PARAM), st.session_state.get(COUNTY_KEY)):
             if asked in codes:
                 return Here(url, asked)
@@ -195,26 +199,28 @@ def overview_tiles(scope: kpi.Scope, period: Period, viewer: Viewer = OPEN) -> l
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=200)
-def _live_counters(at: Here, facility_ids: tuple[int, ...] | None, minute: dt.datetime) -> live.Counters:
+def _live_counters(at: Here, facility_ids: tuple[int, ...] | None, county_ids: tuple[int, ...] | None,
+                   minute: dt.datetime) -> live.Counters:
     with _reading(at) as conn:
-        return live.counters(conn, minute, facility_ids)
+        return live.counters(conn, minute, facility_ids, county_ids)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=20)
-def _data_as_of(at: Here, minute: dt.datetime) -> dt.datetime | None:
+def _data_as_of(at: Here, ids: tuple[int, ...] | None, minute: dt.datetime) -> dt.datetime | None:
     with _reading(at) as conn:
-        return live.data_as_of(conn)
+        return live.data_as_of(conn, ids)
 
 
 def data_as_of() -> dt.datetime | None:
-    """The newest event time in the store (lib.events.live.data_as_of), re-read at most every LIVE_TTL."""
-    return _data_as_of(here(), clock.now().replace(second=0))
+    """The newest event time of the county's units (lib.events.live.data_as_of), re-read at most every
+    LIVE_TTL."""
+    return _data_as_of(here(), _ids(None), clock.now().replace(second=0))
 
 
 def live_counters(facility_ids: Sequence[int] | None) -> live.Counters:
     """Today's counters (lib.events.live.counters), re-read at most every LIVE_TTL; failures are never cached."""
     now = clock.now().replace(second=0)
-    return _live_counters(here(), _ids(facility_ids), now)
+    return _live_counters(here(), _ids(facility_ids), _ids(None), now)
 
 
 @st.cache_data(ttl=REGISTRY_TTL, show_spinner=False, max_entries=STORES)
@@ -606,7 +612,7 @@ def alert_signals(since: dt.date, facility_ids: Sequence[int] | None, *, open_on
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=50)
 def _breaches(at: Here, since: dt.date, ids: tuple[int, ...] | None, open_only: bool) -> pd.DataFrame:
     with _reading(at) as conn:
-        return breaches.listed(conn, since, ids, open_only=open_only)
+        return breaches.listed(conn, since, counties_mod.resolve(conn, at.county), ids, open_only=open_only)
 
 
 def alert_breaches(since: dt.date, facility_ids: Sequence[int] | None, *, open_only: bool = False,

@@ -190,6 +190,7 @@ def route() -> None:
         access.sign_in_page(frame)
         return
     frame = replace(frame, viewer=viewer)
+    access.confine(viewer)
     page = _navigation(frame)
     st.set_page_config(page_title=f"{page.title} · {frame.t('app.short')}")
     _header(frame, county_switch=True)

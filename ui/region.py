@@ -16,6 +16,7 @@ import streamlit as st
 from lib import i18n
 from lib.kpi.engine import KpiValue
 from lib.kpi.region import Region
+from lib.store import counties
 from ui import grid, kiosk, maps, overview, palette
 from ui.filters import url_param
 from ui.frame import Frame
@@ -55,7 +56,7 @@ def table(frame: Frame, region: Region) -> pd.DataFrame:
     rows = []
     for c in region.counties:
         row: dict[str, Any] = {frame.t("region.county"): c.county.name(frame.lang),
-                               frame.t("region.open"): f"./?county={c.county.code}"
+                               frame.t("region.open"): f"./?{counties.PARAM}={c.county.code}"
                                + ("&lang=en" if frame.lang == "en" else "")}
         row.update({_name(frame, region, code): cell(frame, c.values.get(code)) for code in region.codes})
         rows.append(row)

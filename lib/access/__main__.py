@@ -21,8 +21,8 @@ def _user(args: argparse.Namespace, url: str) -> None:
     with db.engine(url).begin() as conn:
         if args.action == "add":
             password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
-            accounts.add(conn, args.name, args.role, password, area=args.area, unit=args.unit, by=args.by,
-                         now=clock.now())
+            accounts.add(conn, args.name, args.role, password, area=args.area, unit=args.unit, county=args.county,
+                         by=args.by, now=clock.now())
         elif args.action == "password":
             accounts.change(conn, args.name, password=sys.stdin.readline().rstrip("\r\n"), by=args.by,
                             now=clock.now())
@@ -37,7 +37,8 @@ def _token(args: argparse.Namespace, url: str) -> None:
             tokens.revoke(conn, args.label, by=args.by, now=clock.now())
             print(f"token {args.label}: revoked")
             return
-        token = tokens.add(conn, args.label, args.view, area=args.area, by=args.by, now=clock.now(), pages=PAGES)
+        token = tokens.add(conn, args.label, args.view, area=args.area, county=args.county, by=args.by,
+                           now=clock.now(), pages=PAGES)
     print(f"token {args.label} (shown once, keep it with the screen): {token}")
     print(f"open: /{args.view.split('?')[0]}?kiosk=1&token={token}")
 
@@ -78,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--view", default="overview", help="the page (and query) the screen opens, e.g. map?area=X")
     token.add_argument("--area", help="show only this area's units at unit level")
     for p in (user, token):
+        p.add_argument("--county", help="confine to this county (its code); an area or unit is this county's. "
+                                        "Required for --area/--unit once the store holds several counties")
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         p.add_argument("--by", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

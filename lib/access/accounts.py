@@ -21,8 +21,9 @@ from lib.access import audit
 from lib.access.settings import Settings
 from lib.access.viewer import AccessError, Viewer
 from lib.kpi import measures
-from lib.store import db
-from lib.store.models import AccessRole, AccessUser
+from lib.store import counties, db
+from lib.store.counties import CountyRef
+from lib.store.models import AccessRole, AccessUser, County
 
 HASHER = PasswordHasher()
 _DUMMY = HASHER.hash("not a password of anyone")
@@ -59,34 +60,58 @@ def roles(conn: Connection) -> dict[str, Role]:
     return {r.code: Role(*r) for r in rows}
 
 
-def _unit_codes(conn: Connection, area: str | None, unit: str | None) -> frozenset[str]:
-    units = measures.facilities(conn)
+def _unit_codes(conn: Connection, county_id: int | None, area: str | None, unit: str | None) -> frozenset[str]:
+    units = measures.facilities(conn, county_id)
     if unit is not None:
         return frozenset(units.loc[units["code"] == unit, "code"])
     return frozenset(units.loc[units["area"] == area, "code"])
 
 
-def viewer_for(conn: Connection, role: Role, name: str, area: str | None, unit: str | None, *,
-               kiosk: bool = False) -> Viewer:
+def viewer_for(conn: Connection, role: Role, name: str, area: str | None, unit: str | None,
+               county_id: int | None, *, kiosk: bool = False) -> Viewer:
     """The viewer of a role and scope: the units it sees read from the registry now, so a unit moved to
-    another area moves with it."""
-    units = None if role.reach == "county" and not (area or unit) else _unit_codes(conn, area, unit)
-    return Viewer(name=name, role=role.code, units=units, may_publish=role.may_publish,
+    another area moves with it; confined to the county ``county_id`` (None: every county)."""
+    county = None if county_id is None else conn.execute(sa.select(County.code).where(County.id == county_id)
+                                                         ).scalar_one()
+    units = None if role.reach == "county" and not (area or unit) else _unit_codes(conn, county_id, area, unit)
+    return Viewer(name=name, role=role.code, units=units, county=county, may_publish=role.may_publish,
                   may_upload=role.may_upload, may_admin=role.may_admin, kiosk=kiosk)
 
 
-def _check_scope(conn: Connection, role: Role, area: str | None, unit: str | None) -> None:
+def confined_to(conn: Connection, county: str | None, area: str | None, unit: str | None) -> CountyRef | None:
+    """The county a user or screen is confined to: the one named, or, for an area or unit scope, the store's
+    only county (codes are unique per county only: with several, the county must be named); None: every
+    county."""
+    loaded = counties.listed(conn)
+    if county is not None:
+        found = [c for c in loaded if c.code == county]
+        if not found:
+            raise AccountError("access.error.no_county", county=county, loaded=", ".join(c.code for c in loaded))
+        return found[0]
+    if not (area or unit):
+        return None
+    if len(loaded) > 1:
+        raise AccountError("access.error.needs_county", loaded=", ".join(c.code for c in loaded))
+    return loaded[0] if loaded else None
+
+
+def check_area(conn: Connection, county: CountyRef | None, area: str | None, unit: str | None = None) -> None:
+    """Refuse an area or unit that the county (None: the store) does not have."""
+    units = measures.facilities(conn, None if county is None else county.id)
+    if area and area not in set(units["area"]):
+        raise AccountError("access.error.no_area", area=area)
+    if unit and unit not in set(units["code"]):
+        raise AccountError("access.error.no_unit", unit=unit)
+
+
+def _check_scope(conn: Connection, role: Role, area: str | None, unit: str | None, county: CountyRef | None) -> None:
     needs = {"county": (), "area": ("area",), "unit": ("unit",), "scoped": ("area", "unit")}[role.reach]
     given = [k for k, v in (("area", area), ("unit", unit)) if v]
     if role.reach == "county" and given:
         raise AccountError("access.error.county_role", role=role.code)
     if role.reach != "county" and (len(given) != 1 or given[0] not in needs):
         raise AccountError("access.error.needs_scope", role=role.code, needs=" / ".join(f"--{k}" for k in needs))
-    units = measures.facilities(conn)
-    if area and area not in set(units["area"]):
-        raise AccountError("access.error.no_area", area=area)
-    if unit and unit not in set(units["code"]):
-        raise AccountError("access.error.no_unit", unit=unit)
+    check_area(conn, county, area, unit)
 
 
 RIGHTS = ("may_publish", "may_upload", "may_admin")
@@ -98,18 +123,25 @@ def grantable(role: Role, grantor: Viewer | None) -> bool:
     return grantor is None or all(getattr(grantor, right) or not getattr(role, right) for right in RIGHTS)
 
 
-def _valid_role(conn: Connection, role: str, area: str | None, unit: str | None, grantor: Viewer | None) -> None:
+def _valid_role(conn: Connection, role: str, area: str | None, unit: str | None, county: str | None,
+                grantor: Viewer | None) -> int | None:
+    """Refuse a role or scope that cannot be given; returns the id of the county it is confined to."""
     known = roles(conn)
     if role not in known or not known[role].interactive:
         raise AccountError("access.error.role", role=role,
                            roles=", ".join(c for c, r in known.items() if r.interactive))
     if not grantable(known[role], grantor):
         raise AccountError("access.error.grant", role=role)
-    _check_scope(conn, known[role], area, unit)
+    if grantor is not None and grantor.county is not None and county != grantor.county:
+        raise AccountError("access.error.grant_county", county=grantor.county)
+    confined = confined_to(conn, county, area, unit)
+    _check_scope(conn, known[role], area, unit, confined)
+    return None if confined is None else confined.id
 
 
 def add(conn: Connection, name: str, role: str, password: str | None, *, area: str | None = None,
-        unit: str | None = None, by: str, now: dt.datetime, grantor: Viewer | None = None) -> None:
+        unit: str | None = None, county: str | None = None, by: str, now: dt.datetime,
+        grantor: Viewer | None = None) -> None:
     """Add a user; ``password`` None makes an account that signs in through the identity provider only.
     ``grantor``: the admin page's user, who may give only roles within its own rights."""
     name = name.strip()
@@ -117,12 +149,12 @@ def add(conn: Connection, name: str, role: str, password: str | None, *, area: s
         raise AccountError("access.error.name")
     if conn.execute(sa.select(AccessUser.id).where(AccessUser.name == name)).first():
         raise AccountError("access.error.exists", name=name)
-    _valid_role(conn, role, area, unit, grantor)
+    county_id = _valid_role(conn, role, area, unit, county, grantor)
     conn.execute(sa.insert(AccessUser).values(
-        name=name, role=role, area_code=area, unit_code=unit, password_hash=_hash(password), active=True,
-        failures=0, created_at=now))
+        name=name, role=role, county_id=county_id, area_code=area, unit_code=unit, password_hash=_hash(password),
+        active=True, failures=0, created_at=now))
     audit.record(conn, by=by, action="user.add", target=name,
-                 detail=f"role={role} area={area or ''} unit={unit or ''}", now=now)
+                 detail=f"role={role} county={county or ''} area={area or ''} unit={unit or ''}", now=now)
 
 
 def _hash(password: str | None) -> str | None:
@@ -145,17 +177,19 @@ def _existing(conn: Connection, name: str) -> sa.Row:
 
 
 def change(conn: Connection, name: str, *, by: str, now: dt.datetime, role: str | None = None,
-           area: str | None = None, unit: str | None = None, active: bool | None = None,
-           password: str | None = None, grantor: Viewer | None = None) -> None:
+           area: str | None = None, unit: str | None = None, county: str | None = None,
+           active: bool | None = None, password: str | None = None, grantor: Viewer | None = None) -> None:
     """Change a user's role and scope (given together), active flag or password; audited. A ``grantor``
     changes only users whose role, before and after, is within its own rights."""
     user = _existing(conn, name)
     if not grantable(roles(conn)[user.role], grantor):
         raise AccountError("access.error.grant", role=user.role)
+    if grantor is not None and grantor.county is not None and not _within(conn, user.county_id, grantor):
+        raise AccountError("access.error.grant_county", county=grantor.county)
     values: dict[str, object] = {}
     if role is not None:
-        _valid_role(conn, role, area, unit, grantor)
-        values.update(role=role, area_code=area, unit_code=unit)
+        county_id = _valid_role(conn, role, area, unit, county, grantor)
+        values.update(role=role, county_id=county_id, area_code=area, unit_code=unit)
     if active is not None:
         values.update(active=active, failures=0, failed_since=None, locked_until=None)
     if password is not None:
@@ -163,16 +197,25 @@ def change(conn: Connection, name: str, *, by: str, now: dt.datetime, role: str 
     if not values:
         return
     conn.execute(sa.update(AccessUser).where(AccessUser.id == user.id).values(**values))
-    shown = {k: v for k, v in values.items() if k in ("role", "area_code", "unit_code", "active")}
+    shown = {k: v for k, v in values.items() if k in ("role", "county_id", "area_code", "unit_code", "active")}
     detail = " ".join(f"{k}={'' if v is None else v}" for k, v in shown.items())
     audit.record(conn, by=by, action="user.change", target=name,
                  detail=detail + (" password" if password is not None else ""), now=now)
 
 
+def _within(conn: Connection, county_id: int | None, grantor: Viewer | None) -> bool:
+    """Whether a user of the county ``county_id`` (None: every county) is within ``grantor``'s county."""
+    if grantor is None or grantor.county is None:
+        return True
+    return county_id is not None and conn.execute(sa.select(County.code).where(County.id == county_id)
+                                                  ).scalar_one() == grantor.county
+
+
 def listed(conn: Connection) -> pd.DataFrame:
-    """Every user with role, scope, whether active and whether locked now (no hashes)."""
-    stmt = sa.select(AccessUser.name, AccessUser.role, AccessUser.area_code, AccessUser.unit_code, AccessUser.active,
-                     AccessUser.locked_until, AccessUser.created_at).order_by(AccessUser.name)
+    """Every user with role, county, scope, whether active and whether locked now (no hashes)."""
+    u = AccessUser
+    stmt = (sa.select(u.name, u.role, County.code.label("county"), u.area_code, u.unit_code, u.active,
+                      u.locked_until, u.created_at).outerjoin(County, County.id == u.county_id).order_by(u.name))
     return db.read_frame(conn, stmt)
 
 
@@ -234,4 +277,4 @@ def viewer(conn: Connection, name: str) -> Viewer:
     user = _user(conn, name)
     if user is None or not user.active:
         raise AccessError(f"no active user {name!r}")
-    return viewer_for(conn, roles(conn)[user.role], user.name, user.area_code, user.unit_code)
+    return viewer_for(conn, roles(conn)[user.role], user.name, user.area_code, user.unit_code, user.county_id)

@@ -13,7 +13,7 @@ from lib.access import accounts
 from lib.access.viewer import AccessError, Viewer
 from lib.kpi import measures
 from lib.kpi.engine import Scope
-from lib.store import db
+from lib.store import counties, db
 
 REFUSED = 3  # exit status of a command refused for the user it runs as
 
@@ -40,12 +40,24 @@ def refuse(message: str) -> int:
     return REFUSED
 
 
-def unless_sees(url: str | None, name: str, scope: Scope) -> int | None:
-    """None if the user ``name`` sees every unit of ``scope`` (a county total always), else the refusal's status."""
+def unless_sees(url: str | None, name: str, scope: Scope, county: str | None) -> int | None:
+    """None if the user ``name`` sees the county (None: the store's first) and every unit of ``scope`` in it (a
+    county total always), else the refusal's status."""
     try:
         viewer = viewer_as(url, name)
     except AccessError as exc:
         return refuse(str(exc))
+    if (refused := unless_county(url, viewer, county)) is not None:
+        return refused
     with db.engine(db.resolve_url(url)).connect() as conn:
-        units = measures.facilities(conn)
+        units = measures.facilities(conn, counties.resolve(conn, county).id)
     return None if viewer.permits(scope, units) else refuse(f"{viewer.name} ({viewer.role}) does not see {scope.label}")
+
+
+def unless_county(url: str | None, viewer: Viewer, county: str | None) -> int | None:
+    """None if ``viewer`` may see the county ``county`` (None: the store's first), else the refusal's status."""
+    if viewer.county is None:
+        return None
+    with db.engine(db.resolve_url(url)).connect() as conn:
+        code = counties.resolve(conn, county).code
+    return None if viewer.sees_county(code) else refuse(f"{viewer.name} ({viewer.role}) does not see county {code}")

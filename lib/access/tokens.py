@@ -20,11 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lib.access import audit
-from lib.access.accounts import AccountError, roles, viewer_for
+from lib.access.accounts import AccountError, check_area, confined_to, roles, viewer_for
 from lib.access.viewer import Viewer
-from lib.kpi import measures
-from lib.store import db
-from lib.store.models import AccessKioskToken
+from lib.store import counties, db
+from lib.store.models import AccessKioskToken, County
 
 TOKEN_BYTES = 32
 NOT_ON_WALLS = frozenset({"admin"})  # a kiosk's viewer has no admin rights: its page is not there for it
@@ -44,10 +43,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def add(conn: Connection, label: str, view: str, *, area: str | None = None, by: str, now: dt.datetime,
-        pages: tuple[str, ...]) -> str:
+def add(conn: Connection, label: str, view: str, *, area: str | None = None, county: str | None = None, by: str,
+        now: dt.datetime, pages: tuple[str, ...]) -> str:
     """Make a token for the screen ``label`` opening ``view`` (``page`` or ``page?query``, page one of
-    ``pages``); returns the token, which is not kept and cannot be shown again."""
+    ``pages``), confined to ``county`` if named (or to the only county, for an area); returns the token,
+    which is not kept and cannot be shown again."""
     label = label.strip()
     if not label or len(label) > 64:
         raise AccountError("access.error.label")
@@ -56,12 +56,14 @@ def add(conn: Connection, label: str, view: str, *, area: str | None = None, by:
     page = urlsplit(view).path.strip("/")
     if page not in pages or page in NOT_ON_WALLS:
         raise AccountError("access.error.page", page=page, pages=", ".join(pages))
-    if area and area not in set(measures.facilities(conn)["area"]):
-        raise AccountError("access.error.no_area", area=area)
+    confined = confined_to(conn, county, area, None)
+    check_area(conn, confined, area)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    conn.execute(sa.insert(AccessKioskToken).values(label=label, token_hash=_digest(token), view=view.strip("/"),
-                                                    area_code=area, created_at=now, created_by=by))
-    audit.record(conn, by=by, action="token.add", target=label, detail=f"view={view} area={area or ''}", now=now)
+    conn.execute(sa.insert(AccessKioskToken).values(
+        label=label, token_hash=_digest(token), view=view.strip("/"), county_id=confined and confined.id,
+        area_code=area, created_at=now, created_by=by))
+    audit.record(conn, by=by, action="token.add", target=label,
+                 detail=f"view={view} county={county or ''} area={area or ''}", now=now)
     return token
 
 
@@ -88,13 +90,16 @@ def resolve(conn: Connection, token: str | None) -> Kiosk | None:
     if found is None:
         return None
     parts = urlsplit(found.view)
-    kiosk_role = roles(conn)["kiosk"]
-    return Kiosk(found.label, parts.path, tuple(parse_qsl(parts.query)),
-                 viewer_for(conn, kiosk_role, found.label, found.area_code, None, kiosk=True))
+    viewer = viewer_for(conn, roles(conn)["kiosk"], found.label, found.area_code, None, found.county_id, kiosk=True)
+    params = [(k, v) for k, v in parse_qsl(parts.query) if k != counties.PARAM or viewer.county is None]
+    if viewer.county is not None:  # the screen's county, whatever its view or the URL says
+        params.append((counties.PARAM, viewer.county))
+    return Kiosk(found.label, parts.path, tuple(params), viewer)
 
 
 def listed(conn: Connection) -> pd.DataFrame:
     """Every token's label, view, area, who made it and when, and when it was revoked (never the token)."""
     t = AccessKioskToken
-    return db.read_frame(conn, sa.select(t.label, t.view, t.area_code, t.created_by, t.created_at, t.revoked_at)
+    return db.read_frame(conn, sa.select(t.label, t.view, County.code.label("county"), t.area_code, t.created_by,
+                                         t.created_at, t.revoked_at).outerjoin(County, County.id == t.county_id)
                          .order_by(t.created_at.desc()))

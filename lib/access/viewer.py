@@ -2,7 +2,8 @@
 
 County totals are everyone's; a unit's own figures, its place in a league and its dot on a map are shown
 only to viewers whose ``units`` hold its code (``None``: every unit). A scope naming units outside them
-(an area, a community, a hand-edited URL) is refused, never silently widened.
+(an area, a community, a hand-edited URL) is refused, never silently widened. In a store of several
+counties a viewer may be confined to one (``county``): every page shows that county, whatever the URL.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class Viewer:
 
     name: str = ""
     role: str = "open"  # "open": sign-in is off (the demo), everything is shown
-    units: frozenset[str] | None = None  # unit codes seen at unit level; None: all of them
+    units: frozenset[str] | None = None  # unit codes (of ``county``) seen at unit level; None: all of them
+    county: str | None = None  # the county code it is confined to; None: any county of the store
     may_publish: bool = True
     may_upload: bool = True
     may_admin: bool = True
@@ -34,6 +36,10 @@ class Viewer:
     @property
     def sees_all(self) -> bool:
         return self.units is None
+
+    def sees_county(self, code: str | None) -> bool:
+        """Whether the county ``code`` may be shown at all."""
+        return self.county is None or code == self.county
 
     def allows(self, code: str | None) -> bool:
         """Whether the unit ``code`` may be shown at unit level."""

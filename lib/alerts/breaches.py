@@ -23,6 +23,7 @@ from lib.alerts.workflow import Workflow
 from lib.kpi import measures
 from lib.kpi.engine import Scope
 from lib.store import db
+from lib.store.counties import CountyRef
 from lib.store.models import AlertBreach, AlertBreachStep
 
 WORKFLOW = Workflow(AlertBreach, AlertBreachStep, "breach_id",
@@ -39,9 +40,10 @@ def record(conn: Connection, found: Sequence[Breach], now: dt.datetime) -> int:
         return 0
     b = AlertBreach
     known = set(conn.execute(sa.select(b.topic).where(b.topic.in_([x.topic for x in found]))).scalars())
-    rows = [{"topic": x.topic, "rule": x.rule.name, "kind": x.rule.kind, "scope": x.rule.scope.label,
-             "lines_zh": "\n".join(x.lines["zh"]), "lines_en": "\n".join(x.lines["en"]), "first_seen": now,
-             "last_seen": now, "state": "open", "state_at": now, "state_by": "", "note": ""} for x in found]
+    rows = [{"topic": x.topic, "county_id": x.county.id, "rule": x.rule.name, "kind": x.rule.kind,
+             "scope": x.rule.scope.label, "lines_zh": "\n".join(x.lines["zh"]), "lines_en": "\n".join(x.lines["en"]),
+             "first_seen": now, "last_seen": now, "state": "open", "state_at": now, "state_by": "",
+             "note": ""} for x in found]
     insert = postgresql.insert(b) if conn.dialect.name == "postgresql" else sqlite.insert(b)
     stmt = insert.values(rows)
     conn.execute(stmt.on_conflict_do_update(index_elements=["topic"], set_={
@@ -55,18 +57,18 @@ def scope_of(label: str) -> Scope:
     return Scope() if kind == "county" else Scope(kind, tuple(codes.split(",")))  # type: ignore[arg-type]
 
 
-def listed(conn: Connection, since: dt.date, facility_ids: Sequence[int] | None = None,
+def listed(conn: Connection, since: dt.date, county: CountyRef, facility_ids: Sequence[int] | None = None,
            *, open_only: bool = False) -> pd.DataFrame:
-    """Open breaches and those seen since ``since`` (open first, then the latest seen), whose scope holds a
-    unit of ``facility_ids`` (None: all; a county-wide breach concerns every scope)."""
+    """The county's open breaches and those seen since ``since`` (open first, then the latest seen), whose
+    scope holds a unit of ``facility_ids`` (None: all; a county-wide breach concerns every scope)."""
     b = AlertBreach
     query = sa.select(b.id, b.topic, b.rule, b.kind, b.scope, b.lines_zh, b.lines_en, b.first_seen, b.last_seen,
-                      b.state, b.state_at, b.state_by, b.note)
+                      b.state, b.state_at, b.state_by, b.note).where(b.county_id == county.id)
     is_open = b.state.in_(OPEN)
     query = query.where(is_open if open_only else sa.or_(is_open, b.last_seen >= since))
     found = db.read_frame(conn, query.order_by(sa.case((is_open, 0), else_=1), b.last_seen.desc(), b.id.desc()))
     if facility_ids is None or found.empty:
         return found
-    units, wanted = measures.facilities(conn), {int(i) for i in facility_ids}
+    units, wanted = measures.facilities(conn, county.id), {int(i) for i in facility_ids}
     keep = [label == "county" or bool(wanted & set(scope_of(label).members(units))) for label in found["scope"]]
     return found[keep].reset_index(drop=True)

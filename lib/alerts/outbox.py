@@ -19,16 +19,18 @@ from lib import i18n
 from lib.alerts import robots
 from lib.alerts.config import Settings
 from lib.alerts.rules import Breach
-from lib.store.models import AlertOutbox, AlertSignal, Area, Facility
+from lib.store import counties
+from lib.store.models import AlertOutbox, AlertSignal, Area, County, Facility
 
 LANG = "zh"  # the county's groups read Chinese
 
 
 def message(conn: Connection, signal_id: int, settings: Settings) -> robots.Message:
     """The signal as the group reads it: the township named, the syndrome, count against threshold, a link."""
-    s, f, a = AlertSignal, Facility, Area
-    row = conn.execute(sa.select(s, f.name_zh, f.code, a.code.label("area")).join(f, f.id == s.facility_id)
-                       .join(a, a.id == f.area_id).where(s.id == signal_id)).one()
+    s, f, a, c = AlertSignal, Facility, Area, County
+    row = conn.execute(sa.select(s, f.name_zh, f.code, a.code.label("area"), c.code.label("county"))
+                       .join(f, f.id == s.facility_id).join(a, a.id == f.area_id).join(c, c.id == f.county_id)
+                       .where(s.id == signal_id)).one()
     syndrome = settings.syndrome(row.syndrome)
     method = i18n.t(f"alerts.method.{row.method}", LANG)
     lines = (i18n.t("alerts.message.count", LANG, syndrome=syndrome.name(LANG), count=i18n.fmt_number(row.count, LANG),
@@ -36,14 +38,25 @@ def message(conn: Connection, signal_id: int, settings: Settings) -> robots.Mess
              i18n.t("alerts.message.expected", LANG, expected=i18n.fmt_number(row.expected, LANG, 1),
                     day=i18n.fmt_datetime(row.day, LANG)),
              i18n.t("alerts.message.respond", LANG))
-    link = f"{settings.link_base}/map?area={row.area}" if settings.link_base else ""
+    link = link_to(conn, settings, f"map?area={row.area}", row.county)
     return robots.Message(i18n.t("alerts.message.title", LANG, place=row.name_zh), lines, link)
 
 
-def breach_message(breach: Breach, settings: Settings) -> robots.Message:
-    """A broken rule as the group reads it: the rule's name, what broke, a link to the overview."""
-    link = f"{settings.link_base}/" if settings.link_base else ""
-    return robots.Message(i18n.t("alerts.rule.title", LANG, rule=breach.rule.name), breach.lines[LANG], link)
+def breach_message(conn: Connection, breach: Breach, settings: Settings) -> robots.Message:
+    """A broken rule as the group reads it: the county and the rule's name, what broke, a link to the
+    county's overview."""
+    return robots.Message(i18n.t("alerts.rule.title", LANG, county=breach.county.name(LANG), rule=breach.rule.name),
+                          breach.lines[LANG], link_to(conn, settings, "", breach.county.code))
+
+
+def link_to(conn: Connection, settings: Settings, view: str, county: str) -> str:
+    """The app's address of ``view`` (``page?query``) for ``county``: the county named in the query once the
+    store holds several (a lone county's links stay as they always were); "" without a ``link_base``."""
+    if not settings.link_base:
+        return ""
+    if len(counties.listed(conn)) > 1:
+        view += ("&" if "?" in view else "?") + f"{counties.PARAM}={county}"
+    return f"{settings.link_base}/{view}"
 
 
 def enqueue(conn: Connection, signal_ids: list[int], settings: Settings, now: dt.datetime) -> int:

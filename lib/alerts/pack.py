@@ -14,7 +14,6 @@ from lib import i18n
 from lib.alerts import outbox, robots
 from lib.alerts.config import Settings
 from lib.scoring import narrative, snapshot
-from lib.store import counties
 from lib.store.models import AlertOutbox, County, ScoreSnapshot
 
 LOOK_BACK_DAYS = 40  # versions published since then are still news
@@ -33,7 +32,6 @@ def queue_new(conn: Connection, settings: Settings, now: dt.datetime, lang: str 
     recent = conn.execute(sa.select(s.month, s.version, County.code).join(County, County.id == s.county_id)
                           .where(s.published_at >= now - dt.timedelta(days=LOOK_BACK_DAYS))
                           .order_by(County.id, s.month, s.version)).all()
-    several = len(counties.listed(conn)) > 1
     queued = 0
     for month, version, code in recent:
         month = month if isinstance(month, dt.date) else dt.date.fromisoformat(str(month))
@@ -44,8 +42,7 @@ def queue_new(conn: Connection, settings: Settings, now: dt.datetime, lang: str 
         scores = snapshot.load(conn, month, version, county=code)
         title = i18n.t("alerts.pack.title", lang, county=scores.county(lang), month=i18n.fmt_month(month, lang),
                        v=version)
-        query = f"period={month:%Y-%m}" + (f"&county={code}" if several else "")
-        link = f"{settings.link_base}/meeting?{query}" if settings.link_base else ""
+        link = outbox.link_to(conn, settings, f"meeting?period={month:%Y-%m}", code)
         text = robots.Message(title, tuple(narrative.opening(scores, lang)), link)
         queued += outbox.queue(conn, key, text, settings, now)
     return queued

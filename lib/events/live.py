@@ -38,10 +38,12 @@ def _in(column: sa.ColumnElement, ids: Sequence[int] | None) -> sa.ColumnElement
     return sa.true() if ids is None else column.in_(list(ids))
 
 
-def data_as_of(conn: Connection) -> dt.datetime | None:
-    """The newest event time (visits, referrals, dispatches): each an index lookup."""
-    newest = [conn.execute(sa.select(sa.func.max(col))).scalar()
-              for col in (Visit.ts, Referral.sent_at, EmergencyDispatch.call_at)]
+def data_as_of(conn: Connection, facility_ids: Sequence[int] | None = None) -> dt.datetime | None:
+    """The newest event time (visits, referrals, dispatches) of the units ``facility_ids`` (None: all): each
+    read from its time index, newest first, until a row of those units."""
+    newest = [conn.execute(sa.select(sa.func.max(col)).where(_in(unit, facility_ids))).scalar()
+              for col, unit in ((Visit.ts, Visit.facility_id), (Referral.sent_at, Referral.from_facility_id),
+                                (EmergencyDispatch.call_at, EmergencyDispatch.facility_id))]
     newest = [_as_datetime(x) for x in newest if x is not None]
     return max(newest) if newest else None
 
@@ -50,8 +52,10 @@ def _as_datetime(x: dt.datetime | str) -> dt.datetime:
     return x if isinstance(x, dt.datetime) else dt.datetime.fromisoformat(str(x))
 
 
-def counters(conn: Connection, now: dt.datetime, facility_ids: Sequence[int] | None = None) -> Counters:
-    """Today's counts for the units in ``facility_ids`` (None: the whole county)."""
+def counters(conn: Connection, now: dt.datetime, facility_ids: Sequence[int] | None = None,
+             county_ids: Sequence[int] | None = None) -> Counters:
+    """Today's counts for the units in ``facility_ids`` (None: the whole county); how fresh the data is, from
+    the county's units ``county_ids`` (None: the store's), whatever the units counted."""
     today = rollup_read.sums(conn, Period("today", now.date()), metrics=("visits", "adm_at", "ref_sent"),
                              facility_ids=facility_ids, by_dim=("ref_sent",))
     rows = today.groupby(["metric", "dim"])["value"].sum().to_dict()
@@ -66,7 +70,7 @@ def counters(conn: Connection, now: dt.datetime, facility_ids: Sequence[int] | N
         visits=int(rows.get(("visits", ""), 0)), admissions=int(rows.get(("adm_at", ""), 0)),
         referrals_up=int(rows.get(("ref_sent", "up"), 0)), referrals_down=int(rows.get(("ref_sent", "down"), 0)),
         referrals_out=int(rows.get(("ref_sent", "out"), 0)), dispatches_under_way=int(under_way),
-        reads_waiting=int(waiting), data_as_of=data_as_of(conn),
+        reads_waiting=int(waiting), data_as_of=data_as_of(conn, county_ids),
     )
 
 

@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       help="act as this user: refused (exit 3) for a scope holding units the user does not see")
     args = parser.parse_args(argv)
     scope = _scope_from_args(args)
-    if args.as_name is not None and (refused := cli.unless_sees(args.db, args.as_name, scope)) is not None:
+    if args.as_name is not None and (refused := cli.unless_sees(args.db, args.as_name, scope, args.county)) is not None:
         return refused
     if args.today:
         period = Period("today", dt.date.fromisoformat(args.period))

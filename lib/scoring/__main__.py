@@ -164,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         viewer = OPEN if args.as_name is None else cli.viewer_as(args.db, args.as_name)
     except AccessError as exc:
         return cli.refuse(str(exc))
+    if args.command in ("show", "publish"):
+        args.county = args.county or viewer.county  # a user confined to a county acts on it by default
+        if (refused := cli.unless_county(args.db, viewer, args.county)) is not None:
+            return refused
     return {"show": _show, "publish": _publish, "weights": _weights}[args.command](args, viewer)
 
 

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection
 
 from lib.store.models import County
 
+PARAM = "county"  # the URL parameter naming the county a page shows (?county=CODE), in links and views
+
 
 @dataclass(frozen=True)
 class CountyRef:

@@ -490,7 +490,8 @@ class AlertBreach(Base):
     __tablename__ = "alert_breach"
     __table_args__ = (sa.UniqueConstraint("topic"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    topic: Mapped[str] = mapped_column(sa.String(64))  # "rule:<name>:<period>"
+    county_id: Mapped[int] = mapped_column(sa.ForeignKey("county.id"), index=True)  # whose figures broke it
+    topic: Mapped[str] = mapped_column(sa.String(64))  # "rule:<county code>:<name>:<period>"
     rule: Mapped[str] = mapped_column(sa.String(64))  # the rule's name in the settings file
     kind: Mapped[str] = mapped_column(sa.String(24))  # missed_target | change | stale | referral_backlog | ...
     scope: Mapped[str] = mapped_column(sa.String(64))  # lib.kpi.Scope.label: county, area:CODE, facility:CODE
@@ -775,7 +776,8 @@ class AccessUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(64), unique=True)  # the local login, or the OIDC e-mail
     role: Mapped[str] = mapped_column(sa.ForeignKey("access_role.code"), index=True)
-    area_code: Mapped[str | None] = mapped_column(sa.String(32))
+    county_id: Mapped[int | None] = mapped_column(sa.ForeignKey("county.id"))  # None: every county's
+    area_code: Mapped[str | None] = mapped_column(sa.String(32))  # an area or unit of that county
     unit_code: Mapped[str | None] = mapped_column(sa.String(32))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))  # None: OIDC sign-in only
     active: Mapped[bool] = mapped_column(default=True)
@@ -793,6 +795,7 @@ class AccessKioskToken(Base):
     label: Mapped[str] = mapped_column(sa.String(64), unique=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     view: Mapped[str] = mapped_column(sa.String(255))  # a page and its query, e.g. "map?area=urban"
+    county_id: Mapped[int | None] = mapped_column(sa.ForeignKey("county.id"))  # None: any (its view says)
     area_code: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(sa.String(64))

@@ -158,7 +158,9 @@ def test_a_kiosk_token_opens_its_view_until_revoked_and_only_its_hash_is_kept(ur
         assert tokens.resolve(conn, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
         assert tokens.resolve(conn, "") is None
     assert screen is not None
-    assert (screen.label, screen.page, screen.params) == ("lobby", "map", (("area", "pastoral"),))
+    # an area is a county's: the screen is confined to it, and its view names it
+    assert (screen.label, screen.page, screen.params) == ("lobby", "map", (("area", "pastoral"), ("county", "000001")))
+    assert screen.viewer.county == "000001"
     assert screen.viewer.kiosk
     assert screen.viewer.units == frozenset({"T2", "V2"})
     assert not screen.viewer.may_upload

@@ -152,7 +152,7 @@ def test_threshold_rules_on_the_tiny_county(tiny_url: str) -> None:
         # share of primary-care visits only in September
         nov_5 = dt.datetime.combine(tiny.TODAY, dt.time(9))
         missed = _rules(kind="missed_target", indicator="in_county_admission_share", months=2)
-        assert [b.topic for b in rules.evaluate(conn, missed, nov_5)] == ["rule:r:2026-10"]
+        assert [b.topic for b in rules.evaluate(conn, missed, nov_5)] == ["rule:000001:r:2026-10"]
         assert rules.evaluate(conn, _rules(kind="missed_target", indicator="primary_visit_share", months=2),
                               nov_5) == []
         backlog, = rules.evaluate(conn, _rules(kind="referral_backlog", hours=24, limit=0), oct_5)

@@ -12,15 +12,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from lib import registry
 from lib.alerts import __main__ as runner
 from lib.alerts import breaches, config, rules
 from lib.alerts.robots import Channel
 from lib.alerts.workflow import StepRefused
-from lib.store import db
+from lib.events import live
+from lib.kpi import measures
+from lib.store import counties, db
 from lib.store.models import AlertBreach
 from tests.conftest import BACKENDS, make_store
 from tests.fixtures import tiny
 from tests.lib.conftest import Robot
+from tests.lib.test_county_neutral import XIAOHE
 
 # V2's referral of 5 October was never accepted: a backlog at V2 over a window reaching back to it
 BACKLOG = {"name": "V2转诊积压", "kind": "referral_backlog", "scope": "unit:V2", "hours": 24 * 3650, "limit": 0}
@@ -53,7 +57,7 @@ def test_a_check_keeps_what_it_finds_once_per_topic(store: str, robot: str) -> N
     assert again["breaches"] == 2
     rows = _rows(store)
     assert [(topic.rsplit(":", 1)[0], scope, state) for topic, scope, state, *_ in rows] == [
-        ("rule:V2转诊积压", "facility:V2", "open"), ("rule:数据中断", "county", "open")]
+        ("rule:000001:V2转诊积压", "facility:V2", "open"), ("rule:000001:数据中断", "county", "open")]
     with db.engine(store).connect() as conn:  # kept what was sent, and sent what was kept
         sent = sorted(conn.execute(sa.text("SELECT topic FROM alert_outbox WHERE sent_at IS NOT NULL")).scalars())
     assert sent == [topic for topic, *_ in rows]
@@ -110,11 +114,63 @@ def test_listed_by_scope_open_first(store: str) -> None:
         stale_id = conn.execute(sa.text("SELECT id FROM alert_breach WHERE scope = 'county'")).scalar_one()
         breaches.respond(conn, stale_id, "closed", by="信息科", note="接口已恢复", now=NOW)
         ids = dict(conn.execute(sa.text("SELECT code, id FROM facility")).all())
-        since = tiny.TODAY - dt.timedelta(days=28)
-        assert breaches.listed(conn, since)["scope"].tolist() == ["facility:V2", "county"]  # open first
-        assert breaches.listed(conn, since, open_only=True)["scope"].tolist() == ["facility:V2"]
+        since, county = tiny.TODAY - dt.timedelta(days=28), counties.resolve(conn, None)
+        assert breaches.listed(conn, since, county)["scope"].tolist() == ["facility:V2", "county"]  # open first
+        assert breaches.listed(conn, since, county, open_only=True)["scope"].tolist() == ["facility:V2"]
         # T1's township holds no V2: only the county-wide breach concerns it
-        assert breaches.listed(conn, since, [ids["T1"], ids["V1"]])["scope"].tolist() == ["county"]
-        assert breaches.listed(conn, since, [ids["T2"], ids["V2"]])["scope"].tolist() == ["facility:V2", "county"]
+        assert breaches.listed(conn, since, county, [ids["T1"], ids["V1"]])["scope"].tolist() == ["county"]
+        assert breaches.listed(conn, since, county, [ids["T2"], ids["V2"]])["scope"].tolist() == [
+            "facility:V2", "county"]
         # a closed breach last seen before the window is no longer listed; an open one always is
-        assert breaches.listed(conn, tiny.TODAY + dt.timedelta(days=1))["scope"].tolist() == ["facility:V2"]
+        later = tiny.TODAY + dt.timedelta(days=1)
+        assert breaches.listed(conn, later, county)["scope"].tolist() == ["facility:V2"]
+
+
+def _tiny_and_xiaohe(url: str) -> None:
+    """The tiny county (events) and 小河县 beside it (its registry only: no event has ever come in)."""
+    tiny.build(url)
+    with db.engine(url).begin() as conn:
+        registry.load(conn, XIAOHE)
+
+
+@pytest.fixture(params=BACKENDS)
+def two_counties(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with make_store(request.param, tmp_path, fill=_tiny_and_xiaohe) as url:
+        yield url
+
+
+def test_each_county_is_judged_on_its_own_and_lists_its_own(two_counties: str, robot: str) -> None:
+    later = dict(STALE, name="小河数据中断", county="990101", minutes=1)
+    settings = _settings(BACKLOG, STALE, later, channels=(Channel("区卫健委群", "wecom", f"{robot}/wecom?key=K"),))
+    settings = dataclasses.replace(settings, link_base="http://cockpit.local")
+    assert runner.check(two_counties, settings)["breaches"] == 4
+    with db.engine(two_counties).connect() as conn:
+        kept = conn.execute(sa.text("SELECT c.code, b.topic, b.scope FROM alert_breach b JOIN county c "
+                                    "ON c.id = b.county_id ORDER BY b.topic")).all()
+        tiny_county, xiaohe = counties.resolve(conn, "000001"), counties.resolve(conn, "990101")
+        since = tiny.TODAY - dt.timedelta(days=28)
+        listed = {c.code: breaches.listed(conn, since, c)["rule"].tolist() for c in (tiny_county, xiaohe)}
+    # V2 is the tiny county's: the backlog is judged there only; the stale feed in each county; a rule that
+    # names 小河县 only there. 小河县 never had an event: its feed is stale, whatever the tiny county's
+    assert [(code, topic.rsplit(":", 1)[0], scope) for code, topic, scope in kept] == [
+        ("000001", "rule:000001:V2转诊积压", "facility:V2"), ("000001", "rule:000001:数据中断", "county"),
+        ("990101", "rule:990101:小河数据中断", "county"), ("990101", "rule:990101:数据中断", "county")]
+    assert sorted(listed["000001"]) == ["V2转诊积压", "数据中断"]
+    assert sorted(listed["990101"]) == ["小河数据中断", "数据中断"]
+    titles = sorted(body["markdown"]["content"].splitlines()[0] for _, body in Robot.received)
+    assert titles[0] == "**规则预警 · 小旗 · V2转诊积压**"
+    assert "**规则预警 · 小河县 · 数据中断**" in titles
+    links = {line for _, body in Robot.received for line in body["markdown"]["content"].splitlines()
+             if "cockpit.local" in line}
+    assert any("county=990101" in line for line in links)
+    assert any("county=000001" in line for line in links)
+
+
+def test_the_feed_of_one_county_does_not_keep_the_others_fresh(two_counties: str) -> None:
+    with db.engine(two_counties).connect() as conn:
+        latest = live.data_as_of(conn)
+        just_after = latest + dt.timedelta(minutes=5)
+        stale = rules.evaluate(conn, rules.parse([STALE], "test"), just_after)
+        tiny_ids = list(measures.facilities(conn, counties.resolve(conn, "000001").id).index)
+        assert live.data_as_of(conn, tiny_ids) == latest
+    assert [b.county.code for b in stale] == ["990101"]

@@ -11,7 +11,9 @@ import pytest
 from shapely.geometry import shape
 from streamlit.testing.v1 import AppTest
 
-from lib import registry
+from lib import clock, registry
+from lib.access import accounts, sessions
+from lib.alerts import breaches, rules
 from lib.demo import build
 from lib.kpi import region
 from lib.kpi.engine import Engine, Scope
@@ -22,6 +24,7 @@ from tests.conftest import make_store
 from tests.fixtures import tiny
 from tests.lib.test_county_neutral import XIAOHE
 from tests.pages.test_county_pages import PAGE_WORDS, _texts
+from ui import access
 from ui.frame import PAGES
 
 XIAOHE_CODE, TINY_CODE = "990101", "000001"
@@ -161,3 +164,30 @@ def test_the_region_page_of_a_one_county_store_says_how_to_add_one(tiny_alone: s
                                                                    open_page: Callable[..., AppTest]) -> None:
     at = open_page(tiny_alone, "region", lang="en")
     assert any("registry" in i.value for i in at.info)
+
+
+def test_a_user_confined_to_a_county_sees_only_it_whatever_the_url(both_url: str, open_page: Callable[..., AppTest],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.engine(both_url).begin() as conn:
+        if "xh-boss" not in set(accounts.listed(conn)["name"]):
+            accounts.add(conn, "xh-boss", "leader", "pastures green 42", county=XIAOHE_CODE, by="test",
+                         now=dt.datetime(2026, 11, 20, 9))
+    monkeypatch.setenv("COCKPIT_AUTH", "on")
+    at = open_page(both_url, "overview", county=TINY_CODE,
+                   session={access.SESSION_KEY: sessions.start("xh-boss", clock.now())})
+    shown = "\n".join(_texts(at._tree))
+    assert "平原" in shown  # 小河县's areas in the filter bar, not the tiny county's 牧区
+    assert [w for w in (*TINY_WORDS, "牧区") if w in shown] == []
+    assert any(f"county={TINY_CODE}" in w.value for w in at.warning)  # the link's county, said to be ignored
+    assert [s for s in at.selectbox if s.key == "county-switch"] == []
+
+
+def test_each_countys_alerts_page_lists_its_own_breaches(both_url: str, open_page: Callable[..., AppTest]) -> None:
+    stale = rules.parse([{"name": "数据中断", "kind": "stale", "minutes": 1}], "test")
+    now = dt.datetime.combine(DEMO_DAY, dt.time(23, 59))
+    with db.engine(both_url).begin() as conn:
+        breaches.record(conn, [b for b in rules.evaluate(conn, stale, now) if b.county.code == TINY_CODE], now)
+    tiny_page = "\n".join(_texts(open_page(both_url, "alerts", county=TINY_CODE)._tree))
+    xiaohe_page = "\n".join(_texts(open_page(both_url, "alerts", county=XIAOHE_CODE)._tree))
+    assert "数据中断" in tiny_page
+    assert "数据中断" not in xiaohe_page
