@@ -232,23 +232,39 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection: start the soak only if a soak test remains
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests run one at a time on one xdist worker (``--dist loadgroup``), the soak's readers
-    after them; so do the readers of the session's demo stores, which are then built once. Without
-    xdist, this process starts the soak."""
+    """Browser tests run one at a time on one xdist worker (``--dist loadgroup``); so do the readers of the
+    session's demo stores, which are then built once, and the soak's readers. Without xdist, this process
+    starts the soak."""
     for item in items:  # a demo-store reader (even one printing with Chromium) joins the worker holding them
         if set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("demo-stores"))
+        elif item.get_closest_marker("soak"):
+            item.add_marker(pytest.mark.xdist_group("soak"))
         elif item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
-    # Browser tests last (``--no-loadscope-reorder`` keeps this order): their worker takes them up when the
-    # others are done, so Chromium shares the machine with the soak alone. Beside a second worker on two
-    # cores, page loads outran their waits (kiosk fit, menu, deep links failed).
+    # Browser tests first (``--no-loadscope-reorder`` keeps this order): one worker takes them up at the start
+    # and the other workers share the rest, so the browser tests are not the run's last minutes alone. The
+    # soak's readers last: they wait for its report. Beside the other workers Chromium keeps the machine's
+    # first call (pytest_runtest_setup): on two cores its page loads outran their waits otherwise.
     browser = [item for item in items if item.get_closest_marker("browser") and not item.get_closest_marker("soak")
                and not set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ()))]
     soak = [item for item in items if item.get_closest_marker("soak")]
-    items[:] = [item for item in items if item not in browser and item not in soak] + browser + soak
+    items[:] = browser + [item for item in items if item not in browser and item not in soak] + soak
     if soak and not hasattr(config, "workerinput"):
         _start_soak(config)
+
+
+BESIDE_BROWSERS = 10  # the niceness of a worker's other tests: the browser tests' worker, and Chromium, go first
+
+
+@pytest.hookimpl(tryfirst=True)  # before the test's fixtures start servers or browsers, which inherit it
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A browser test (and the app server and Chromium it starts) runs at normal priority, every other test
+    below it, so the workers beside the browser tests take only what Chromium leaves. Raising a priority
+    back needs root (CI and this machine); elsewhere the worker stays where it is."""
+    wanted = 0 if item.get_closest_marker("browser") else BESIDE_BROWSERS
+    with contextlib.suppress(PermissionError):
+        os.setpriority(os.PRIO_PROCESS, 0, wanted)
 
 
 def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:

@@ -35,6 +35,7 @@ from lib.store.counties import CountyRef
 from lib.store.models import EmergencyDispatch, Referral
 from lib.store.sqlfn import minutes_between
 
+NAME_LIMIT = 32
 SCOPE_KINDS = {"county": "county", "area": "area", "community": "community", "unit": "facility"}
 
 
@@ -91,6 +92,9 @@ def parse(raw_rules: list[dict], source: str) -> tuple[Rule, ...]:
         head, _, code = scope_text.partition(":")
         if kind not in CHECKS:
             problems.append(f"rule {name!r}: kind {kind!r} is not one of {', '.join(CHECKS)}")
+            continue
+        if len(name) > NAME_LIMIT:  # the topic (rule:COUNTY:NAME:PERIOD) is kept in 64 characters
+            problems.append(f"rule {name!r}: a name of at most {NAME_LIMIT} characters")
             continue
         if head not in SCOPE_KINDS or (head != "county" and not code):
             problems.append(f"rule {name!r}: scope {scope_text!r} is not county, area:CODE, community:CODE, unit:CODE")

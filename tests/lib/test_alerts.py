@@ -167,8 +167,10 @@ def test_threshold_rules_on_the_tiny_county(tiny_url: str) -> None:
 def test_a_rule_file_with_mistakes_is_refused_with_each_named() -> None:
     with pytest.raises(InputError) as refused:
         rules.parse([{"name": "a", "kind": "sometimes"}, {"name": "b", "kind": "missed_target"},
-                     {"name": "c", "kind": "stale", "scope": "township"}], "alerts.toml")
-    assert len(refused.value.problems) == 3
+                     {"name": "c", "kind": "stale", "scope": "township"}, {"name": "长" * 33, "kind": "stale"}],
+                    "alerts.toml")
+    assert len(refused.value.problems) == 4
+    assert "at most 32 characters" in refused.value.problems[3]
 
 
 def test_an_unreachable_store_is_said_once_to_the_groups(robot: str, tmp_path: Path,
