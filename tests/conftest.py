@@ -230,11 +230,12 @@ def pytest_configure(config: pytest.Config) -> None:
         _soak_files()
 
 
-@pytest.hookimpl(trylast=True)  # after -m/-k deselection: start the soak only if a soak test remains
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
     """Browser tests run one at a time on one xdist worker (``--dist loadgroup``); so do the readers of the
-    session's demo stores, which are then built once, and the soak's readers. Without xdist, this process
-    starts the soak."""
+    session's demo stores, which are then built once, and the soak's readers. The groups are given before
+    the other hooks run (xdist's names each item's group in its node id); the order, and the soak's start
+    (only if a soak test remains after -m/-k), after them. Without xdist, this process starts the soak."""
     for item in items:  # a demo-store reader (even one printing with Chromium) joins the worker holding them
         if set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("demo-stores"))
@@ -242,6 +243,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("soak"))
         elif item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+    yield
     # Browser tests first (``--no-loadscope-reorder`` keeps this order): one worker takes them up at the start
     # and the other workers share the rest, so the browser tests are not the run's last minutes alone. The
     # soak's readers last: they wait for its report. Beside the other workers Chromium keeps the machine's
