@@ -232,41 +232,26 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
-    """Browser tests run one at a time on one xdist worker (``--dist loadgroup``); so do the readers of the
-    session's demo stores, which are then built once, and the soak's readers. The groups are given before
-    the other hooks run (xdist's names each item's group in its node id); the order, and the soak's start
+    """The readers of the session's demo stores share one xdist worker (``--dist loadgroup``), so each store
+    is built once per run; the soak's readers wait for its report, last. The groups are given before the
+    other hooks run (xdist's own names each item's group in its node id); the order, and the soak's start
     (only if a soak test remains after -m/-k), after them. Without xdist, this process starts the soak."""
     for item in items:  # a demo-store reader (even one printing with Chromium) joins the worker holding them
         if set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("demo-stores"))
         elif item.get_closest_marker("soak"):
             item.add_marker(pytest.mark.xdist_group("soak"))
-        elif item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
     yield
-    # Browser tests first (``--no-loadscope-reorder`` keeps this order): one worker takes them up at the start
-    # and the other workers share the rest, so the browser tests are not the run's last minutes alone. The
-    # soak's readers last: they wait for its report. Beside the other workers Chromium keeps the machine's
-    # first call (pytest_runtest_setup): on two cores its page loads outran their waits otherwise.
+    # Browser tests after the rest (``--no-loadscope-reorder`` keeps this order), on every worker: Chromium
+    # then shares the machine with the soak and the other browser tests only. Run serially on one worker
+    # they were the run's critical path (more than 10 minutes); beside the other tests on two cores their
+    # page loads outran their waits.
     browser = [item for item in items if item.get_closest_marker("browser") and not item.get_closest_marker("soak")
                and not set(SHARED_DEMO_FIXTURES) & set(getattr(item, "fixturenames", ()))]
     soak = [item for item in items if item.get_closest_marker("soak")]
-    items[:] = browser + [item for item in items if item not in browser and item not in soak] + soak
+    items[:] = [item for item in items if item not in browser and item not in soak] + browser + soak
     if soak and not hasattr(config, "workerinput"):
         _start_soak(config)
-
-
-BESIDE_BROWSERS = 10  # the niceness of a worker's other tests: the browser tests' worker, and Chromium, go first
-
-
-@pytest.hookimpl(tryfirst=True)  # before the test's fixtures start servers or browsers, which inherit it
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A browser test (and the app server and Chromium it starts) runs at normal priority, every other test
-    below it, so the workers beside the browser tests take only what Chromium leaves. Raising a priority
-    back needs root (CI and this machine); elsewhere the worker stays where it is."""
-    wanted = 0 if item.get_closest_marker("browser") else BESIDE_BROWSERS
-    with contextlib.suppress(PermissionError):
-        os.setpriority(os.PRIO_PROCESS, 0, wanted)
 
 
 def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:

@@ -5,6 +5,7 @@ then drawn."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -54,7 +55,9 @@ def test_the_lifespan_starts_the_build_without_any_session(tmp_path: Path, monke
         async with first_start.lifespan(None):
             return bootstrap.build_for(f"sqlite:///{default}")  # what a session arriving now would watch
 
-    build = asyncio.run(start_and_stop())
+    # its own thread: a worker that ran a browser test holds Playwright's loop in this one for the session
+    with concurrent.futures.ThreadPoolExecutor(1) as own:
+        build = own.submit(asyncio.run, start_and_stop()).result()
     assert build.done.wait(timeout=30)
     assert build.error is None
     assert calls == [f"sqlite:///{default.with_name('cockpit.db.partial')}"]
