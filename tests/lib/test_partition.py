@@ -66,7 +66,8 @@ def test_partitioned_keeps_rows_ids_and_figures(tiny_pg: str) -> None:
         assert all(partition.is_partitioned(conn, t) for t in partition.PARTITIONED)
         names = set(conn.execute(sa.text("SELECT inhrelid::regclass::text FROM pg_inherits "
                                          "WHERE inhparent = to_regclass('visit')")).scalars())
-        indexes = set(conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE tablename = 'visit'")).scalars())
+        indexes = set(conn.execute(sa.text(  # this store's schema: other tests' schemas come and go meanwhile
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'visit'")).scalars())
         rollup.rebuild(conn)  # the rollups again, out of the partitioned events
     assert {"visit_default", "visit_p2026_09", "visit_p2026_10"} <= names
     assert {d.split(" ON ")[0].split()[-1] for d in indexes} >= {"pk_visit", "ix_visit_ts", "uq_visit_source"}
