@@ -27,7 +27,7 @@ from lib import clock, i18n
 from lib.kpi import catalogue
 from lib.registry.check import DATA, Registry, RegistryError, check
 from lib.store import db, schema
-from lib.store.models import Area, Community, County, Destination, Facility
+from lib.store.models import Area, Community, County, Destination, Facility, Tier
 
 DEFAULT_REGISTRY = DATA / "registries" / "wulatezhongqi.toml"
 RETIRING = ("destination", "facility")  # areas and communities left out of a file are kept as they are
@@ -229,9 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if new_store and file is not None and args.check:
         _forget_new_store(url, file)
     key = "registry.checked" if args.check else ("registry.updated" if summary.updated else "registry.loaded")
+    with db.engine(url).connect() as conn:  # the tiers by name, in the reader's language
+        names = dict(conn.execute(sa.select(Tier.code, Tier.name_zh if args.lang == "zh" else Tier.name_en)).all())
     print(i18n.t(key, args.lang, county=summary.county, n=summary.facilities, areas=summary.areas,
                  communities=summary.communities, destinations=summary.destinations,
-                 tiers=", ".join(f"{k} {v}" for k, v in sorted(summary.by_tier.items()))))
+                 tiers=", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(summary.by_tier.items()))))
     if summary.updated or args.check:
         print("\n".join("  " + line for line in summary.diff.lines(args.lang)))
     return 0

@@ -152,7 +152,9 @@ def test_the_cli_shows_the_difference_and_a_failed_load_leaves_no_new_store(tmp_
     assert "未知的机构类别（tier）'hospice'" in capsys.readouterr().err
     assert not store.exists()
     assert registry.main(["load", str(XIAOHE), "--lang", "en", "--db", url]) == 0
-    assert capsys.readouterr().out.startswith("loaded county 990101: facilities: 10")
+    assert capsys.readouterr().out.startswith(  # the tiers by name, in the reader's language
+        "loaded county 990101: facilities: 10 (General hospital 3, TCM hospital 1, Township health centre 3, "
+        "Village clinic 3)")
     v2 = _copy(tmp_path, ('name_en = "Hills THC"', 'name_en = "Hills township health centre"'),
                ("reporting_day = 10", "reporting_day = 12"))
     assert registry.main(["load", str(v2), "--check", "--lang", "en", "--db", url]) == 0
