@@ -160,8 +160,7 @@ class Facilities:
 
 
 def _load_facilities(conn: Connection, county_id: int) -> Facilities:
-    units = measures.facilities(conn)
-    f = units[units["county_id"] == county_id].sort_index().reset_index().rename(columns={"facility_id": "id"})
+    f = measures.facilities(conn, county_id).sort_index().reset_index().rename(columns={"facility_id": "id"})
     sparse = set(conn.execute(sa.select(Area.code).where(Area.county_id == county_id, Area.sparse)).scalars())
     ids = f["id"].to_numpy()
     position = {int(v): i for i, v in enumerate(ids)}

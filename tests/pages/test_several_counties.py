@@ -191,3 +191,25 @@ def test_each_countys_alerts_page_lists_its_own_breaches(both_url: str, open_pag
     xiaohe_page = "\n".join(_texts(open_page(both_url, "alerts", county=XIAOHE_CODE)._tree))
     assert "数据中断" in tiny_page
     assert "数据中断" not in xiaohe_page
+
+
+def test_the_admin_page_makes_accounts_of_the_county_shown(both_url: str, open_page: Callable[..., AppTest],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.engine(both_url).begin() as conn:
+        if "region-ops" not in set(accounts.listed(conn)["name"]):
+            accounts.add(conn, "region-ops", "ops_centre", "pastures green 42", by="test",
+                         now=dt.datetime(2026, 11, 20, 9))
+    monkeypatch.setenv("COCKPIT_AUTH", "on")
+    at = open_page(both_url, "admin", county=XIAOHE_CODE,
+                   session={access.SESSION_KEY: sessions.start("region-ops", clock.now())})
+    assert set(at.selectbox(key="admin-add-area").options) >= {"平原", "山区"}  # 小河县's areas, offered
+    at.text_input(key="admin-add-name").input("plain-clerk")
+    at.selectbox(key="admin-add-role").set_value("area_staff")
+    at.selectbox(key="admin-add-area").set_value("plain")
+    at.text_input(key="admin-add-password").input("pastures green 42")
+    at.button(key="admin-add-go").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    with db.engine(both_url).connect() as conn:
+        made = accounts.viewer(conn, "plain-clerk")
+    assert (made.county, made.units) == (XIAOHE_CODE, frozenset({"XH-AUX", "XH-T2", "XH-V1", "XH-V2"}))
