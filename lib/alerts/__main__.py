@@ -34,7 +34,8 @@ def check(url: str, settings: config.Settings, day: dt.date | None = None) -> di
         broken = rules.evaluate(conn, settings.rules, now)
         breaches.record(conn, broken, now)
         queued = outbox.enqueue(conn, raised, settings, now) + packs + sum(
-            outbox.queue(conn, b.topic, outbox.breach_message(conn, b, settings), settings, now) for b in broken)
+            outbox.queue(conn, b.topic, outbox.breach_message(conn, b, settings), b.county.code, settings, now)
+            for b in broken)
     return {"day": day.isoformat(), "findings": len(findings), "raised": len(raised), "breaches": len(broken),
             "queued": queued, "packs": packs, **outbox.deliver(engine, settings, now)}
 

@@ -88,7 +88,11 @@ def load(file: Path | None = None) -> Settings:
         secret = os.environ.get(c["secret_env"], "") if c.get("secret_env") else ""
         if c.get("secret_env") and not secret:
             problems.append(f"channel {name!r}: the variable {c['secret_env']} holding its secret is not set")
-        channels.append(Channel(name, kind, url, secret))
+        counties = c.get("counties", [])
+        if not (isinstance(counties, list) and all(isinstance(x, str) for x in counties)):
+            problems.append(f"channel {name!r}: counties {counties!r} is not a list of county codes")
+            counties = []
+        channels.append(Channel(name, kind, url, secret, tuple(counties)))
     try:
         rules = parse(doc.get("rule", []), str(file))
     except InputError as bad:

@@ -25,8 +25,9 @@ from lib.store.models import AlertOutbox, AlertSignal, Area, County, Facility
 LANG = "zh"  # the county's groups read Chinese
 
 
-def message(conn: Connection, signal_id: int, settings: Settings) -> robots.Message:
-    """The signal as the group reads it: the township named, the syndrome, count against threshold, a link."""
+def message(conn: Connection, signal_id: int, settings: Settings) -> tuple[robots.Message, str]:
+    """The signal as the group reads it (the township named, the syndrome, count against threshold, a link),
+    and the code of the county it was raised in."""
     s, f, a, c = AlertSignal, Facility, Area, County
     row = conn.execute(sa.select(s, f.name_zh, f.code, a.code.label("area"), c.code.label("county"))
                        .join(f, f.id == s.facility_id).join(a, a.id == f.area_id).join(c, c.id == f.county_id)
@@ -39,7 +40,7 @@ def message(conn: Connection, signal_id: int, settings: Settings) -> robots.Mess
                     day=i18n.fmt_datetime(row.day, LANG)),
              i18n.t("alerts.message.respond", LANG))
     link = link_to(conn, settings, f"map?area={row.area}", row.county)
-    return robots.Message(i18n.t("alerts.message.title", LANG, place=row.name_zh), lines, link)
+    return robots.Message(i18n.t("alerts.message.title", LANG, place=row.name_zh), lines, link), row.county
 
 
 def breach_message(conn: Connection, breach: Breach, settings: Settings) -> robots.Message:
@@ -61,16 +62,18 @@ def link_to(conn: Connection, settings: Settings, view: str, county: str) -> str
 
 def enqueue(conn: Connection, signal_ids: list[int], settings: Settings, now: dt.datetime) -> int:
     """Queue each signal for each channel; returns how many messages were queued."""
-    return sum(queue(conn, f"signal:{i}", message(conn, i, settings), settings, now) for i in signal_ids)
+    return sum(queue(conn, f"signal:{i}", *message(conn, i, settings), settings, now) for i in signal_ids)
 
 
-def queue(conn: Connection, topic: str, text: robots.Message, settings: Settings, now: dt.datetime) -> int:
-    """Queue ``text`` about ``topic`` for every channel that has not had it; returns how many were queued."""
+def queue(conn: Connection, topic: str, text: robots.Message, county: str, settings: Settings,
+          now: dt.datetime) -> int:
+    """Queue ``text`` about ``topic`` in ``county`` for every channel that takes that county's alerts and has
+    not had it; returns how many were queued."""
     o = AlertOutbox
     had = set(conn.execute(sa.select(o.channel).where(o.topic == topic)).scalars())
     rows = [{"topic": topic, "channel": c.name, "title": text.title, "body": "\n".join(text.lines),
              "link": text.link, "created_at": now, "attempts": 0, "next_try_at": now, "last_error": ""}
-            for c in settings.channels if c.name not in had]
+            for c in settings.channels if c.name not in had and c.takes(county)]
     if rows:
         conn.execute(sa.insert(o), rows)
     return len(rows)

@@ -37,12 +37,12 @@ def queue_new(conn: Connection, settings: Settings, now: dt.datetime, lang: str 
         month = month if isinstance(month, dt.date) else dt.date.fromisoformat(str(month))
         key = topic(month, version, code)
         sent_to = set(conn.execute(sa.select(AlertOutbox.channel).where(AlertOutbox.topic == key)).scalars())
-        if {c.name for c in settings.channels} <= sent_to:
+        if {c.name for c in settings.channels if c.takes(code)} <= sent_to:
             continue
         scores = snapshot.load(conn, month, version, county=code)
         title = i18n.t("alerts.pack.title", lang, county=scores.county(lang), month=i18n.fmt_month(month, lang),
                        v=version)
         link = outbox.link_to(conn, settings, f"meeting?period={month:%Y-%m}", code)
         text = robots.Message(title, tuple(narrative.opening(scores, lang)), link)
-        queued += outbox.queue(conn, key, text, settings, now)
+        queued += outbox.queue(conn, key, text, code, settings, now)
     return queued

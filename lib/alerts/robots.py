@@ -37,6 +37,11 @@ class Channel:
     kind: str  # wecom | dingtalk | webhook
     url: str
     secret: str = ""  # DingTalk 加签 secret (SEC...), if the robot uses it
+    counties: tuple[str, ...] = ()  # the county codes whose alerts it gets (a county's own group); (): all
+
+    def takes(self, county: str | None) -> bool:
+        """Whether a message about ``county`` (None: about the whole store, e.g. it cannot be reached) goes here."""
+        return county is None or not self.counties or county in self.counties
 
 
 @dataclass(frozen=True)

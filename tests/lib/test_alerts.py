@@ -186,3 +186,16 @@ def test_an_unreachable_store_is_said_once_to_the_groups(robot: str, tmp_path: P
     assert runner.main(["check", "--db", f"postgresql://postgres@127.0.0.1:{closed}/test"]) == 1
     (_, body), = Robot.received
     assert "驾驶舱数据库无法连接" in body["markdown"]["content"]
+
+
+def test_a_channel_takes_its_counties_alerts_and_a_bad_list_is_refused(tmp_path: Path) -> None:
+    settings = tmp_path / "alerts.toml"
+    channels = ('[[channel]]\nname = "小河县群"\nkind = "wecom"\nurl = "http://127.0.0.1:9/x"\ncounties = ["990101"]\n'
+                '[[channel]]\nname = "区群"\nkind = "wecom"\nurl = "http://127.0.0.1:9/y"\n')
+    settings.write_text(config.DEFAULT_FILE.read_text(encoding="utf-8") + "\n" + channels, encoding="utf-8")
+    own, region = config.load(settings).channels
+    assert (own.takes("990101"), own.takes("000001"), own.takes(None)) == (True, False, True)
+    assert (region.takes("990101"), region.takes("000001")) == (True, True)
+    settings.write_text(settings.read_text(encoding="utf-8").replace('["990101"]', '"990101"'), encoding="utf-8")
+    with pytest.raises(InputError, match="counties '990101' is not a list of county codes"):
+        config.load(settings)

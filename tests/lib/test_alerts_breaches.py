@@ -141,7 +141,9 @@ def two_counties(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 def test_each_county_is_judged_on_its_own_and_lists_its_own(two_counties: str, robot: str) -> None:
     later = dict(STALE, name="小河数据中断", county="990101", minutes=1)
-    settings = _settings(BACKLOG, STALE, later, channels=(Channel("区卫健委群", "wecom", f"{robot}/wecom?key=K"),))
+    settings = _settings(BACKLOG, STALE, later, channels=(Channel("区卫健委群", "wecom", f"{robot}/wecom?key=K"),
+                                                          Channel("小河县群", "wecom", f"{robot}/xiaohe?key=XH",
+                                                                  counties=("990101",))))
     settings = dataclasses.replace(settings, link_base="http://cockpit.local")
     assert runner.check(two_counties, settings)["breaches"] == 4
     with db.engine(two_counties).connect() as conn:
@@ -157,11 +159,16 @@ def test_each_county_is_judged_on_its_own_and_lists_its_own(two_counties: str, r
         ("990101", "rule:990101:小河数据中断", "county"), ("990101", "rule:990101:数据中断", "county")]
     assert sorted(listed["000001"]) == ["V2转诊积压", "数据中断"]
     assert sorted(listed["990101"]) == ["小河数据中断", "数据中断"]
-    titles = sorted(body["markdown"]["content"].splitlines()[0] for _, body in Robot.received)
+    # the region's group gets all four; 小河县's own group only 小河县's two
+    by_group = {path: sorted(body["markdown"]["content"].splitlines()[0] for p, body in Robot.received if p == path)
+                for path in ("/wecom", "/xiaohe")}
+    assert by_group["/xiaohe"] == ["**规则预警 · 小河县 · 小河数据中断**", "**规则预警 · 小河县 · 数据中断**"]
+    assert len(by_group["/wecom"]) == 4
+    titles = by_group["/wecom"]
     assert titles[0] == "**规则预警 · 小旗 · V2转诊积压**"
     assert "**规则预警 · 小河县 · 数据中断**" in titles
-    links = {line for _, body in Robot.received for line in body["markdown"]["content"].splitlines()
-             if "cockpit.local" in line}
+    links = {line for path, body in Robot.received if path == "/wecom"
+             for line in body["markdown"]["content"].splitlines() if "cockpit.local" in line}
     assert any("county=990101" in line for line in links)
     assert any("county=000001" in line for line in links)
 
