@@ -52,12 +52,13 @@ def cell(frame: Frame, v: KpiValue | None) -> str:
 
 
 def table(frame: Frame, region: Region) -> pd.DataFrame:
-    """One row per county: a link to its overview, then each headline indicator."""
+    """One row per county: a link to its overview (none to a county outside a confined viewer's: it would
+    open the viewer's own), then each headline indicator."""
     rows = []
     for c in region.counties:
+        link = f"./?{counties.PARAM}={c.county.code}" + ("&lang=en" if frame.lang == "en" else "")
         row: dict[str, Any] = {frame.t("region.county"): c.county.name(frame.lang),
-                               frame.t("region.open"): f"./?{counties.PARAM}={c.county.code}"
-                               + ("&lang=en" if frame.lang == "en" else "")}
+                               frame.t("region.open"): link if frame.viewer.sees_county(c.county.code) else None}
         row.update({_name(frame, region, code): cell(frame, c.values.get(code)) for code in region.codes})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -180,6 +180,9 @@ def test_a_user_confined_to_a_county_sees_only_it_whatever_the_url(both_url: str
     assert [w for w in (*TINY_WORDS, "牧区") if w in shown] == []
     assert any(f"county={TINY_CODE}" in w.value for w in at.warning)  # the link's county, said to be ignored
     assert [s for s in at.selectbox if s.key == "county-switch"] == []
+    region_page = open_page(both_url, "region", session={access.SESSION_KEY: sessions.start("xh-boss", clock.now())})
+    links = region_page.dataframe[0].value.iloc[:, 1]
+    assert list(links.fillna("")) == ["", f"./?county={XIAOHE_CODE}"]  # a link to its own county only
 
 
 def test_each_countys_alerts_page_lists_its_own_breaches(both_url: str, open_page: Callable[..., AppTest]) -> None:
