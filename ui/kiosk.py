@@ -140,14 +140,17 @@ def sections(frame: Frame, parts: Sequence[Callable[[], None]]) -> None:
     screens = [parts[i:i + across] for i in range(0, len(parts), across)]
     st.session_state[SECTIONS_KEY] = len(screens)
     shown = min(st.session_state.get(SECTION_KEY, 0), len(screens) - 1)
+    # The marker's slot comes before the parts, so it keeps its place in the page whatever a part draws:
+    # the next section's marker replaces the last one instead of standing beside it until the run ends.
+    pager = st.empty() if len(screens) > 1 else None
     if across == 1:
         screens[shown][0]()
     else:
         for column, part in zip(st.columns(across), screens[shown], strict=False):
             with column:
                 part()
-    if len(screens) > 1:
-        st.html(f"<div class='kiosk-pager'>{frame.t('kiosk.section')} <b>{shown + 1}</b> / {len(screens)}</div>")
+    if pager is not None:
+        pager.html(f"<div class='kiosk-pager'>{frame.t('kiosk.section')} <b>{shown + 1}</b> / {len(screens)}</div>")
 
 
 def _watchdog(config: kiosk.Kiosk) -> None:
