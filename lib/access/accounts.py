@@ -71,8 +71,7 @@ def viewer_for(conn: Connection, role: Role, name: str, area: str | None, unit: 
                county_id: int | None, *, kiosk: bool = False) -> Viewer:
     """The viewer of a role and scope: the units it sees read from the registry now, so a unit moved to
     another area moves with it; confined to the county ``county_id`` (None: every county)."""
-    county = None if county_id is None else conn.execute(sa.select(County.code).where(County.id == county_id)
-                                                         ).scalar_one()
+    county = None if county_id is None else counties.of_id(conn, county_id).code
     units = None if role.reach == "county" and not (area or unit) else _unit_codes(conn, county_id, area, unit)
     return Viewer(name=name, role=role.code, units=units, county=county, may_publish=role.may_publish,
                   may_upload=role.may_upload, may_admin=role.may_admin, kiosk=kiosk)
@@ -82,14 +81,14 @@ def confined_to(conn: Connection, county: str | None, area: str | None, unit: st
     """The county a user or screen is confined to: the one named, or, for an area or unit scope, the store's
     only county (codes are unique per county only: with several, the county must be named); None: every
     county."""
-    loaded = counties.listed(conn)
     if county is not None:
-        found = [c for c in loaded if c.code == county]
-        if not found:
-            raise AccountError("access.error.no_county", county=county, loaded=", ".join(c.code for c in loaded))
-        return found[0]
+        try:
+            return counties.resolve(conn, county)
+        except counties.UnknownCountyError as unknown:
+            raise AccountError("access.error.no_county", county=county, loaded=", ".join(unknown.known)) from None
     if not (area or unit):
         return None
+    loaded = counties.listed(conn)
     if len(loaded) > 1:
         raise AccountError("access.error.needs_county", loaded=", ".join(c.code for c in loaded))
     return loaded[0] if loaded else None
@@ -184,7 +183,7 @@ def change(conn: Connection, name: str, *, by: str, now: dt.datetime, role: str 
     user = _existing(conn, name)
     if not grantable(roles(conn)[user.role], grantor):
         raise AccountError("access.error.grant", role=user.role)
-    if grantor is not None and grantor.county is not None and not _within(conn, user.county_id, grantor):
+    if not _within(conn, user.county_id, grantor):
         raise AccountError("access.error.grant_county", county=grantor.county)
     values: dict[str, object] = {}
     if role is not None:
@@ -207,8 +206,7 @@ def _within(conn: Connection, county_id: int | None, grantor: Viewer | None) -> 
     """Whether a user of the county ``county_id`` (None: every county) is within ``grantor``'s county."""
     if grantor is None or grantor.county is None:
         return True
-    return county_id is not None and conn.execute(sa.select(County.code).where(County.id == county_id)
-                                                  ).scalar_one() == grantor.county
+    return county_id is not None and counties.of_id(conn, county_id).code == grantor.county
 
 
 def listed(conn: Connection) -> pd.DataFrame:

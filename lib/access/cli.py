@@ -47,10 +47,11 @@ def unless_sees(url: str | None, name: str, scope: Scope, county: str | None) ->
         viewer = viewer_as(url, name)
     except AccessError as exc:
         return refuse(str(exc))
-    if (refused := unless_county(url, viewer, county)) is not None:
-        return refused
     with db.engine(db.resolve_url(url)).connect() as conn:
-        units = measures.facilities(conn, counties.resolve(conn, county).id)
+        place = counties.resolve(conn, county)
+        units = measures.facilities(conn, place.id)
+    if not viewer.sees_county(place.code):
+        return _refuse_county(viewer, place.code)
     return None if viewer.permits(scope, units) else refuse(f"{viewer.name} ({viewer.role}) does not see {scope.label}")
 
 
@@ -60,4 +61,8 @@ def unless_county(url: str | None, viewer: Viewer, county: str | None) -> int | 
         return None
     with db.engine(db.resolve_url(url)).connect() as conn:
         code = counties.resolve(conn, county).code
-    return None if viewer.sees_county(code) else refuse(f"{viewer.name} ({viewer.role}) does not see county {code}")
+    return None if viewer.sees_county(code) else _refuse_county(viewer, code)
+
+
+def _refuse_county(viewer: Viewer, code: str) -> int:
+    return refuse(f"{viewer.name} ({viewer.role}) does not see county {code}")

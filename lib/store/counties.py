@@ -52,6 +52,11 @@ def listed(conn: Connection) -> list[CountyRef]:
     return [_ref(r) for r in conn.execute(sa.select(*_COLUMNS).order_by(County.id))]
 
 
+def of_id(conn: Connection, county_id: int) -> CountyRef:
+    """The county stored under ``county_id`` (a foreign key's value: it exists)."""
+    return _ref(conn.execute(sa.select(*_COLUMNS).where(County.id == county_id)).one())
+
+
 def resolve(conn: Connection, county: str | None = None) -> CountyRef:
     """The county with administrative code ``county``, or the store's first one (None). Raises UnknownCountyError
     for a code not loaded, and for an empty store."""
