@@ -1,18 +1,19 @@
-"""Closed months computed once: a period's per-unit measures composed from monthly snapshots.
+"""Months computed once: a period's per-unit measures composed from monthly snapshots.
 
 A month that has ended changes only when late data arrives, so its measures (lib.kpi.measures) are
 computed the first time anyone asks and kept in ``measure_snapshot``. Database triggers (migration 0010)
 bump a month's generation in the transaction of every write under it, whoever writes; a snapshot is used
-only while the generations up to its month add up to what they did when it was computed, and while the
-code that computed it is the code running (``fingerprint``). A late event for October makes October and
-every later snapshot stale at its commit; the next reader recomputes them.
+only while the generations up to its month add up to what they did when it was computed, while the
+code that computed it is the code running (``fingerprint``) and for the day it was computed as of. A late
+event for October makes October and every later snapshot stale at its commit; the next reader recomputes
+them. The month still running is kept the same way, as of today: a server restarted over an unchanged
+store reads it back; a live event moves its generation and the next reader computes it again.
 
 Any month, year-to-date or rolling-12 period is then the sum of its months' flows (visits, referrals,
 reported scores and their counts, days served) and the stocks of its last month (registers, status
 reports, the roster, contracts running so far): the same figures ``measures.facility_measures`` gives
-for the whole period at once (tests/lib/test_kpi_months.py checks it on every kind of period). The month
-still running is computed live and added. The cost of a page no longer grows with the months a period
-spans or with the years of events behind it.
+for the whole period at once (tests/lib/test_kpi_months.py checks it on every kind of period). The cost
+of a page no longer grows with the months a period spans or with the years of events behind it.
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from lib import clock
+from lib.events import read as rollup_read
 from lib.events import rollup
 from lib.kpi import measures
 from lib.kpi.measures import PeriodMeasures
 from lib.kpi.period import Period, add_months, first_of_month
-from lib.store import db
+from lib.store import db, sqlfn
 from lib.store.models import MeasureGeneration, MeasureSnapshot, StoreMeta
 
-SAVE_WAIT_MS = 1000
+SAVE_WAIT_MS = 200  # a busy writer (the live feed) is waited for this long; then the month is kept next time
 ALL_MONTHS = dt.date(1, 1, 1)  # a generation row for changes that touch every month (units, roster)
 CONFIG_MONTH = dt.date(9999, 12, 1)  # changes to the engine's other inputs (migration 0015): after every month
 COMPOSED = ("month", "ytd", "r12")
@@ -52,8 +54,11 @@ log = logging.getLogger(__name__)
 
 @functools.cache  # the code does not change under a running process
 def fingerprint() -> str:
-    """The code a snapshot was computed with: the measures' module and the rollup declarations."""
-    return hashlib.sha256((inspect.getsource(measures) + rollup.fingerprint() + SNAPSHOT_FORMAT).encode()).hexdigest()
+    """The code a snapshot was computed with: the source of the measures, of the rollups they read (their
+    declarations, the reader and both dialects' SQL spellings) and the snapshot's layout. Source, not
+    compiled SQL: any edit computes the months again (seconds, once), and a new process pays no compiling."""
+    sources = "".join(inspect.getsource(module) for module in (measures, rollup, rollup_read, sqlfn))
+    return hashlib.sha256((sources + SNAPSHOT_FORMAT).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -107,27 +112,30 @@ def _from_bytes(data: bytes) -> pd.DataFrame:
                         columns=header["columns"], copy=False)
 
 
+Stamp = tuple[int, dt.date]  # what a kept month stands on: its basis and the day it was computed as of
+
+
 class _Decoded:
-    """Snapshots already decoded in this process, by store and month, with the basis they hold: a month
-    whose basis has not moved is not read from the store again (the live feed moves only the running
+    """Snapshots already decoded in this process, by store and month, with the stamp they hold: a month
+    whose stamp has not moved is not read from the store again (the live feed moves only the running
     month's). Bounded (least recently used first out) and shared by every engine of the process."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._held: OrderedDict[tuple[object, dt.date], tuple[int, PeriodMeasures]] = OrderedDict()
+        self._held: OrderedDict[tuple[object, dt.date], tuple[Stamp, PeriodMeasures]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, store: object, month: dt.date, basis: int) -> PeriodMeasures | None:
+    def get(self, store: object, month: dt.date, stamp: Stamp) -> PeriodMeasures | None:
         with self._lock:
             hit = self._held.get((store, month))
-            if hit is None or hit[0] != basis:
+            if hit is None or hit[0] != stamp:
                 return None
             self._held.move_to_end((store, month))
             return hit[1]
 
-    def put(self, store: object, month: dt.date, basis: int, held: PeriodMeasures) -> None:
+    def put(self, store: object, month: dt.date, stamp: Stamp, held: PeriodMeasures) -> None:
         with self._lock:
-            self._held[(store, month)] = (basis, held)
+            self._held[(store, month)] = (stamp, held)
             self._held.move_to_end((store, month))
             while len(self._held) > self.size:
                 self._held.popitem(last=False)
@@ -136,22 +144,27 @@ class _Decoded:
 _DECODED = _Decoded(KEPT_MONTHS)
 
 
-def _stored(conn: Connection, at: StoreState, months: Sequence[dt.date]) -> dict[dt.date, PeriodMeasures]:
-    out = {m: held for m in months if (held := _DECODED.get(at.store, m, at.basis(m))) is not None}
-    wanted = [m for m in months if m not in out]
+def _stamp(at: StoreState, month: dt.date, today: dt.date) -> Stamp:
+    return at.basis(month), measures.as_of(Period("month", month), today)
+
+
+def _stored(conn: Connection, at: StoreState, stamps: dict[dt.date, Stamp]) -> dict[dt.date, PeriodMeasures]:
+    out = {m: held for m, stamp in stamps.items() if (held := _DECODED.get(at.store, m, stamp)) is not None}
+    wanted = [m for m in stamps if m not in out]
     if not wanted:
         return out
     s = MeasureSnapshot
-    rows = conn.execute(sa.select(s.month, s.basis, s.measures, s.reported)
+    rows = conn.execute(sa.select(s.month, s.basis, s.as_of, s.measures, s.reported)
                         .where(s.month.in_(wanted), s.fingerprint == fingerprint())).all()
     for r in rows:
-        if int(r.basis) == at.basis(r.month):
+        if (int(r.basis), r.as_of) == stamps[r.month]:
             out[r.month] = PeriodMeasures(_from_bytes(r.measures), _from_bytes(r.reported))
-            _DECODED.put(at.store, r.month, int(r.basis), out[r.month])
+            _DECODED.put(at.store, r.month, stamps[r.month], out[r.month])
     return out
 
 
-def _save(conn: Connection, at: StoreState, computed: dict[dt.date, PeriodMeasures]) -> None:
+def _save(conn: Connection, at: StoreState, stamps: dict[dt.date, Stamp],
+          computed: dict[dt.date, PeriodMeasures]) -> None:
     """Keep months' measures, in a transaction of its own on another connection: a viewer's store
     connection may be read-only (then nothing is kept and the months are computed again next time).
     Nothing read inside a transaction that has written is kept: it may yet be rolled back (and on SQLite
@@ -159,10 +172,10 @@ def _save(conn: Connection, at: StoreState, computed: dict[dt.date, PeriodMeasur
     if at.dirty:
         return
     for m, held in computed.items():
-        _DECODED.put(at.store, m, at.basis(m), held)
+        _DECODED.put(at.store, m, stamps[m], held)
     s = MeasureSnapshot
     now, code = clock.now(), fingerprint()
-    rows = [{"month": m, "fingerprint": code, "basis": at.basis(m), "computed_at": now,
+    rows = [{"month": m, "fingerprint": code, "basis": stamps[m][0], "as_of": stamps[m][1], "computed_at": now,
              "measures": _to_bytes(held.values), "reported": _to_bytes(held.reported)} for m, held in computed.items()]
     sqlite = conn.dialect.name == "sqlite"
     try:
@@ -184,20 +197,21 @@ def _writing(conn: Connection) -> bool:
     return conn.dialect.name == "sqlite" and bool(conn.connection.driver_connection.in_transaction)
 
 
-def closed_months(conn: Connection, months: Sequence[dt.date], today: dt.date,
-                  at: StoreState | None = None) -> dict[dt.date, PeriodMeasures]:
-    """The measures of each of these ended months: kept snapshots where still valid, the rest computed
-    (all together) and kept. The state is read before the measures, so a write committed meanwhile
-    leaves the new snapshot stale rather than wrong."""
+def kept_months(conn: Connection, months: Sequence[dt.date], today: dt.date,
+                at: StoreState | None = None) -> dict[dt.date, PeriodMeasures]:
+    """The measures of each of these months (ended, or running today and read as of today): kept snapshots
+    where still valid, the rest computed (all together) and kept. The state is read before the measures,
+    so a write committed meanwhile leaves the new snapshot stale rather than wrong."""
     if not months:
         return {}
     at = at or state(conn)
-    held = _stored(conn, at, months)
+    stamps = {m: _stamp(at, m, today) for m in months}
+    held = _stored(conn, at, stamps)
     missing = [m for m in months if m not in held]
     if missing:
         computed = measures.facility_measures(conn, [Period("month", m) for m in missing], today)
         fresh = {m: computed[Period("month", m)] for m in missing}
-        _save(conn, at, fresh)
+        _save(conn, at, stamps, fresh)
         held.update(fresh)
     return held
 
@@ -229,8 +243,8 @@ def ended(month: dt.date, today: dt.date) -> bool:
 
 def period_measures(conn: Connection, periods: Sequence[Period], today: dt.date,
                     at: StoreState | None = None) -> dict[Period, PeriodMeasures]:
-    """Every measure for every unit and period: ended months from their snapshots, the month running today
-    computed live (once, whatever periods share it), any other period (a day) directly."""
+    """Every measure for every unit and period: months (ended, and the one running today) from their
+    snapshots, any other period (a day, a month to come) computed directly."""
     periods = list(dict.fromkeys(periods))
     running = first_of_month(today)
     plans: dict[Period, list[dt.date]] = {}
@@ -239,13 +253,8 @@ def period_measures(conn: Connection, periods: Sequence[Period], today: dt.date,
         if months and all(ended(m, today) for m in months[:-1]) and (ended(months[-1], today)
                                                                      or months[-1] == running):
             plans[p] = months
-    live = [p for p in periods if p not in plans]
-    if any(running in months for months in plans.values()):
-        live.append(Period("month", running))
-    direct = measures.facility_measures(conn, live, today) if live else {}
-    held = closed_months(conn, sorted({m for months in plans.values() for m in months if ended(m, today)}), today, at)
-    if Period("month", running) in direct:
-        held[running] = direct[Period("month", running)]
-    out = {p: direct[p] for p in periods if p not in plans}
+    direct = [p for p in periods if p not in plans]
+    out = measures.facility_measures(conn, direct, today) if direct else {}
+    held = kept_months(conn, sorted({m for months in plans.values() for m in months}), today, at)
     out.update({p: compose([held[m] for m in months]) for p, months in plans.items()})
     return out

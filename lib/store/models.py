@@ -580,13 +580,15 @@ class MeasureGeneration(Base):
 
 
 class MeasureSnapshot(Base):
-    """A closed month's per-unit measures (lib.kpi.measures.PeriodMeasures as Arrow IPC), computed once and
-    valid while ``basis`` equals the sum of the generations up to the month and ``fingerprint`` the code's."""
+    """A month's per-unit measures (lib.kpi.months: lib.kpi.measures.PeriodMeasures as raw arrays), computed
+    once and valid while ``basis`` equals the sum of the generations up to the month, ``fingerprint`` the
+    code's and ``as_of`` the day asked for (a closed month's last day; the running month's today)."""
 
     __tablename__ = "measure_snapshot"
     month: Mapped[dt.date] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
     basis: Mapped[int] = mapped_column(sa.BigInteger)
+    as_of: Mapped[dt.date | None]  # NULL: kept before migration 0018, never valid
     computed_at: Mapped[dt.datetime]
     measures: Mapped[bytes] = mapped_column(sa.LargeBinary)
     reported: Mapped[bytes] = mapped_column(sa.LargeBinary)

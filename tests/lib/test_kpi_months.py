@@ -1,9 +1,10 @@
-"""Closed months computed once (lib.kpi.months): the same figures as a period computed whole, kept, and
-made stale by late data in the transaction that brings it, whoever writes it."""
+"""Months computed once (lib.kpi.months): the same figures as a period computed whole, kept (the running
+month as of today), and made stale by late data in the transaction that brings it, whoever writes it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from lib.events import write
-from lib.kpi import measures, months
+from lib.kpi import engine, measures, months
 from lib.kpi.engine import Engine, Scope
 from lib.kpi.period import Period
 from lib.store import db
@@ -81,12 +82,26 @@ def tiny_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 SEPTEMBER = Period("month", dt.date(2026, 9, 1))
 YTD_OCTOBER = Period("ytd", dt.date(2026, 10, 1))
+NOVEMBER = Period("month", tiny.TODAY)  # the month running on tiny.TODAY
 
 
-def _county(url: str, code: str, period: Period) -> tuple[float | None, float | None]:
+def _county(url: str, code: str, period: Period, today: dt.date = tiny.TODAY) -> tuple[float | None, float | None]:
     with db.engine(url).connect() as conn:
-        value = Engine(conn, today=tiny.TODAY).compute([code], [Scope()], period, compare=False)[0]
+        value = Engine(conn, today=today).compute([code], [Scope()], period, compare=False)[0]
     return value.numerator, value.denominator
+
+
+def _tcm_visit(url: str, ts: dt.datetime) -> None:
+    """One TCM visit at the county hospital, written as the live feed and the imports write."""
+    with db.engine(url).begin() as conn:
+        h = conn.execute(sa.select(Facility.id).where(Facility.code == "H")).scalar_one()
+        write.record(conn, Visit, [{"facility_id": h, "ts": ts, "kind": "outpatient", "is_tcm": True,
+                                    "is_insured_resident": True, "cost": 80.0, "fund_paid": 40.0}])
+
+
+def _as_of(url: str) -> dict[dt.date, dt.date | None]:
+    with db.engine(url).connect() as conn:
+        return dict(conn.execute(sa.select(MeasureSnapshot.month, MeasureSnapshot.as_of)).all())
 
 
 def _snapshots(url: str) -> dict[dt.date, int]:
@@ -102,14 +117,42 @@ def test_a_closed_month_is_kept_once_and_read_back(tiny_store: str) -> None:
     assert _snapshots(tiny_store) == kept  # read back, not computed and kept again
 
 
+def test_the_running_month_is_kept_as_of_today_and_read_back_by_a_restarted_server(
+        tiny_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _tcm_visit(tiny_store, dt.datetime(2026, 11, 3, 9))
+    first = _county(tiny_store, "tcm_visit_share", NOVEMBER)
+    assert first[0] == 1
+    assert _as_of(tiny_store)[NOVEMBER.end] == tiny.TODAY
+    monkeypatch.setattr(months, "_DECODED", months._Decoded(months.KEPT_MONTHS))  # a new process holds nothing
+    monkeypatch.setattr(engine, "_KNOWN", OrderedDict())
+    sent = _statements(tiny_store, lambda conn: _county(tiny_store, "tcm_visit_share", NOVEMBER))
+    assert any("measure_snapshot" in s for s in sent)
+    assert not [s for s in sent if "rollup_" in s or "FROM visit" in s]  # read back, not computed
+    assert _county(tiny_store, "tcm_visit_share", NOVEMBER) == first
+
+
+def test_the_running_month_kept_yesterday_is_computed_again_today_and_when_it_closes(tiny_store: str) -> None:
+    _county(tiny_store, "sinking_days_hosted", NOVEMBER)
+    for today in (tiny.TODAY + dt.timedelta(days=1), dt.date(2026, 12, 1)):
+        _county(tiny_store, "sinking_days_hosted", NOVEMBER, today)
+        assert _as_of(tiny_store)[NOVEMBER.end] == min(today, NOVEMBER.last_date)
+        with db.engine(tiny_store).connect() as conn:
+            composed = months.period_measures(conn, [NOVEMBER], today)[NOVEMBER]
+            whole = measures.facility_measures(conn, [NOVEMBER], today)[NOVEMBER]
+            _assert_same(composed, whole, measures.facilities(conn).index)
+
+
+def test_a_live_event_in_the_running_month_is_counted_at_once(tiny_store: str) -> None:
+    _tcm_visit(tiny_store, dt.datetime(2026, 11, 3, 9))
+    assert _county(tiny_store, "tcm_visit_share", NOVEMBER)[0] == 1
+    _tcm_visit(tiny_store, dt.datetime(2026, 11, 5, 9))
+    assert _county(tiny_store, "tcm_visit_share", NOVEMBER)[0] == 2
+
+
 def test_a_late_event_changes_its_month_and_the_months_after(tiny_store: str) -> None:
     visits, _ = _county(tiny_store, "tcm_visit_share", SEPTEMBER)
     _county(tiny_store, "tcm_visit_share", YTD_OCTOBER)
-    with db.engine(tiny_store).begin() as conn:
-        h = conn.execute(sa.select(Facility.id).where(Facility.code == "H")).scalar_one()
-        write.record(conn, Visit, [{"facility_id": h, "ts": dt.datetime(2026, 9, 20, 10), "kind": "outpatient",
-                                    "is_tcm": True, "is_insured_resident": True, "cost": 80.0,
-                                    "fund_paid": 40.0}])
+    _tcm_visit(tiny_store, dt.datetime(2026, 9, 20, 10))
     assert _county(tiny_store, "tcm_visit_share", SEPTEMBER)[0] == visits + 1
     with db.engine(tiny_store).connect() as conn:
         whole = measures.facility_measures(conn, [YTD_OCTOBER], tiny.TODAY)[YTD_OCTOBER]
