@@ -120,8 +120,7 @@ class _Knowledge:
         self.county = county
         self.county_id, self.residents = county.id, county.residents
         self.targets = TargetBook(conn, self.county_id)
-        reporting = measures.reporting_tiers(conn)
-        self.reporting_tiers = reporting.groupby("measure")["tier"].agg(frozenset).to_dict()
+        self.reporting_tiers = measures.reporting_tiers(conn)
         self.measures: dict[Period, measures.PeriodMeasures] = {}
         self.unit_measures: dict[Period, UnitMeasures] = {}
         self.expected: dict[str, np.ndarray] = {}
@@ -234,7 +233,8 @@ class Engine:
         """Which units owe a report of this stock (their tier reports it)."""
         k = self._known
         if measure not in k.expected:
-            k.expected[measure] = self.units["tier"].isin(k.reporting_tiers.get(measure, ())).to_numpy(bool)
+            tiers = k.reporting_tiers.get(measure, frozenset())
+            k.expected[measure] = np.array([tier in tiers for tier in k.tier_at], dtype=bool)
         return k.expected[measure]
 
     def batch(self, scopes: Scopes, period: Period) -> Batch:

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -222,10 +222,11 @@ class Batch:
         oldest = np.full(len(self), np.inf)
         self._collect(missing, oldest)
         ids = self.measures.table.ids
-        out = []
-        for row, old in zip(missing, oldest, strict=True):
-            as_of = None if not np.isfinite(old) else dt.date(int(old) // 12, int(old) % 12 + 1, 1)
-            out.append(Gaps(tuple(sorted(ids[row].tolist())), as_of) if row.any() or as_of else NO_GAPS)
+        dated = np.isfinite(oldest)
+        out = [NO_GAPS] * len(self)
+        for i in np.flatnonzero(missing.any(axis=1) | dated):  # most scopes of a batch have nothing to say
+            as_of = _month_of(int(oldest[i])) if dated[i] else None
+            out[i] = Gaps(tuple(sorted(ids[missing[i]].tolist())), as_of)
         return out
 
     def _collect(self, missing: np.ndarray, oldest: np.ndarray) -> None:
@@ -241,6 +242,12 @@ class Batch:
 
 
 NO_GAPS = Gaps()
+
+
+@cache
+def _month_of(number: int) -> dt.date:
+    """Months since year 0 (lib.kpi.measures.month_number) → the month's first day."""
+    return dt.date(number // 12, number % 12 + 1, 1)
 
 
 class Sums:

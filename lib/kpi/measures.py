@@ -11,6 +11,7 @@ reads raw event rows into pandas.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -147,19 +148,21 @@ def stocks(conn: Connection, days: Sequence[dt.date]) -> dict[dt.date, pd.DataFr
     return out
 
 
-def reporting_tiers(conn: Connection) -> pd.DataFrame:
-    """(tier, measure) pairs of stocks some unit of the tier has ever reported: a unit of such a tier
-    without a current report is missing one; a unit of another tier simply holds no such thing."""
+def reporting_tiers(conn: Connection) -> dict[str, frozenset[str]]:
+    """For each stock, the tiers some unit of which has ever reported it: a unit of such a tier without a
+    current report is missing one; a unit of another tier simply holds no such thing. One query; the
+    distinct (unit, register) pairs are found on the unique indexes before the registry is joined."""
     r, m, f = RegisterCount, MonthlyReport, Facility
-    registers = db.read_frame(conn, sa.select(f.tier_code.label("tier"), r.register).distinct()
-                              .join(f, f.id == r.facility_id))
-    reports = db.read_frame(conn, sa.select(f.tier_code.label("tier"), m.metric).distinct()
-                            .join(f, f.id == m.facility_id).where(m.metric.in_(STATUS_REPORTS)))
-    return pd.concat([
-        pd.DataFrame({"tier": registers.tier, "measure": "reg_" + registers.register}),
-        pd.DataFrame({"tier": registers.tier, "measure": "man_" + registers.register}),
-        pd.DataFrame({"tier": reports.tier, "measure": "rep_" + reports.metric}),
-    ], ignore_index=True)
+    registers = sa.select(r.facility_id, r.register.label("name")).distinct().subquery()
+    reports = sa.select(m.facility_id, m.metric.label("name")).distinct().where(m.metric.in_(STATUS_REPORTS)).subquery()
+    pairs = sa.union_all(*(sa.select(f.tier_code, sa.literal(kind).label("kind"), held.c.name).distinct()
+                           .join(f, f.id == held.c.facility_id)
+                           for kind, held in (("reg", registers), ("rep", reports))))
+    out: dict[str, set[str]] = {}
+    for tier, kind, name in conn.execute(pairs):
+        for prefix in (("reg_", "man_") if kind == "reg" else ("rep_",)):
+            out.setdefault(prefix + name, set()).add(tier)
+    return {measure: frozenset(tiers) for measure, tiers in out.items()}
 
 
 def on_roster(day: dt.date) -> sa.ColumnElement:
@@ -280,6 +283,7 @@ CARRIED = (*STAFF_MEASURES, "sink_eligible", "sink_compliant", "stationed_phys",
 CARRIED_PREFIXES = ("reg_", "man_", "fd_start:", "fd_end:", "fd_active_")
 
 
+@functools.cache  # asked for every measure of every month composed; a few hundred names in all
 def carried(measure: str) -> bool:
     """True for a stock (as of the period's last day), False for a flow (summed over the period)."""
     return measure in CARRIED or measure.startswith(CARRIED_PREFIXES)

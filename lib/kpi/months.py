@@ -106,10 +106,17 @@ def _to_bytes(frame: pd.DataFrame) -> bytes:
 
 def _from_bytes(data: bytes) -> pd.DataFrame:
     cut = data.index(b"\n")
-    header = json.loads(data[:cut])
-    values = np.frombuffer(data, dtype="<f8", offset=cut + 1).reshape(len(header["index"]), len(header["columns"]))
-    return pd.DataFrame(values, index=pd.Index(header["index"], name="facility_id", dtype="int64"),
-                        columns=header["columns"], copy=False)
+    index, columns = _axes(data[:cut])
+    values = np.frombuffer(data, dtype="<f8", offset=cut + 1).reshape(len(index), len(columns))
+    return pd.DataFrame(values, index=index, columns=columns, copy=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _axes(header: bytes) -> tuple[pd.Index, pd.Index]:
+    """A snapshot's unit ids and measure names, parsed once: month after month repeats the same header."""
+    parsed = json.loads(header)
+    return (pd.Index(parsed["index"], name="facility_id", dtype="int64"),
+            pd.Index(parsed["columns"], dtype=object))
 
 
 Stamp = tuple[int, dt.date]  # what a kept month stands on: its basis and the day it was computed as of
@@ -219,21 +226,21 @@ def kept_months(conn: Connection, months: Sequence[dt.date], today: dt.date,
 def compose(parts: Sequence[PeriodMeasures]) -> PeriodMeasures:
     """Months in order → their period: flows summed, stocks (and their report months) of the last month."""
     last = parts[-1]
-    flows = list(dict.fromkeys(c for p in parts for c in p.values.columns if not measures.carried(c)))
-    stocks = [c for c in last.values.columns if measures.carried(c)]
-    units = sorted({int(i) for p in parts for i in p.values.index})
-    row = {u: i for i, u in enumerate(units)}
+    names = [p.values.columns.tolist() for p in parts]  # plain lists: walking an Arrow-backed index is slow
+    flows = list(dict.fromkeys(c for cols in names for c in cols if not measures.carried(c)))
+    stocks = [c for c in names[-1] if measures.carried(c)]
+    index = pd.Index(np.unique(np.concatenate([p.values.index.to_numpy(dtype=np.int64) for p in parts])),
+                     name="facility_id")
     col = {c: i for i, c in enumerate(flows)}
-    summed = np.zeros((len(units), len(flows)))
-    for p in parts:  # numpy, not pandas: a year is twelve adds of a small matrix
-        mine = [(i, col[c]) for i, c in enumerate(p.values.columns) if c in col]
-        rows = np.array([row[int(i)] for i in p.values.index], dtype=int)
-        source = np.nan_to_num(p.values.to_numpy(dtype=float)[:, [i for i, _ in mine]])
-        summed[np.ix_(rows, [j for _, j in mine])] += source
-    index = pd.Index(units, name="facility_id")
+    summed = np.zeros((len(index), len(flows)))
+    for p, cols in zip(parts, names, strict=True):  # numpy, not pandas: a year is twelve adds of a small matrix
+        mine = [i for i, c in enumerate(cols) if c in col]
+        rows = index.get_indexer(p.values.index)
+        summed[np.ix_(rows, [col[cols[i]] for i in mine])] += np.nan_to_num(p.values.to_numpy(dtype=float)[:, mine])
     held = last.values.reindex(index)
     values = np.hstack([summed, held.to_numpy(dtype=float)[:, held.columns.get_indexer(stocks)]])
-    return PeriodMeasures(pd.DataFrame(values, index=index, columns=flows + stocks), last.reported)
+    return PeriodMeasures(pd.DataFrame(values, index=index, columns=pd.Index(flows + stocks, dtype=object)),
+                          last.reported)
 
 
 def ended(month: dt.date, today: dt.date) -> bool:
