@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -95,9 +96,22 @@ class Evaluated:
     values: list[float]  # plain floats: read one by one, thousands of times a page
     gaps: list[Gaps] | None = None
 
+    @classmethod
+    def of(cls, ratio: Ratio, scopes: int, gaps: list[Gaps] | None) -> Evaluated:
+        return cls(ratio, ratio.values(scopes).tolist(), gaps)
+
     def value(self, i: int) -> float | None:
         v = self.values[i]
         return None if v != v else v  # NaN: no value
+
+    @cached_property
+    def terms(self) -> tuple[list[float], list[float] | None]:
+        """Each scope's numerator and denominator (None: a count) as plain floats, for the values shown."""
+        n = len(self.values)
+        numerators = np.broadcast_to(np.asarray(self.ratio.numerator, dtype=float), (n,)).tolist()
+        if self.ratio.denominator is None:
+            return numerators, None
+        return numerators, np.broadcast_to(np.asarray(self.ratio.denominator, dtype=float), (n,)).tolist()
 
 
 class _Knowledge:
@@ -288,7 +302,7 @@ class Engine:
                 batch.start()
                 ratio = FORMULAS[code](batch)
                 found = batch.gaps() if gaps else None
-            held = Evaluated(ratio, ratio.values(len(scopes)).tolist(), found)
+            held = Evaluated.of(ratio, len(scopes), found)
             self._known.evaluated[key] = held
         return held
 
@@ -364,14 +378,16 @@ class Engine:
              before: Evaluated | None, year_ago: Evaluated | None) -> KpiValue:
         row = self._known.rows[code]
         value = now.value(i)
-        r = None if value is None else now.ratio.of(i)
+        numerator = denominator = None
+        if value is not None:
+            numerators, denominators = now.terms
+            numerator, denominator = numerators[i], None if denominators is None else denominators[i]
         gaps = now.gaps[i] if now.gaps else NO_GAPS
         target = self._target(code, scopes, i, period)
-        small = bool(r is not None and r.denominator is not None and r.sampled and r.denominator < SMALL_DENOMINATOR)
+        small = bool(denominator is not None and now.ratio.sampled and denominator < SMALL_DENOMINATOR)
         return KpiValue(
             code=code, scope=scopes[i], period=label, unit=row.unit, direction=row.direction,
-            value=value, numerator=None if r is None else r.numerator,
-            denominator=None if r is None else r.denominator,
+            value=value, numerator=numerator, denominator=denominator,
             target=None if target is None else target.value, target_upper=None if target is None else target.upper,
             deadline=None if target is None else target.deadline,
             status=status(value, target, row.direction, self.margin),

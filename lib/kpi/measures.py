@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from lib.events import read as rollup_read
 from lib.kpi.period import Period, add_months, first_of_month
 from lib.store import db
-from lib.store.models import Facility, MonthlyReport, RegisterCount, SinkingDeployment, Staff
+from lib.store.models import Facility, MonthlyReport, RegisterCount, SinkingDeployment, Staff, StockReported
 from lib.store.sqlfn import days_between, plus_days
 
 SPLIT_BY_DIM = ("ref_sent", "ref_in", "fd_start", "fd_end")  # rollup metrics whose dimension an indicator needs
@@ -150,14 +150,11 @@ def stocks(conn: Connection, days: Sequence[dt.date]) -> dict[dt.date, pd.DataFr
 
 def reporting_tiers(conn: Connection) -> dict[str, frozenset[str]]:
     """For each stock, the tiers some unit of which has ever reported it: a unit of such a tier without a
-    current report is missing one; a unit of another tier simply holds no such thing. One query; the
-    distinct (unit, register) pairs are found on the unique indexes before the registry is joined."""
-    r, m, f = RegisterCount, MonthlyReport, Facility
-    registers = sa.select(r.facility_id, r.register.label("name")).distinct().subquery()
-    reports = sa.select(m.facility_id, m.metric.label("name")).distinct().where(m.metric.in_(STATUS_REPORTS)).subquery()
-    pairs = sa.union_all(*(sa.select(f.tier_code, sa.literal(kind).label("kind"), held.c.name).distinct()
-                           .join(f, f.id == held.c.facility_id)
-                           for kind, held in (("reg", registers), ("rep", reports))))
+    current report is missing one; a unit of another tier simply holds no such thing. Read from the pairs
+    kept on write (``stock_reported``, migration 0019): tens of rows per unit, whatever the years."""
+    s, f = StockReported, Facility
+    pairs = (sa.select(f.tier_code, s.kind, s.name).distinct().join(f, f.id == s.facility_id)
+             .where(sa.or_(s.kind == "reg", s.name.in_(STATUS_REPORTS))))
     out: dict[str, set[str]] = {}
     for tier, kind, name in conn.execute(pairs):
         for prefix in (("reg_", "man_") if kind == "reg" else ("rep_",)):

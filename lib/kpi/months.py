@@ -48,7 +48,7 @@ SAVE_WAIT_MS = 200  # a busy writer (the live feed) is waited for this long; the
 ALL_MONTHS = dt.date(1, 1, 1)  # a generation row for changes that touch every month (units, roster)
 CONFIG_MONTH = dt.date(9999, 12, 1)  # changes to the engine's other inputs (migration 0015): after every month
 COMPOSED = ("month", "ytd", "r12")
-KEPT_MONTHS = 48  # decoded snapshots a process keeps (4 years of months, ~0.3 MB each at demo scale)
+KEPT_SPANS = 48  # decoded snapshots a process keeps (months and years to date, ~0.1 MB each at demo scale)
 log = logging.getLogger(__name__)
 
 
@@ -119,84 +119,87 @@ def _axes(header: bytes) -> tuple[pd.Index, pd.Index]:
             pd.Index(parsed["columns"], dtype=object))
 
 
-Stamp = tuple[int, dt.date]  # what a kept month stands on: its basis and the day it was computed as of
+Stamp = tuple[int, dt.date]  # what a kept span stands on: the basis of its last month and the day it is as of
+KEPT = ("month", "ytd")  # the spans kept whole: a month, and a year to date (one row instead of twelve)
 
 
 class _Decoded:
-    """Snapshots already decoded in this process, by store and month, with the stamp they hold: a month
-    whose stamp has not moved is not read from the store again (the live feed moves only the running
-    month's). Bounded (least recently used first out) and shared by every engine of the process."""
+    """Snapshots already decoded in this process, by store and span, with the stamp they hold: a span whose
+    stamp has not moved is not read from the store again (the live feed moves only the running month's).
+    Bounded (least recently used first out) and shared by every engine of the process."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._held: OrderedDict[tuple[object, dt.date], tuple[Stamp, PeriodMeasures]] = OrderedDict()
+        self._held: OrderedDict[tuple[object, Period], tuple[Stamp, PeriodMeasures]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, store: object, month: dt.date, stamp: Stamp) -> PeriodMeasures | None:
+    def get(self, store: object, span: Period, stamp: Stamp) -> PeriodMeasures | None:
         with self._lock:
-            hit = self._held.get((store, month))
+            hit = self._held.get((store, span))
             if hit is None or hit[0] != stamp:
                 return None
-            self._held.move_to_end((store, month))
+            self._held.move_to_end((store, span))
             return hit[1]
 
-    def put(self, store: object, month: dt.date, stamp: Stamp, held: PeriodMeasures) -> None:
+    def put(self, store: object, span: Period, stamp: Stamp, held: PeriodMeasures) -> None:
         with self._lock:
-            self._held[(store, month)] = (stamp, held)
-            self._held.move_to_end((store, month))
+            self._held[(store, span)] = (stamp, held)
+            self._held.move_to_end((store, span))
             while len(self._held) > self.size:
                 self._held.popitem(last=False)
 
 
-_DECODED = _Decoded(KEPT_MONTHS)
+_DECODED = _Decoded(KEPT_SPANS)
 
 
-def _stamp(at: StoreState, month: dt.date, today: dt.date) -> Stamp:
-    return at.basis(month), measures.as_of(Period("month", month), today)
+def _stamp(at: StoreState, span: Period, today: dt.date) -> Stamp:
+    return at.basis(span.last_month), measures.as_of(span, today)
 
 
-def _stored(conn: Connection, at: StoreState, stamps: dict[dt.date, Stamp]) -> dict[dt.date, PeriodMeasures]:
-    out = {m: held for m, stamp in stamps.items() if (held := _DECODED.get(at.store, m, stamp)) is not None}
-    wanted = [m for m in stamps if m not in out]
+def _stored(conn: Connection, at: StoreState, stamps: dict[Period, Stamp]) -> dict[Period, PeriodMeasures]:
+    out = {p: held for p, stamp in stamps.items() if (held := _DECODED.get(at.store, p, stamp)) is not None}
+    wanted = [p for p in stamps if p not in out]
     if not wanted:
         return out
     s = MeasureSnapshot
-    rows = conn.execute(sa.select(s.month, s.basis, s.as_of, s.measures, s.reported)
-                        .where(s.month.in_(wanted), s.fingerprint == fingerprint())).all()
+    rows = conn.execute(sa.select(s.span, s.month, s.basis, s.as_of, s.measures, s.reported)
+                        .where(s.month.in_({p.end for p in wanted}), s.fingerprint == fingerprint())).all()
     for r in rows:
-        if (int(r.basis), r.as_of) == stamps[r.month]:
-            out[r.month] = PeriodMeasures(_from_bytes(r.measures), _from_bytes(r.reported))
-            _DECODED.put(at.store, r.month, stamps[r.month], out[r.month])
+        span = Period(r.span, r.month)
+        if span in stamps and span not in out and (int(r.basis), r.as_of) == stamps[span]:
+            out[span] = PeriodMeasures(_from_bytes(r.measures), _from_bytes(r.reported))
+            _DECODED.put(at.store, span, stamps[span], out[span])
     return out
 
 
-def _save(conn: Connection, at: StoreState, stamps: dict[dt.date, Stamp],
-          computed: dict[dt.date, PeriodMeasures]) -> None:
-    """Keep months' measures, in a transaction of its own on another connection: a viewer's store
-    connection may be read-only (then nothing is kept and the months are computed again next time).
+def _save(conn: Connection, at: StoreState, stamps: dict[Period, Stamp],
+          computed: dict[Period, PeriodMeasures]) -> None:
+    """Keep spans' measures, in a transaction of its own on another connection: a viewer's store
+    connection may be read-only (then nothing is kept and the spans are computed again next time).
     Nothing read inside a transaction that has written is kept: it may yet be rolled back (and on SQLite
     the caller's open write would block ours)."""
-    if at.dirty:
+    if at.dirty or not computed:
         return
-    for m, held in computed.items():
-        _DECODED.put(at.store, m, stamps[m], held)
+    for p, held in computed.items():
+        _DECODED.put(at.store, p, stamps[p], held)
     s = MeasureSnapshot
     now, code = clock.now(), fingerprint()
-    rows = [{"month": m, "fingerprint": code, "basis": stamps[m][0], "as_of": stamps[m][1], "computed_at": now,
-             "measures": _to_bytes(held.values), "reported": _to_bytes(held.reported)} for m, held in computed.items()]
+    rows = [{"span": p.kind, "month": p.end, "fingerprint": code, "basis": stamps[p][0], "as_of": stamps[p][1],
+             "computed_at": now, "measures": _to_bytes(held.values), "reported": _to_bytes(held.reported)}
+            for p, held in computed.items()]
     sqlite = conn.dialect.name == "sqlite"
     try:
         with conn.engine.begin() as writer:
             if sqlite:  # a busy writer (the feed) is waited for briefly, not for half a minute
                 writer.exec_driver_sql(f"PRAGMA busy_timeout={SAVE_WAIT_MS}")
             try:
-                writer.execute(sa.delete(s).where(s.month.in_(list(computed))))
+                writer.execute(sa.delete(s).where(sa.tuple_(s.span, s.month).in_([(p.kind, p.end) for p in computed])))
                 writer.execute(sa.insert(s), rows)
             finally:
                 if sqlite:
                     writer.exec_driver_sql(f"PRAGMA busy_timeout={db.SQLITE_BUSY_MS}")
-    except SQLAlchemyError as error:  # read-only role, a busy store, or another reader keeping the month just now
-        log.info("measure snapshots of %s not kept: %s", sorted(computed), error)
+    except SQLAlchemyError as error:  # read-only role, a busy store, or another reader keeping the span just now
+        log.info("measure snapshots of %s not kept: %s", sorted(p.label() for p in computed), error)
 
 
 def _writing(conn: Connection) -> bool:
@@ -204,22 +207,42 @@ def _writing(conn: Connection) -> bool:
     return conn.dialect.name == "sqlite" and bool(conn.connection.driver_connection.in_transaction)
 
 
-def kept_months(conn: Connection, months: Sequence[dt.date], today: dt.date,
-                at: StoreState | None = None) -> dict[dt.date, PeriodMeasures]:
-    """The measures of each of these months (ended, or running today and read as of today): kept snapshots
-    where still valid, the rest computed (all together) and kept. The state is read before the measures,
-    so a write committed meanwhile leaves the new snapshot stale rather than wrong."""
-    if not months:
+def _months(span: Period) -> list[Period]:
+    return [Period("month", add_months(span.first_month, i)) for i in range(span.months)]
+
+
+def kept(conn: Connection, spans: Sequence[Period], today: dt.date,
+         at: StoreState | None = None) -> dict[Period, PeriodMeasures]:
+    """The measures of each of these months and years to date (ended, or running today and read as of
+    today): kept snapshots where still valid, the rest computed (the months, all together) or composed (a
+    year to date: the one before it and its last month, or, the first time, all its months), and kept. The
+    state is read before the measures, so a write committed meanwhile leaves the new snapshot stale rather
+    than wrong."""
+    if not spans:
         return {}
     at = at or state(conn)
-    stamps = {m: _stamp(at, m, today) for m in months}
-    held = _stored(conn, at, stamps)
-    missing = [m for m in months if m not in held]
-    if missing:
-        computed = measures.facility_measures(conn, [Period("month", m) for m in missing], today)
-        fresh = {m: computed[Period("month", m)] for m in missing}
-        _save(conn, at, stamps, fresh)
-        held.update(fresh)
+    stamps: dict[Period, Stamp] = {}
+    held: dict[Period, PeriodMeasures] = {}
+
+    def look(wanted: Sequence[Period]) -> None:
+        new = {p: _stamp(at, p, today) for p in wanted if p not in stamps}
+        stamps.update(new)
+        if new:
+            held.update(_stored(conn, at, new))
+
+    spans = list(dict.fromkeys(spans))
+    look(spans)
+    years = [p for p in spans if p not in held and p.kind == "ytd"]
+    before = {y: Period("ytd", add_months(y.end, -1)) for y in years if y.end.month > 1}
+    look([*before.values(), *(Period("month", y.end) for y in years)])
+    parts = {y: [before[y], Period("month", y.end)] if before.get(y) in held else _months(y) for y in years}
+    look([q for qs in parts.values() for q in qs])
+    missing = [p for p in stamps if p not in held and p.kind == "month"]  # every month looked up is needed
+    fresh = measures.facility_measures(conn, missing, today) if missing else {}
+    held.update(fresh)
+    fresh.update({y: compose([held[q] for q in parts[y]]) for y in years})
+    _save(conn, at, stamps, fresh)
+    held.update(fresh)
     return held
 
 
@@ -250,18 +273,19 @@ def ended(month: dt.date, today: dt.date) -> bool:
 
 def period_measures(conn: Connection, periods: Sequence[Period], today: dt.date,
                     at: StoreState | None = None) -> dict[Period, PeriodMeasures]:
-    """Every measure for every unit and period: months (ended, and the one running today) from their
-    snapshots, any other period (a day, a month to come) computed directly."""
+    """Every measure for every unit and period: months and years to date (ended, or running today) kept
+    whole, a rolling 12 months composed from its months, any other period (a day, a month to come) computed
+    directly."""
     periods = list(dict.fromkeys(periods))
     running = first_of_month(today)
-    plans: dict[Period, list[dt.date]] = {}
+    plans: dict[Period, list[Period]] = {}
     for p in periods:
-        months = [add_months(p.first_month, i) for i in range(p.months)] if p.kind in COMPOSED else []
-        if months and all(ended(m, today) for m in months[:-1]) and (ended(months[-1], today)
-                                                                     or months[-1] == running):
-            plans[p] = months
+        months = _months(p) if p.kind in COMPOSED else []
+        if months and all(ended(m.end, today) for m in months[:-1]) and (ended(months[-1].end, today)
+                                                                         or months[-1].end == running):
+            plans[p] = [p] if p.kind in KEPT else months
     direct = [p for p in periods if p not in plans]
     out = measures.facility_measures(conn, direct, today) if direct else {}
-    held = kept_months(conn, sorted({m for months in plans.values() for m in months}), today, at)
-    out.update({p: compose([held[m] for m in months]) for p, months in plans.items()})
+    held = kept(conn, [q for parts in plans.values() for q in parts], today, at)
+    out.update({p: held[p] if parts == [p] else compose([held[q] for q in parts]) for p, parts in plans.items()})
     return out

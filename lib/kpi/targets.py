@@ -36,7 +36,7 @@ class TargetBook:
                                                   t.upper, t.baseline_year, t.annual, t.deadline, t.source)
                                   .where(t.county_id == county_id))
         self._index = {(r.indicator_code, r.year, r.tier, r.peer_group): r for r in self.rows.itertuples()}
-        self._resolved: dict[tuple[Any, Period, dt.date], Target | None] = {}
+        self._resolved: dict[tuple[str, Period, dt.date, str, str], Target | None] = {}
 
     def row(self, code: str, year: int, tier: str = "", peer_group: str = "") -> Any | None:
         for want_tier, want_group in ((tier, ""), ("", peer_group), ("", "")):
@@ -48,14 +48,13 @@ class TargetBook:
     def resolve(self, code: str, period: Period, today: dt.date, baseline: Callable[[int], float | None], *,
                 tier: str = "", peer_group: str = "") -> Target | None:
         """The target that applies to this period; ``baseline(year)`` gives the indicator over a past year."""
+        key = (code, period, today, tier, peer_group)
+        if key in self._resolved:  # the same for every scope of a tier: a page asks thousands of times
+            return self._resolved[key]
         row = self.row(code, period.last_month.year, tier, peer_group)
-        if row is None:
-            return None
-        if row.kind == "baseline_delta":  # depends on the scope's own past
+        if row is not None and row.kind == "baseline_delta":  # depends on the scope's own past: never kept
             return self._resolve(row, period, today, baseline)
-        key = (row.Index, period, today)
-        if key not in self._resolved:  # the same for every scope it applies to: a page asks thousands of times
-            self._resolved[key] = self._resolve(row, period, today, baseline)
+        self._resolved[key] = None if row is None else self._resolve(row, period, today, baseline)
         return self._resolved[key]
 
     @staticmethod

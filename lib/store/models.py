@@ -580,18 +580,31 @@ class MeasureGeneration(Base):
 
 
 class MeasureSnapshot(Base):
-    """A month's per-unit measures (lib.kpi.months: lib.kpi.measures.PeriodMeasures as raw arrays), computed
-    once and valid while ``basis`` equals the sum of the generations up to the month, ``fingerprint`` the
-    code's and ``as_of`` the day asked for (a closed month's last day; the running month's today)."""
+    """A month's or a year to date's per-unit measures (lib.kpi.months: lib.kpi.measures.PeriodMeasures as raw
+    arrays), computed once and valid while ``basis`` equals the sum of the generations up to ``month`` (the
+    span's last), ``fingerprint`` the code's and ``as_of`` the day asked for (the month's last day once it has
+    ended; today while it runs)."""
 
     __tablename__ = "measure_snapshot"
+    span: Mapped[str] = mapped_column(sa.String(8), primary_key=True)  # 'month' or 'ytd'
     month: Mapped[dt.date] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
     basis: Mapped[int] = mapped_column(sa.BigInteger)
-    as_of: Mapped[dt.date | None]  # NULL: kept before migration 0018, never valid
+    as_of: Mapped[dt.date]
     computed_at: Mapped[dt.datetime]
     measures: Mapped[bytes] = mapped_column(sa.LargeBinary)
     reported: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class StockReported(Base):
+    """Each register or monthly figure a unit has ever reported, once (migration 0019's triggers keep it on
+    every write to register_count and monthly_report): which tiers owe a stock report, read in tens of rows
+    whatever the years of history. No foreign key: units are retired, not deleted."""
+
+    __tablename__ = "stock_reported"
+    facility_id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(3), primary_key=True)  # 'reg' (a register) or 'rep' (a metric)
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
 
 
 class StoreMeta(Base):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lib.events import write as events
+from lib.kpi import measures
 from lib.kpi.engine import Engine, KpiValue, Scope
 from lib.kpi.period import Period
 from lib.store import db
@@ -155,3 +156,30 @@ def test_a_mean_over_few_admissions_is_flagged_like_a_rate(changed) -> None:
     cost = _one(changed(lambda conn, ids: None), "cost_per_admission", _unit("H"))
     assert cost.denominator == 1
     assert cost.small_denominator
+
+
+def test_the_tiers_owing_a_stock_follow_every_write_of_reports_and_registers(store_url: str) -> None:
+    """Which tiers owe a stock report is kept on write (migration 0019), whoever writes: plain SQL here."""
+    tiny.build(store_url)
+    m, r = MonthlyReport, RegisterCount
+    with db.engine(store_url).begin() as conn:
+        ids = dict(conn.execute(sa.select(Facility.code, Facility.id)).all())
+        tier = dict(conn.execute(sa.select(Facility.code, Facility.tier_code)).all())
+
+        def owed(stock: str) -> frozenset[str]:
+            return measures.reporting_tiers(conn).get(stock, frozenset())
+
+        assert owed("rep_emr_level") == {tier["H"]}
+        conn.execute(sa.insert(m).values(facility_id=ids["T1"], month=tiny.OCT, metric="emr_level", value=2,
+                                         received_at=dt.datetime(2026, 11, 3)))
+        assert owed("rep_emr_level") == {tier["H"], tier["T1"]}
+        conn.execute(sa.update(m).where(m.facility_id == ids["T1"], m.metric == "emr_level")
+                     .values(facility_id=ids["V1"]))
+        assert owed("rep_emr_level") == {tier["H"], tier["V1"]}  # no THC row of it left
+        assert owed("reg_htn") == {tier["V1"]}
+        conn.execute(sa.update(r).where(r.facility_id == ids["V1"], r.register == "htn").values(register="copd"))
+        assert owed("reg_copd") == owed("man_copd") == {tier["V1"]}
+        assert owed("reg_htn") == {tier["V2"]}  # V2's return still holds it
+        conn.execute(sa.delete(r).where(r.register == "htn"))
+        conn.execute(sa.delete(m).where(m.metric == "emr_level"))
+        assert owed("reg_htn") == owed("rep_emr_level") == frozenset()

@@ -99,20 +99,25 @@ def _tcm_visit(url: str, ts: dt.datetime) -> None:
                                     "is_insured_resident": True, "cost": 80.0, "fund_paid": 40.0}])
 
 
-def _as_of(url: str) -> dict[dt.date, dt.date | None]:
+def _kept(url: str, column: sa.orm.InstrumentedAttribute) -> dict[Period, object]:
+    """Each kept span (a month, a year to date) and one of its columns."""
+    s = MeasureSnapshot
     with db.engine(url).connect() as conn:
-        return dict(conn.execute(sa.select(MeasureSnapshot.month, MeasureSnapshot.as_of)).all())
+        return {Period(span, month): v for span, month, v in conn.execute(sa.select(s.span, s.month, column))}
 
 
-def _snapshots(url: str) -> dict[dt.date, int]:
-    with db.engine(url).connect() as conn:
-        return dict(conn.execute(sa.select(MeasureSnapshot.month, MeasureSnapshot.basis)).all())
+def _as_of(url: str) -> dict[Period, object]:
+    return _kept(url, MeasureSnapshot.as_of)
+
+
+def _snapshots(url: str) -> dict[Period, object]:
+    return _kept(url, MeasureSnapshot.basis)
 
 
 def test_a_closed_month_is_kept_once_and_read_back(tiny_store: str) -> None:
     first = _county(tiny_store, "tcm_visit_share", YTD_OCTOBER)
     kept = _snapshots(tiny_store)
-    assert set(kept) == {dt.date(2026, m, 1) for m in range(1, 11)}
+    assert set(kept) == {Period("month", dt.date(2026, m, 1)) for m in range(1, 11)} | {YTD_OCTOBER}
     assert _county(tiny_store, "tcm_visit_share", YTD_OCTOBER) == first
     assert _snapshots(tiny_store) == kept  # read back, not computed and kept again
 
@@ -122,8 +127,8 @@ def test_the_running_month_is_kept_as_of_today_and_read_back_by_a_restarted_serv
     _tcm_visit(tiny_store, dt.datetime(2026, 11, 3, 9))
     first = _county(tiny_store, "tcm_visit_share", NOVEMBER)
     assert first[0] == 1
-    assert _as_of(tiny_store)[NOVEMBER.end] == tiny.TODAY
-    monkeypatch.setattr(months, "_DECODED", months._Decoded(months.KEPT_MONTHS))  # a new process holds nothing
+    assert _as_of(tiny_store)[NOVEMBER] == tiny.TODAY
+    monkeypatch.setattr(months, "_DECODED", months._Decoded(months.KEPT_SPANS))  # a new process holds nothing
     monkeypatch.setattr(engine, "_KNOWN", OrderedDict())
     sent = _statements(tiny_store, lambda conn: _county(tiny_store, "tcm_visit_share", NOVEMBER))
     assert any("measure_snapshot" in s for s in sent)
@@ -131,11 +136,24 @@ def test_the_running_month_is_kept_as_of_today_and_read_back_by_a_restarted_serv
     assert _county(tiny_store, "tcm_visit_share", NOVEMBER) == first
 
 
+def test_a_year_to_date_is_kept_whole_and_read_back_without_its_months(
+        tiny_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _county(tiny_store, "tcm_visit_share", YTD_OCTOBER)
+    with db.engine(tiny_store).begin() as conn:  # nothing of the months left: only the year can answer
+        conn.execute(sa.delete(MeasureSnapshot).where(MeasureSnapshot.span == "month"))
+    monkeypatch.setattr(months, "_DECODED", months._Decoded(months.KEPT_SPANS))
+    monkeypatch.setattr(engine, "_KNOWN", OrderedDict())
+    sent = _statements(tiny_store, lambda conn: _county(tiny_store, "tcm_visit_share", YTD_OCTOBER))
+    assert not [s for s in sent if "rollup_" in s or "FROM visit" in s]
+    assert _county(tiny_store, "tcm_visit_share", YTD_OCTOBER) == first
+    assert set(_snapshots(tiny_store)) == {YTD_OCTOBER}
+
+
 def test_the_running_month_kept_yesterday_is_computed_again_today_and_when_it_closes(tiny_store: str) -> None:
     _county(tiny_store, "sinking_days_hosted", NOVEMBER)
     for today in (tiny.TODAY + dt.timedelta(days=1), dt.date(2026, 12, 1)):
         _county(tiny_store, "sinking_days_hosted", NOVEMBER, today)
-        assert _as_of(tiny_store)[NOVEMBER.end] == min(today, NOVEMBER.last_date)
+        assert _as_of(tiny_store)[NOVEMBER] == min(today, NOVEMBER.last_date)
         with db.engine(tiny_store).connect() as conn:
             composed = months.period_measures(conn, [NOVEMBER], today)[NOVEMBER]
             whole = measures.facility_measures(conn, [NOVEMBER], today)[NOVEMBER]
@@ -158,7 +176,7 @@ def test_a_late_event_changes_its_month_and_the_months_after(tiny_store: str) ->
         whole = measures.facility_measures(conn, [YTD_OCTOBER], tiny.TODAY)[YTD_OCTOBER]
         composed = months.period_measures(conn, [YTD_OCTOBER], tiny.TODAY)[YTD_OCTOBER]
         _assert_same(composed, whole, measures.facilities(conn).index)
-    assert dt.date(2026, 8, 1) in _snapshots(tiny_store)  # August did not change: still kept
+    assert Period("month", dt.date(2026, 8, 1)) in _snapshots(tiny_store)  # August did not change: still kept
 
 
 def test_a_report_or_roster_changed_by_any_writer_makes_the_kept_months_stale(tiny_store: str) -> None:
@@ -184,7 +202,7 @@ def test_an_engine_inside_a_write_keeps_nothing_until_the_write_is_over(tiny_sto
         if conn.dialect.name == "sqlite":  # one writer: nothing is kept while the caller writes
             assert not conn.execute(sa.select(sa.func.count()).select_from(MeasureSnapshot)).scalar_one()
     assert _county(tiny_store, "qc_score", SEPTEMBER)[0] == 90
-    assert SEPTEMBER.end in _snapshots(tiny_store)
+    assert SEPTEMBER in _snapshots(tiny_store)
 
 
 def _statements(url: str, run) -> list[str]:
