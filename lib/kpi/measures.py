@@ -153,12 +153,12 @@ def reporting_tiers(conn: Connection) -> dict[str, frozenset[str]]:
     current report is missing one; a unit of another tier simply holds no such thing. Read from the pairs
     kept on write (``stock_reported``, migration 0019): tens of rows per unit, whatever the years."""
     s, f = StockReported, Facility
-    pairs = (sa.select(f.tier_code, s.kind, s.name).distinct().join(f, f.id == s.facility_id)
-             .where(sa.or_(s.kind == "reg", s.name.in_(STATUS_REPORTS))))
+    pairs = (sa.select(f.tier_code, s.kind, s.stock).distinct().join(f, f.id == s.facility_id)
+             .where(sa.or_(s.kind == "reg", s.stock.in_(STATUS_REPORTS))))
     out: dict[str, set[str]] = {}
-    for tier, kind, name in conn.execute(pairs):
+    for tier, kind, stock in conn.execute(pairs):
         for prefix in (("reg_", "man_") if kind == "reg" else ("rep_",)):
-            out.setdefault(prefix + name, set()).add(tier)
+            out.setdefault(prefix + stock, set()).add(tier)
     return {measure: frozenset(tiers) for measure, tiers in out.items()}
 
 

@@ -604,7 +604,7 @@ class StockReported(Base):
     __tablename__ = "stock_reported"
     facility_id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(3), primary_key=True)  # 'reg' (a register) or 'rep' (a metric)
-    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    stock: Mapped[str] = mapped_column(sa.String(40), primary_key=True)  # the register or the metric
 
 
 class StoreMeta(Base):

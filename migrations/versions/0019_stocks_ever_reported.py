@@ -23,7 +23,7 @@ down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SOURCES = {"register_count": ("reg", "register"), "monthly_report": ("rep", "metric")}  # table: (kind, name column)
+SOURCES = {"register_count": ("reg", "register"), "monthly_report": ("rep", "metric")}  # table: (kind, stock column)
 ROWS = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}  # the rows a write leaves or takes
 
 
@@ -31,12 +31,12 @@ def _postgres_body(table: str, kind: str, column: str, rows: tuple[str, ...]) ->
     """Pairs written are added; pairs of rows taken away are dropped once no row of theirs is left."""
     body = ""
     if "NEW" in rows:
-        body += (f"INSERT INTO stock_reported (facility_id, kind, name) SELECT DISTINCT facility_id, '{kind}', "
+        body += (f"INSERT INTO stock_reported (facility_id, kind, stock) SELECT DISTINCT facility_id, '{kind}', "
                  f"{column} FROM new_rows ON CONFLICT DO NOTHING; ")
     if "OLD" in rows:
-        body += (f"DELETE FROM stock_reported s USING (SELECT DISTINCT facility_id, {column} AS name FROM old_rows) o "
-                 f"WHERE s.facility_id = o.facility_id AND s.kind = '{kind}' AND s.name = o.name AND NOT EXISTS "
-                 f"(SELECT 1 FROM {table} t WHERE t.facility_id = o.facility_id AND t.{column} = o.name); ")
+        body += (f"DELETE FROM stock_reported s USING (SELECT DISTINCT facility_id, {column} AS stock FROM old_rows) o "
+                 f"WHERE s.facility_id = o.facility_id AND s.kind = '{kind}' AND s.stock = o.stock AND NOT EXISTS "
+                 f"(SELECT 1 FROM {table} t WHERE t.facility_id = o.facility_id AND t.{column} = o.stock); ")
     return body
 
 
@@ -44,12 +44,12 @@ def _sqlite_body(table: str, kind: str, column: str, rows: tuple[str, ...]) -> s
     # Row triggers; no INSERT OR IGNORE (an outer statement's conflict rule would replace it).
     body = ""
     if "NEW" in rows:
-        body += (f"INSERT INTO stock_reported (facility_id, kind, name) SELECT NEW.facility_id, '{kind}', "
+        body += (f"INSERT INTO stock_reported (facility_id, kind, stock) SELECT NEW.facility_id, '{kind}', "
                  f"NEW.{column} WHERE NOT EXISTS (SELECT 1 FROM stock_reported WHERE facility_id = NEW.facility_id "
-                 f"AND kind = '{kind}' AND name = NEW.{column}); ")
+                 f"AND kind = '{kind}' AND stock = NEW.{column}); ")
     if "OLD" in rows:
         body += (f"DELETE FROM stock_reported WHERE facility_id = OLD.facility_id AND kind = '{kind}' AND "
-                 f"name = OLD.{column} AND NOT EXISTS (SELECT 1 FROM {table} WHERE facility_id = OLD.facility_id "
+                 f"stock = OLD.{column} AND NOT EXISTS (SELECT 1 FROM {table} WHERE facility_id = OLD.facility_id "
                  f"AND {column} = OLD.{column}); ")
     return body
 
@@ -59,11 +59,11 @@ def upgrade() -> None:
         'stock_reported',
         sa.Column('facility_id', sa.Integer(), nullable=False),
         sa.Column('kind', sa.String(length=3), nullable=False),
-        sa.Column('name', sa.String(length=40), nullable=False),
-        sa.PrimaryKeyConstraint('facility_id', 'kind', 'name', name=op.f('pk_stock_reported')),
+        sa.Column('stock', sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint('facility_id', 'kind', 'stock', name=op.f('pk_stock_reported')),
     )
     for table, (kind, column) in SOURCES.items():
-        op.execute(f"INSERT INTO stock_reported (facility_id, kind, name) "
+        op.execute(f"INSERT INTO stock_reported (facility_id, kind, stock) "
                    f"SELECT DISTINCT facility_id, '{kind}', {column} FROM {table}")
     postgres = op.get_bind().dialect.name == "postgresql"
     for table, (kind, column) in SOURCES.items():
