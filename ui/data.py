@@ -26,7 +26,7 @@ query and its TTL is listed in this module:
 | alert_signals | LIVE_TTL | early-warning signals: the alerts page and the wall's ribbon |
 | alert_breaches | LIVE_TTL | rule breaches kept by the runner: the alerts page |
 | audit_log | LIVE_TTL | the latest accepted files; an upload clears every cache anyway |
-| template_file (county units) | REGISTRY_TTL | the units a template lists |
+| template_file (county units) | REGISTRY_TTL | the units a template lists; the file is made when clicked |
 | centres_now | KPI_TTL | the information centres' figures of today and the period (a few engine periods) |
 | centres_trends | TREND_TTL (in the background) | 12 engine months per centre: a second or two cold |
 | centre_plan | REGISTRY_TTL | the centres' build plan, a data file that changes with the plan |
@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -52,7 +53,7 @@ import streamlit as st
 from sqlalchemy.engine import Connection
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from lib import clock, kpi
+from lib import clock, i18n, kpi
 from lib.access import OPEN, AccessError, Viewer, accounts, tokens, trim
 from lib.access import audit as access_audit
 from lib.access import settings as access_settings_mod
@@ -505,12 +506,21 @@ def _county_units(at: Here) -> tuple[str, pd.DataFrame]:
     return county, units
 
 
-def template_file(kind: str, month: dt.date, lang: str, fmt: str, viewer: Viewer = OPEN) -> bytes:
-    """A report template (lib.ingest.templates) with the county's units listed (those ``viewer`` sees)."""
+def template_file(kind: str, month: dt.date, lang: str, fmt: str, viewer: Viewer = OPEN) -> Callable[[], bytes]:
+    """A report template (lib.ingest.templates) with the county's units listed (those ``viewer`` sees), made
+    when a clerk asks for it: a download button holds this maker, so a run of the page does not build every
+    kind's workbook in every format (a dozen files, most of the page's time)."""
     county, units = _county_units(here())
-    listed = measures.active(units[units["county"] == county], month)  # a retired unit owes no new report
-    return templates.build(kinds.by_code(kind), viewer.keep(listed), month, lang, fmt,
-                           due_day=county_settings().reporting_day)
+    listed = viewer.keep(measures.active(units[units["county"] == county], month))  # a retired unit owes none
+    settings = county_settings()
+    build = functools.partial(templates.build, kinds.by_code(kind), listed, month, lang, fmt,
+                              due_day=settings.reporting_day)
+
+    def made() -> bytes:
+        with i18n.speaking_for(settings.all_words()):  # on Streamlit's thread, outside the page's run
+            return build()
+
+    return made
 
 
 def check_upload(name: str, content: bytes, month: dt.date,
