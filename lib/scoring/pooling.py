@@ -47,13 +47,18 @@ def pool(by_month: Mapping[dt.date, pd.DataFrame], month: dt.date, groups: Mappi
     key = ["facility_code", "indicator_code"]
     sums = pd.concat([w[[*key, "numerator", "denominator"]] for w in window]).dropna(
         subset=["numerator", "denominator"]).groupby(key)[["numerator", "denominator"]].sum()
-    for i in items.index[candidates]:
-        code, indicator = items.at[i, "facility_code"], items.at[i, "indicator_code"]
-        r, n = sums.loc[(code, indicator)] if (code, indicator) in sums.index else (0.0, 0.0)
-        if n < SMALL_DENOMINATOR:
-            continue
-        value = r / n
-        rule = rules[(groups[code], indicator)]
-        items.loc[i, ["value", "numerator", "denominator", "state", "share"]] = [
-            value, r, n, "pooled", rule.share(value, float(items.at[i, "target"]), directions[indicator])]
+    rows = items.index[candidates]
+    pairs = pd.MultiIndex.from_arrays([items.loc[rows, "facility_code"], items.loc[rows, "indicator_code"]], names=key)
+    pooled = sums.reindex(pairs).fillna(0.0)  # a clinic-indicator with no figures in the window: n = 0
+    enough = (pooled["denominator"] >= SMALL_DENOMINATOR).to_numpy()
+    if not enough.any():
+        return items
+    rows, pooled = rows[enough], pooled[enough]
+    r, n = pooled["numerator"].to_numpy(dtype=float), pooled["denominator"].to_numpy(dtype=float)
+    values = r / n
+    shares = [rules[(groups[code], indicator)].share(value, float(target), directions[indicator])
+              for (code, indicator), value, target in zip(pooled.index, values, items.loc[rows, "target"], strict=True)]
+    # One assignment per column: row by row, pandas re-checks the frame on every write (most of a draft's time).
+    items.loc[rows, "value"], items.loc[rows, "numerator"], items.loc[rows, "denominator"] = values, r, n
+    items.loc[rows, "state"], items.loc[rows, "share"] = "pooled", shares
     return items
