@@ -7,6 +7,7 @@ wrong password (a dummy hash is checked), so sign-in does not tell which names e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,8 +27,13 @@ from lib.store.counties import CountyRef
 from lib.store.models import AccessRole, AccessUser, County
 
 HASHER = PasswordHasher()
-_DUMMY = HASHER.hash("not a password of anyone")
 MIN_PASSWORD = 8
+
+
+@functools.cache  # made when first needed: an argon2 hash costs ~0.1 s, which every import would pay
+def _dummy() -> str:
+    """A hash to check a password against when the user does not exist, so both take the same time."""
+    return HASHER.hash("not a password of anyone")
 
 
 class AccountError(ValueError):
@@ -233,7 +239,7 @@ def authenticate(conn: Connection, name: str, password: str, settings: Settings,
     ``settings.failure_window``. Wrong name and wrong password fail alike ("unknown")."""
     user = _user(conn, name)
     if user is None or user.password_hash is None:
-        _verify(_DUMMY, password)
+        _verify(_dummy(), password)
         return SignIn(None, "unknown")
     if user.locked_until is not None and user.locked_until > now:
         audit.record(conn, by=user.name, action="signin.locked", target=user.name, now=now)
