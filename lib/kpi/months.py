@@ -1,4 +1,4 @@
-"""Months computed once: a period's per-unit measures composed from monthly snapshots.
+"""Months and years to date computed once: a period's per-unit measures from kept snapshots.
 
 A month that has ended changes only when late data arrives, so its measures (lib.kpi.measures) are
 computed the first time anyone asks and kept in ``measure_snapshot``. Database triggers (migration 0010)
@@ -7,7 +7,8 @@ only while the generations up to its month add up to what they did when it was c
 code that computed it is the code running (``fingerprint``) and for the day it was computed as of. A late
 event for October makes October and every later snapshot stale at its commit; the next reader recomputes
 them. The month still running is kept the same way, as of today: a server restarted over an unchanged
-store reads it back; a live event moves its generation and the next reader computes it again.
+store reads it back; a live event moves its generation and the next reader computes it again. A year to
+date is kept whole too (one row to read instead of twelve), valid on the same terms as its last month.
 
 Any month, year-to-date or rolling-12 period is then the sum of its months' flows (visits, referrals,
 reported scores and their counts, days served) and the stocks of its last month (registers, status
@@ -163,10 +164,11 @@ def _stored(conn: Connection, at: StoreState, stamps: dict[Period, Stamp]) -> di
         return out
     s = MeasureSnapshot
     rows = conn.execute(sa.select(s.span, s.month, s.basis, s.as_of, s.measures, s.reported)
-                        .where(s.month.in_({p.end for p in wanted}), s.fingerprint == fingerprint())).all()
+                        .where(sa.tuple_(s.span, s.month).in_([(p.kind, p.end) for p in wanted]),
+                               s.fingerprint == fingerprint())).all()
     for r in rows:
         span = Period(r.span, r.month)
-        if span in stamps and span not in out and (int(r.basis), r.as_of) == stamps[span]:
+        if (int(r.basis), r.as_of) == stamps[span]:
             out[span] = PeriodMeasures(_from_bytes(r.measures), _from_bytes(r.reported))
             _DECODED.put(at.store, span, stamps[span], out[span])
     return out
