@@ -142,6 +142,8 @@ class _Knowledge:
         self.batches: dict[tuple[Scopes, Period], Batch] = {}
         self.evaluated: dict[tuple[str, Scopes, Period], Evaluated] = {}
         self.rows_of: dict[Scope, np.ndarray] = {}
+        self.shown: dict[tuple[tuple[str, ...], Scopes], list[tuple[int, str]]] = {}
+        self.peers_of: dict[Scope, tuple[str, str]] = {}
         self.budgets: dict[int, Any] = {}
         self.scope_sets: dict[Scopes, Scopes] = {}
         self.lock = threading.RLock()
@@ -339,24 +341,36 @@ class Engine:
 
     def _target(self, code: str, scopes: Scopes, i: int, period: Period) -> Target | None:
         """The target of the scope at ``i``; a baseline year is evaluated for all of ``scopes`` at once."""
-        tier = peer = ""
-        scope = scopes[i]
-        if scope.kind == "facility":
-            unit = self._known.unit_at[self._scope_rows(scope)[0]]
-            tier, peer = unit.tier, unit.peer_group
+        tier, peer = self._peers(scopes[i])
         return self.targets.resolve(
             code, period, self.today,
             lambda year: self.evaluate(code, scopes, Period("ytd", dt.date(year, 12, 1))).value(i),
             tier=tier, peer_group=peer)
 
+    def _peers(self, scope: Scope) -> tuple[str, str]:
+        """The tier and peer group whose targets a scope follows: a facility's own, none for any other."""
+        k = self._known
+        if scope not in k.peers_of:
+            unit = k.unit_at[self._scope_rows(scope)[0]] if scope.kind == "facility" else None
+            k.peers_of[scope] = ("", "") if unit is None else (unit.tier, unit.peer_group)
+        return k.peers_of[scope]
+
+    def _shown(self, codes: tuple[str, ...], scopes: Scopes) -> list[tuple[int, str]]:
+        """The (scope position, indicator) pairs that apply, in order: a wall asks the same set again and again."""
+        k = self._known
+        if (codes, scopes) not in k.shown:
+            k.shown[(codes, scopes)] = [(i, code) for i, scope in enumerate(scopes) for code in codes
+                                        if self.applies(code, scope)]
+        return k.shown[(codes, scopes)]
+
     def compute(self, codes: Iterable[str] | None, scopes: Iterable[Scope], period: Period, *,
                 compare: bool = True) -> list[KpiValue]:
         """Values of these indicators (all by default) for each scope; ``compare`` adds the previous
         period and the same period last year (a sparkline or ranking may not need them)."""
-        codes = list(self.catalogue.index if codes is None else codes)
+        codes = tuple(self.catalogue.index if codes is None else codes)
         scopes = self._known.interned(scopes)
         self.prefetch(self.related_periods(period, codes, compare=compare))
-        shown = [(i, code) for i, scope in enumerate(scopes) for code in codes if self.applies(code, scope)]
+        shown = self._shown(codes, scopes)
         label = period.label()
         used = dict.fromkeys(code for _, code in shown)
         now = {code: self.evaluate(code, scopes, period, gaps=True) for code in used}
