@@ -44,7 +44,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -513,12 +512,10 @@ def template_file(kind: str, month: dt.date, lang: str, fmt: str, viewer: Viewer
     county, units = _county_units(here())
     listed = viewer.keep(measures.active(units[units["county"] == county], month))  # a retired unit owes none
     settings = county_settings()
-    build = functools.partial(templates.build, kinds.by_code(kind), listed, month, lang, fmt,
-                              due_day=settings.reporting_day)
 
     def made() -> bytes:
         with i18n.speaking_for(settings.all_words()):  # on Streamlit's thread, outside the page's run
-            return build()
+            return templates.build(kinds.by_code(kind), listed, month, lang, fmt, due_day=settings.reporting_day)
 
     return made
 
